@@ -3,7 +3,7 @@
 // and zombies answer kill(0), so all three must match before a process is signalled. Nothing
 // here ever looks a process up by name: other redis-servers and FRRs run on the same host.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +18,11 @@ export interface ProcessRecord {
   readonly cmd: string;
   readonly args: readonly string[];
   readonly netns?: string;
+  /** Set on the record written BEFORE a forking daemon has written its pid: it names the
+   *  launcher, and the daemon is whoever the pid file names with the same command name and a
+   *  start time not before the launcher's. Lets `down` find a daemon whose `up` was killed
+   *  between the fork and the final record. */
+  readonly pidFile?: string;
 }
 
 export interface SpawnOptions {
@@ -78,37 +83,43 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
       `${opts.switch ? `switch ${opts.switch}: ` : ''}${opts.name} (${opts.cmd}) ${why}; see ${opts.logFile}:\n${logTail(opts.logFile)}`,
     );
   };
-
-  let pid: number;
-  if (opts.pidFile) {
-    const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
-    if (code === 'timeout') fail(`did not daemonize within ${timeoutMs} ms`);
-    if (code !== 0) fail(`exited with code ${code} before daemonizing`);
-    pid = await waitForPidFile(opts.pidFile, deadline, comm);
-    if (pid < 0) fail(`wrote no live pid to ${opts.pidFile}`);
-  } else {
-    pid = launcherPid;
-    // The launcher pid becomes the daemon through exec (bash → ip → daemon): wait for the last exec.
-    while (readComm(pid) !== comm) {
-      if (exitCode !== undefined) fail(`exited with code ${exitCode}`);
-      if (Date.now() > deadline) fail(`did not start within ${timeoutMs} ms (command name ${readComm(pid)})`);
-      await sleep(5);
-    }
-  }
-  const startTime = readStartTime(pid);
-  if (startTime === undefined) fail('exited right after start');
-  const record: ProcessRecord = {
+  const base = {
     name: opts.name,
     ...(opts.switch ? { switch: opts.switch } : {}),
-    pid,
-    startTime: startTime!,
     comm,
     cmd: opts.cmd,
     args: opts.args,
     ...(opts.netns ? { netns: opts.netns } : {}),
   };
-  appendRecord(opts.records, record);
-  return { pid, startTime: startTime! };
+  // Recorded at once, before the exec chain (bash → ip → daemon) ends: exec keeps pid and
+  // start time, so a `down` after a crash right here still finds the daemon.
+  const launcherStart = readStartTime(launcherPid);
+  if (launcherStart === undefined) fail(`exited at once (code ${exitCode ?? '?'})`);
+  appendRecord(opts.records, {
+    ...base,
+    pid: launcherPid,
+    startTime: launcherStart!,
+    ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
+  });
+
+  if (!opts.pidFile) {
+    while (readStat(launcherPid)?.comm !== comm) {
+      if (exitCode !== undefined) fail(`exited with code ${exitCode}`);
+      if (Date.now() > deadline) fail(`did not start within ${timeoutMs} ms`);
+      await sleep(5);
+    }
+    return { pid: launcherPid, startTime: launcherStart! };
+  }
+  const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
+  if (code === 'timeout') fail(`did not daemonize within ${timeoutMs} ms`);
+  if (code !== 0) fail(`exited with code ${code} before daemonizing`);
+  let daemon: ProcessRecord | undefined;
+  while (!(daemon = fromPidFile({ ...base, pid: launcherPid, startTime: launcherStart!, pidFile: opts.pidFile }))) {
+    if (Date.now() > deadline) fail(`wrote no live pid to ${opts.pidFile}`);
+    await sleep(10);
+  }
+  appendRecord(opts.records, daemon);
+  return { pid: daemon.pid, startTime: daemon.startTime };
 }
 
 /** One line per record, one write(2) with O_APPEND: the host side and the agent append to the
@@ -139,7 +150,17 @@ export async function readRecords(file: string): Promise<ProcessRecord[]> {
 
 /** True only if the pid still runs the process recorded: same start time, same command name,
  *  and not a zombie. */
-export function isAlive(record: Pick<ProcessRecord, 'pid' | 'startTime' | 'comm'>): boolean {
+export function isAlive(record: ProcessRecord): boolean {
+  return resolve(record) !== undefined;
+}
+
+/** The process a record stands for now, verified; undefined when it is gone. */
+function resolve(record: ProcessRecord): ProcessRecord | undefined {
+  if (record.pidFile) return fromPidFile(record) ?? (matches(record) ? record : undefined);
+  return matches(record) ? record : undefined;
+}
+
+function matches(record: Pick<ProcessRecord, 'pid' | 'startTime' | 'comm'>): boolean {
   const stat = readStat(record.pid);
   if (!stat) return false;
   return stat.state !== 'Z' && stat.state !== 'X' && stat.startTime === record.startTime && stat.comm === record.comm;
@@ -152,13 +173,21 @@ export async function stopRecorded(
   filter: (r: ProcessRecord) => boolean = () => true,
   graceMs = 5_000,
 ): Promise<ProcessRecord[]> {
-  const running = (await readRecords(recordsFile)).filter((r) => filter(r) && isAlive(r));
+  const running = unique(
+    (await readRecords(recordsFile)).filter(filter).flatMap((r) => resolve(r) ?? []),
+  );
   for (const r of running) signal(r, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (running.some(isAlive) && Date.now() < deadline) await sleep(20);
   for (const r of running) if (isAlive(r)) signal(r, 'SIGKILL');
   while (running.some(isAlive) && Date.now() < deadline + 2_000) await sleep(20);
   return running;
+}
+
+function unique(records: ProcessRecord[]): ProcessRecord[] {
+  const seen = new Map<string, ProcessRecord>();
+  for (const r of records) seen.set(`${r.pid}/${r.startTime}`, { ...r, pidFile: undefined });
+  return [...seen.values()];
 }
 
 function signal(r: ProcessRecord, sig: NodeJS.Signals): void {
@@ -194,19 +223,21 @@ export function readStartTime(pid: number): number | undefined {
   return readStat(pid)?.startTime;
 }
 
-function readComm(pid: number): string | undefined {
-  return readStat(pid)?.comm;
-}
-
-async function waitForPidFile(file: string, deadline: number, comm: string): Promise<number> {
-  while (Date.now() < deadline) {
-    if (existsSync(file)) {
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(pid) && pid > 0 && readComm(pid) === comm) return pid;
-    }
-    await sleep(10);
+/** The daemon a forking launcher left behind: the pid in the pid file, verified by command
+ *  name and by a start time not before the launcher's (an older process is someone else's). */
+function fromPidFile(launcher: ProcessRecord): ProcessRecord | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(launcher.pidFile!, 'utf8').trim());
+  } catch {
+    return undefined;
   }
-  return -1;
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const stat = readStat(pid);
+  if (!stat || stat.comm !== launcher.comm || stat.startTime < launcher.startTime) return undefined;
+  if (stat.state === 'Z' || stat.state === 'X') return undefined;
+  const { pidFile: _, ...rest } = launcher;
+  return { ...rest, pid, startTime: stat.startTime };
 }
 
 function logTail(file: string): string {
