@@ -1,0 +1,40 @@
+// The `clos` command line: commander wiring only; every command is a thin adapter.
+import { Command, CommanderError } from 'commander';
+import { formatDiagnostic } from '../core/diagnostics.ts';
+import { FabricInvalidError } from '../io/fabric.ts';
+import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
+import { EXIT } from './exit-codes.ts';
+import { processIo, type Io } from './output.ts';
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('clos')
+    .description('SONiC leaf-spine fabric controller: fabric file → allocation → CONFIG_DB → converged fabric')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .exitOverride();
+  registerCompileCommands(program, io, setExit);
+  registerPlanCommand(program, io, setExit);
+  return program;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = EXIT.OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (e) {
+    if (e instanceof FabricInvalidError) {
+      for (const d of e.diagnostics) io.err(formatDiagnostic(d));
+      io.err(`${e.diagnostics.length} error(s); nothing was written.`);
+      return EXIT.INVALID;
+    }
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    const err = e as Error & { code?: string };
+    io.err(`clos: ${err.code ? `${err.code}: ` : ''}${err.message}`);
+    return EXIT.ERROR;
+  }
+}

@@ -1,0 +1,71 @@
+// Stage 1: text → RawFabric. YAML is parsed keeping source positions so that every later
+// diagnostic, whatever stage finds it, can name the file, line and column it is about.
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { diag, type Diagnostic, type DocPath } from '../diagnostics.ts';
+import { fabricSchema, type RawFabric } from './schema.ts';
+import { schemaDiagnostics } from './schema-errors.ts';
+
+export interface SourcePos {
+  readonly line: number;
+  readonly col: number;
+}
+
+/** Finds where a path of the document is written. Falls back to the nearest existing parent. */
+export interface SourceMap {
+  locate(path: DocPath, at?: 'key' | 'value'): SourcePos;
+}
+
+export interface Parsed {
+  readonly raw?: RawFabric;
+  readonly source: SourceMap;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export function parseFabric(text: string): Parsed {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const source = sourceMap(doc, lineCounter);
+  const syntax = [...doc.errors, ...doc.warnings].map((e) => {
+    const pos = lineCounter.linePos(e.pos[0]);
+    const msg = e.message.split('\n')[0] ?? e.message;
+    return { ...diag('YAML_SYNTAX', [], msg, 'fix the YAML syntax first'), line: pos.line, col: pos.col };
+  });
+  if (syntax.length > 0) return { source, diagnostics: syntax };
+  const data: unknown = doc.toJS();
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { source, diagnostics: [diag('BAD_TYPE', [], 'the fabric file must be a YAML mapping', 'start with `fabric: <name>`')] };
+  }
+  const result = fabricSchema.safeParse(data);
+  if (!result.success) return { source, diagnostics: schemaDiagnostics(result.error.issues, data) };
+  return { raw: result.data, source, diagnostics: [] };
+}
+
+function sourceMap(doc: Document, lines: LineCounter): SourceMap {
+  const posOf = (offset: number): SourcePos => {
+    const p = lines.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  return {
+    locate(path, at = 'value') {
+      let node: Node | null = doc.contents as Node | null;
+      let keyNode: Node | null = null;
+      for (const step of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
+          if (!pair) break;
+          keyNode = pair.key as Node;
+          node = (pair.value as Node | null) ?? keyNode;
+        } else if (isSeq(node) && typeof step === 'number') {
+          const item = node.items[step] as Node | undefined;
+          if (!item) break;
+          keyNode = null;
+          node = item;
+        } else {
+          break;
+        }
+      }
+      const target = at === 'key' && keyNode ? keyNode : node;
+      return target?.range ? posOf(target.range[0]) : { line: 1, col: 1 };
+    },
+  };
+}
