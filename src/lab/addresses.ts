@@ -1,0 +1,46 @@
+// 127.0.1.x addresses for the switches' redis servers: one per switch, stable (kept in the lab
+// state), never one that another running lab holds or that something else already listens on.
+import { createServer } from 'node:net';
+import { LabError } from './errors.ts';
+
+export const DEFAULT_ADDRESSES = '127.0.1.0/24';
+
+export function parseRange(cidr: string): { first: number; last: number } {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  const octets = m ? m.slice(1, 5).map(Number) : [];
+  const len = m ? Number(m[5]) : -1;
+  if (!m || octets.some((o) => o > 255) || len < 8 || len > 32 || octets[0] !== 127) {
+    throw new LabError('LAB_ADDRESSES_EXHAUSTED', `--addresses ${cidr}: expected a range inside 127.0.0.0/8 such as 127.0.1.0/24`);
+  }
+  const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
+  const size = 2 ** (32 - len);
+  const net = base - (base % size);
+  // Skip network and broadcast addresses of ranges that have them, like a real subnet.
+  return size >= 4 ? { first: net + 1, last: net + size - 2 } : { first: net, last: net + size - 1 };
+}
+
+export function formatIp(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** Picks `count` free addresses of the range, lowest first. */
+export async function pickAddresses(cidr: string, count: number, taken: ReadonlySet<string>, port: number): Promise<string[]> {
+  const { first, last } = parseRange(cidr);
+  const out: string[] = [];
+  for (let n = first; n <= last && out.length < count; n++) {
+    const ip = formatIp(n);
+    if (!taken.has(ip) && (await portFree(ip, port))) out.push(ip);
+  }
+  if (out.length < count) {
+    throw new LabError('LAB_ADDRESSES_EXHAUSTED', `--addresses ${cidr}: ${count} free address(es) needed, ${out.length} left (other labs or servers hold the rest)`);
+  }
+  return out;
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}

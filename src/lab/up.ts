@@ -1,0 +1,166 @@
+// `clos lab up`: builds the emulated switches of a fabric on this host, or adds what a re-run
+// finds missing (new racks: new switches and cables) without touching anything that runs.
+// Every resource is written to the lab state BEFORE it is created (crash-safe `down`).
+import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_ADDRESSES, pickAddresses } from './addresses.ts';
+import { agentName, startAgent } from './agents.ts';
+import { writeLabInventory } from './inventory.ts';
+import { lldpdSocket, startLldpd } from './lldpd.ts';
+import { type Logger, silentLogger } from './log.ts';
+import { createCables, createNamespace, createUnpluggedPorts, listNamespaces } from './netns.ts';
+import { LAB_ROOT, namespaceName, shortHash, switchDir } from './paths.ts';
+import { isAlive, readRecords, type ProcessRecord } from './processes.ts';
+import { REDIS_PORT, loadFactoryState, startRedis } from './redis.ts';
+import type { SwitchRuntime } from './runtime.ts';
+import { type LabState, type SwitchState, allStates, newState, readState, writeState } from './state.ts';
+import type { LabSwitch, LabTopology } from './topology.ts';
+
+const DATABASE_CONFIG = new URL('./sonic/database_config.json', import.meta.url);
+
+export interface UpOptions {
+  readonly fabricFile: string;
+  readonly addresses?: string;
+  readonly root?: string;
+  readonly bgpmonIntervalMs?: number;
+  readonly log?: Logger;
+  /** How many switches are started at once (daemon starts are mostly waiting). */
+  readonly concurrency?: number;
+  /** false: build switches without their agent (and so without FRR): the host side alone. */
+  readonly startAgents?: boolean;
+}
+
+export interface UpResult {
+  readonly state: LabState;
+  readonly added: readonly string[]; // switches created by this run
+  readonly cablesAdded: number;
+}
+
+export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<UpResult> {
+  const log = opts.log ?? silentLogger;
+  const root = opts.root ?? LAB_ROOT;
+  const state = readState(topo.fabric, root) ?? newState(topo.fabric, opts.fabricFile, root);
+  mkdirSync(state.dir, { recursive: true, mode: 0o755 });
+  writeState(state);
+
+  const fresh = topo.switches.filter((s) => !state.switches[s.name]);
+  if (fresh.length > 0) {
+    const taken = new Set(allStates(root).flatMap((st) => Object.values(st.switches).map((s) => s.address)));
+    const addrs = await pickAddresses(opts.addresses ?? DEFAULT_ADDRESSES, fresh.length, taken, REDIS_PORT);
+    fresh.forEach((s, i) => (state.switches[s.name] = switchState(topo.fabric, s, addrs[i]!, root)));
+    writeState(state);
+  }
+  const switches = topo.switches.map((s) => state.switches[s.name]!);
+  const existing = await listNamespaces();
+  const frr = frrIds();
+  for (const s of switches) {
+    mkdirSync(s.dir, { recursive: true });
+    chownSync(s.dir, frr.uid, frr.gid); // FRR (user frr) writes its sockets and pid files there
+    if (!existing.has(s.namespace)) await createNamespace(s.namespace, `switch ${s.name}`);
+  }
+
+  const known = new Set(state.cables.map(cableKey));
+  const wanted = topo.links.map((l) => ({ a: l.spine, aPort: l.spinePort, b: l.leaf, bPort: l.leafPort }));
+  for (const c of wanted) if (!known.has(cableKey(c))) state.cables.push(c);
+  writeState(state);
+  const ns = (name: string) => state.switches[name]!.namespace;
+  const created = await createCables(wanted.map((c) => ({ ...c, aNs: ns(c.a), bNs: ns(c.b) })));
+  for (const s of topo.switches) await createUnpluggedPorts(ns(s.name), s.unplugged, `switch ${s.name}`);
+
+  const records = await readRecords(state.records);
+  const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
+  const template = readFileSync(DATABASE_CONFIG, 'utf8');
+  const byName = new Map(topo.switches.map((s) => [s.name, s]));
+  await inParallel(switches, opts.concurrency ?? 4, async (s) => {
+    const endpoint = redisEndpoint(s);
+    if (!running(s.name, 'redis')) {
+      log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
+      await startRedis({ switch: s.name, dir: s.dir, endpoint, records: state.records, databaseConfigTemplate: template });
+    }
+    const def = byName.get(s.name)!;
+    await loadFactoryState(s.name, endpoint, { ports: def.ports, mac: s.mac, mtu: topo.mtu });
+    if (s.flavour === 'sonic' && !running(s.name, 'lldpd')) {
+      log.info({ switch: s.name, namespace: s.namespace }, 'starting lldpd');
+      await startLldpd({ switch: s.name, hwsku: s.hwsku, namespace: s.namespace, dir: s.dir, records: state.records });
+    }
+  });
+
+  const agentless = switches.filter((s) => !agentRunning(s, records));
+  if (agentless.length > 0 && opts.startAgents !== false) {
+    const id = state.agents.reduce((m, a) => Math.max(m, a.id + 1), 0);
+    for (const s of agentless) s.agent = id;
+    state.agents.push({ id, config: join(state.dir, `${agentName(id)}.json`), switches: agentless.map((s) => s.name) });
+    writeState(state);
+    log.info({ agent: agentName(id), switches: agentless.map((s) => s.name) }, 'starting agent');
+    await startAgent({
+      id,
+      fabricDir: state.dir,
+      records: state.records,
+      switches: agentless.map((s) => runtimeOf(state, s, opts.bgpmonIntervalMs ?? 1000)),
+    });
+  }
+  writeLabInventory(state);
+  return { state, added: fresh.map((s) => s.name), cablesAdded: created.length };
+}
+
+export function redisEndpoint(s: SwitchState): { host: string; port: number; socket: string } {
+  return { host: s.address, port: REDIS_PORT, socket: join(s.dir, 'redis.sock') };
+}
+
+export function runtimeOf(state: LabState, s: SwitchState, bgpmonIntervalMs: number): SwitchRuntime {
+  return {
+    name: s.name,
+    fabric: state.fabric,
+    namespace: s.namespace,
+    flavour: s.flavour,
+    redis: redisEndpoint(s),
+    dir: s.dir,
+    ...(s.flavour === 'sonic' ? { lldpdSocket: lldpdSocket(s.dir) } : {}),
+    bgpmonIntervalMs,
+    processRecords: state.records,
+  };
+}
+
+function agentRunning(s: SwitchState, records: readonly ProcessRecord[]): boolean {
+  return s.agent !== undefined && records.some((r) => r.name === agentName(s.agent!) && isAlive(r));
+}
+
+function switchState(fabric: string, s: LabSwitch, address: string, root: string): SwitchState {
+  return {
+    name: s.name,
+    role: s.role,
+    hwsku: s.hwsku,
+    flavour: s.flavour,
+    namespace: namespaceName(fabric, s.name),
+    dir: switchDir(fabric, s.name, root),
+    address,
+    mac: switchMac(fabric, s.name),
+    ...(s.mgmt ? { mgmt: s.mgmt } : {}),
+  };
+}
+
+/** A stable, locally administered unicast MAC per switch (52:54:00 like QEMU/sonic-vs). */
+export function switchMac(fabric: string, name: string): string {
+  const h = shortHash(`${fabric}/${name}`, 6);
+  return `52:54:00:${h.slice(0, 2)}:${h.slice(2, 4)}:${h.slice(4, 6)}`;
+}
+
+function cableKey(c: { a: string; aPort: string; b: string; bPort: string }): string {
+  return `${c.a}:${c.aPort} -- ${c.b}:${c.bPort}`;
+}
+
+function frrIds(): { uid: number; gid: number } {
+  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('frr:'));
+  const [, , uid, gid] = passwd?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) return { uid: 0, gid: 0 };
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
