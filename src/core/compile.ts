@@ -31,13 +31,14 @@ export type CompileResult =
 
 export function compileFabric(input: CompileInput, opts: AllocateOptions & { render?: boolean } = {}): CompileResult {
   const parsed = parseFabric(input.text);
+  // Problems found so far are kept and shown together with those of the stage that stops.
   const located = (ds: readonly Diagnostic[]): CompileResult => ({
     ok: false,
     diagnostics: sortDiagnostics(
-      ds.map((d) => ({ ...d, file: input.file, ...(d.line === undefined ? parsed.source.locate(d.path, d.at) : {}) })),
+      [...parsed.diagnostics, ...ds].map((d) => ({ ...d, file: input.file, ...(d.line === undefined ? parsed.source.locate(d.path, d.at) : {}) })),
     ),
   });
-  if (!parsed.raw) return located(parsed.diagnostics);
+  if (!parsed.raw) return located([]);
 
   const resolved = resolveFabric(parsed.raw);
   if (!resolved.fabric) return located(resolved.diagnostics);
@@ -48,7 +49,8 @@ export function compileFabric(input: CompileInput, opts: AllocateOptions & { ren
     const l = parseLock(input.lockText, fabric.name);
     if (!l.lock) {
       const file = input.lockFile ?? 'lock';
-      return { ok: false, diagnostics: l.diagnostics.map((d) => ({ ...d, file, line: d.line ?? 1, col: d.col ?? 1 })) };
+      const own = l.diagnostics.map((d) => ({ ...d, file, line: d.line ?? 1, col: d.col ?? 1 }));
+      return { ok: false, diagnostics: [...(parsed.diagnostics.length > 0 ? located([]).diagnostics : []), ...own] };
     }
     lock = l.lock;
   }
@@ -70,6 +72,7 @@ export function compileFabric(input: CompileInput, opts: AllocateOptions & { ren
     }
     if (rendered.length > 0) return located(rendered);
   }
+  if (parsed.diagnostics.length > 0) return located([]);
   return { ok: true, diagnostics: [], fabric, allocation: allocated.allocation, changes: allocated.changes, intents, configs };
 }
 

@@ -36,8 +36,22 @@ export function parseFabric(text: string): Parsed {
     return { source, diagnostics: [diag('BAD_TYPE', [], 'the fabric file must be a YAML mapping', 'start with `fabric: <name>`')] };
   }
   const result = fabricSchema.safeParse(data);
-  if (!result.success) return { source, diagnostics: schemaDiagnostics(result.error.issues, data) };
-  return { raw: result.data, source, diagnostics: [] };
+  if (result.success) return { raw: result.data, source, diagnostics: [] };
+  const diagnostics = schemaDiagnostics(result.error.issues, data);
+  // Unknown keys alone do not stop the later checks: without them the file is well-formed, so
+  // the user still sees every other problem in the same run.
+  if (result.error.issues.every((i) => i.code === 'unrecognized_keys')) {
+    for (const i of result.error.issues) if (i.code === 'unrecognized_keys') removeKeys(data, i.path as DocPath, i.keys);
+    const again = fabricSchema.safeParse(data);
+    if (again.success) return { raw: again.data, source, diagnostics };
+  }
+  return { source, diagnostics };
+}
+
+function removeKeys(data: object, path: DocPath, keys: readonly string[]): void {
+  let v: unknown = data;
+  for (const step of path) v = (v as Record<string | number, unknown>)[step];
+  for (const k of keys) delete (v as Record<string, unknown>)[k];
 }
 
 function sourceMap(doc: Document, lines: LineCounter): SourceMap {

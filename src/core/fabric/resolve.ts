@@ -85,7 +85,8 @@ function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefine
   if (holdtime < 3 * keepalive) {
     out.push(diag('BAD_VALUE', ['underlay', 'timers', 'holdtime'], `holdtime ${holdtime} is less than 3 × keepalive ${keepalive}`, 'BGP sessions would flap; use holdtime ≥ 3 × keepalive'));
   }
-  if (out.length > before || !loopbacks || !p2p) return undefined;
+  void before;
+  if (!loopbacks || !p2p) return undefined;
   return {
     spineAsn: u.asn.spine,
     leafAsns: { first, last, path: leavesPath },
@@ -109,7 +110,7 @@ interface SwitchInput {
 }
 
 function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, underlay: Underlay | undefined, out: Diagnostic[]) {
-  const seen = new Map<string, DocPath>();
+  const seen = new Map<string, string>();
   const loopbackPins = new Map<string, string>();
   const asnPins = new Map<number, string>();
   const defaultHwsku = raw.defaults?.hwsku ?? DEFAULT_HWSKU;
@@ -119,16 +120,15 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
     const namePath = typeof input === 'string' ? path : [...path, 'name'];
     const first = seen.get(input.name);
     if (first) {
-      out.push(diag('DUPLICATE_NAME', namePath, `switch name ${input.name} is used twice`, `the first is at ${first.join('.')}; names are unique across the fabric`));
+      out.push(diag('DUPLICATE_NAME', namePath, `switch name ${input.name} is used twice`, `it is already ${first}; names are unique across the fabric`));
       return undefined;
     }
-    seen.set(input.name, path);
+    seen.set(input.name, rack ? `a leaf of rack ${rack}` : 'a spine');
     const hwsku = input.hwsku ?? defaultHwsku;
     const platform = platforms.get(hwsku);
     if (!platform) {
       const p = input.hwsku ? [...path, 'hwsku'] : ['defaults', 'hwsku'];
       out.push(diag('UNKNOWN_PLATFORM', p, `${role} ${input.name}: hwsku ${hwsku} is not a known platform`, `built in: ${[...platforms.keys()].join(', ')}; or declare it under platforms:`));
-      return undefined;
     }
     if (input.asn !== undefined && underlay) {
       const { first: lo, last: hi } = underlay.leafAsns;
@@ -151,7 +151,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
       name: input.name,
       role,
       hwsku,
-      platform,
+      platform: platform ?? unknownPlatform(hwsku),
       flavour: input.flavour ?? defaultFlavour,
       ...(input.mgmt ? { mgmt: input.mgmt } : {}),
       ...(rack ? { rack } : {}),
@@ -233,8 +233,8 @@ function resolveCables(
   const uplinksPath = ['cabling', 'leaf-uplinks'];
   const dup = firstDuplicate(uplinks);
   if (dup) out.push(diag('PORT_REUSED', uplinksPath, `cabling.leaf-uplinks lists ${dup} twice`));
-  if (uplinks.length > spines.length) {
-    out.push(diag('UPLINK_COUNT', uplinksPath, `cabling.leaf-uplinks has ${uplinks.length} ports for ${spines.length} spines`, 'give one uplink port per spine, in the order of spines:'));
+  if (uplinks.length > raw.spines.length) {
+    out.push(diag('UPLINK_COUNT', uplinksPath, `cabling.leaf-uplinks has ${uplinks.length} ports for ${raw.spines.length} spines`, 'give one uplink port per spine, in the order of spines:'));
   }
   for (const l of uniquePlatforms(leaves)) {
     const missing = uplinks.filter((p) => !l.platform.portsByName.has(p));
@@ -262,6 +262,7 @@ function resolveCables(
     explicitSpinePorts.set(k, e.path);
   }
   let missingUplinkReported = false;
+  const reportedServerClash = new Set<string>();
   for (const leaf of leaves) {
     const used = new Map<string, string>(); // leaf port → what uses it
     const servers = serverPorts.get(leaf.name) ?? [];
@@ -271,7 +272,7 @@ function resolveCables(
         out.push(diag('UNKNOWN_PORT', [...(rack?.servers?.path ?? []), 'ports'], `leaf ${leaf.name} (${leaf.hwsku}) has no server port ${p}`, `its ports are ${portSpan(leaf.platform)}`));
         break;
       }
-      used.set(p, `servers of rack ${leaf.rack}`);
+      used.set(p, 'servers');
     }
     spines.forEach((spine, i) => {
       const e = byPair.get(`${leaf.name}\0${spine.name}`);
@@ -285,6 +286,14 @@ function resolveCables(
         return;
       }
       const user = used.get(leafPort);
+      if (user === 'servers') {
+        const key = `${leaf.rack}:${leafPort}`;
+        if (!reportedServerClash.has(key)) {
+          reportedServerClash.add(key);
+          out.push(diag('PORT_REUSED', [...(rack?.servers?.path ?? []), 'ports'], `rack ${leaf.rack}: server port ${leafPort} is also the uplink to ${spine.name}`, 'one cable per port; take it out of the server ports'));
+        }
+        return;
+      }
       if (user) {
         out.push(diag('PORT_REUSED', path, `leaf ${leaf.name} port ${leafPort} would carry the uplink to ${spine.name} and is already used by ${user}`, 'one cable per port'));
         return;
@@ -329,6 +338,17 @@ function resolveExplicitLinks(links: readonly string[], switches: ReadonlyMap<st
     result.push({ leaf: leafEnd.sw, leafPort: leafEnd.port, spine: spineEnd.sw, spinePort: spineEnd.port, path });
   });
   return result;
+}
+
+/** Stands in for a platform that does not exist, so that one unknown hwsku is reported once
+ *  and not again as every port of that switch being unknown. */
+function unknownPlatform(name: string): Platform {
+  const anyPort = new (class extends Map<string, never> {
+    override has(): boolean {
+      return true;
+    }
+  })();
+  return { name, speed: 0, ports: [], portsByName: anyPort };
 }
 
 function uniquePlatforms(switches: readonly SwitchDef[]): SwitchDef[] {
