@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { formatDiagnostic } from '../core/diagnostics.ts';
 import { FabricInvalidError } from '../io/fabric.ts';
 import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
+import { registerLabCommands } from './lab.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -15,6 +16,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride();
   registerCompileCommands(program, io, setExit);
   registerPlanCommand(program, io, setExit);
+  registerLabCommands(program, io, setExit);
   return program;
 }
 

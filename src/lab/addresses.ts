@@ -5,18 +5,26 @@ import { LabError } from './errors.ts';
 
 export const DEFAULT_ADDRESSES = '127.0.1.0/24';
 
-export function parseRange(cidr: string): { first: number; last: number } {
+/** Host addresses of an IPv4 prefix (network and broadcast skipped where a subnet has them). */
+export function cidrHosts(cidr: string): { first: number; last: number } | undefined {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const len = m ? Number(m[5]) : -1;
-  if (!m || octets.some((o) => o > 255) || len < 8 || len > 32 || octets[0] !== 127) {
-    throw new LabError('LAB_ADDRESSES_EXHAUSTED', `--addresses ${cidr}: expected a range inside 127.0.0.0/8 such as 127.0.1.0/24`);
-  }
+  if (!m) return undefined;
+  const octets = m.slice(1, 5).map(Number);
+  const len = Number(m[5]);
+  if (octets.some((o) => o > 255) || len > 32) return undefined;
   const base = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
   const size = 2 ** (32 - len);
   const net = base - (base % size);
-  // Skip network and broadcast addresses of ranges that have them, like a real subnet.
   return size >= 4 ? { first: net + 1, last: net + size - 2 } : { first: net, last: net + size - 1 };
+}
+
+/** The --addresses range: inside 127.0.0.0/8, where every address is local without setup. */
+export function parseRange(cidr: string): { first: number; last: number } {
+  const r = cidrHosts(cidr);
+  if (!r || !cidr.startsWith('127.') || Number(cidr.split('/')[1]) < 8) {
+    throw new LabError('LAB_ADDRESSES_EXHAUSTED', `--addresses ${cidr}: expected a range inside 127.0.0.0/8 such as 127.0.1.0/24`);
+  }
+  return r;
 }
 
 export function formatIp(n: number): string {
