@@ -1,0 +1,143 @@
+// Convergence checks, as data: which database, which key, which subset of fields is expected,
+// and how long to wait. Generated from the intent; evaluated by one pure function; run by
+// verify, drift and bring-up gates alike (as FRR's topotests compare JSON subsets with a wait).
+import type { SwitchIntent } from '../model.ts';
+import type { Fields, FlatDb } from '../diff/flat.ts';
+
+/** STATE_DB and APPL_DB as SONiC has them; FRR is `show bgp summary json` read through the exec
+ *  channel, presented as NEIGH_STATE_TABLE|<ip> {state} (switches without bgpmon). */
+export type CheckDb = 'STATE_DB' | 'APPL_DB' | 'FRR';
+
+export type Expectation =
+  /** One of the keys exists and holds these fields (a subset). */
+  | { readonly type: 'fields'; readonly keys: readonly string[]; readonly fields: Fields }
+  /** One of the keys is a route with exactly this many next hops. */
+  | { readonly type: 'nexthops'; readonly keys: readonly string[]; readonly count: number }
+  /** Every key of the table prefix is one of the allowed keys (no unexpected entry). */
+  | { readonly type: 'only-keys'; readonly prefix: string; readonly allowed: readonly string[] }
+  /** An LLDP neighbour: system name, and a port id that is the peer port's alias or name. */
+  | { readonly type: 'lldp'; readonly key: string; readonly sysName: string; readonly portIds: readonly string[] };
+
+export type CheckKind = 'port' | 'interface' | 'address' | 'bgp-consumed' | 'bgp-session' | 'bgp-unexpected' | 'route' | 'lldp';
+
+export interface Check {
+  readonly id: string; // unique per switch: "port Ethernet120 oper up (STATE_DB)"
+  readonly switch: string;
+  readonly kind: CheckKind;
+  readonly db: CheckDb;
+  readonly expect: Expectation;
+}
+
+export interface Observation {
+  readonly pass: boolean;
+  readonly seen: string; // what was found, for people
+}
+
+export interface CheckOptions {
+  /** Per switch: does it run bgpcfgd/bgpmon/lldp (sonic) or not (legacy-vs)? Default: the
+   *  intent's flavour. */
+  readonly flavourOf?: (s: SwitchIntent) => 'sonic' | 'legacy-vs';
+}
+
+/** Both forms fpmsyncd may write for a host route (the kernel printer can drop "/32"). */
+export function routeKeys(prefix: string): string[] {
+  return prefix.endsWith('/32') ? [`ROUTE_TABLE:${prefix}`, `ROUTE_TABLE:${prefix.slice(0, -3)}`] : [`ROUTE_TABLE:${prefix}`];
+}
+
+export function buildChecks(intents: readonly SwitchIntent[], opts: CheckOptions = {}): Check[] {
+  const checks: Check[] = [];
+  const byName = new Map(intents.map((s) => [s.name, s]));
+  for (const s of intents) {
+    const flavour = opts.flavourOf?.(s) ?? s.flavour;
+    const add = (kind: CheckKind, db: CheckDb, id: string, expect: Expectation) => checks.push({ id, switch: s.name, kind, db, expect });
+    for (const p of s.ports) {
+      const port = p.def.name;
+      if (p.address) {
+        add('port', 'STATE_DB', `port ${port} up (STATE_DB)`, { type: 'fields', keys: [`PORT_TABLE|${port}`], fields: { state: 'ok', netdev_oper_status: 'up' } });
+        add('port', 'APPL_DB', `port ${port} up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { oper_status: 'up', admin_status: 'up', mtu: String(p.mtu) } });
+      } else {
+        // Server ports are up administratively; their oper state depends on servers plugged in.
+        add('port', 'APPL_DB', `port ${port} admin up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { admin_status: 'up' } });
+      }
+    }
+    const interfaces: [string, string][] = s.ports.filter((p) => p.address).map((p) => [p.def.name, p.address!]);
+    interfaces.push(['Loopback0', `${s.loopback}/32`]);
+    if (s.vlan) interfaces.push([s.vlan.name, s.vlan.gateway]);
+    for (const [ifname, prefix] of interfaces) {
+      add('interface', 'STATE_DB', `interface ${ifname} created`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}`], fields: {} });
+      add('address', 'STATE_DB', `address ${prefix} on ${ifname} (STATE_DB)`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}|${prefix}`], fields: { state: 'ok' } });
+      add('address', 'APPL_DB', `address ${prefix} on ${ifname} (APPL_DB)`, { type: 'fields', keys: [`INTF_TABLE:${ifname}:${prefix}`], fields: {} });
+    }
+    const sessionDb: CheckDb = flavour === 'sonic' ? 'STATE_DB' : 'FRR';
+    for (const n of s.neighbors) {
+      if (flavour === 'sonic') {
+        add('bgp-consumed', 'STATE_DB', `neighbor ${n.peerIp} (${n.peerName}) consumed by bgpcfgd`, { type: 'fields', keys: [`BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`], fields: { asn: String(n.peerAsn) } });
+      }
+      add('bgp-session', sessionDb, `session ${n.peerIp} (${n.peerName}) Established`, { type: 'fields', keys: [`NEIGH_STATE_TABLE|${n.peerIp}`], fields: { state: 'Established' } });
+    }
+    add('bgp-unexpected', sessionDb, 'no unexpected BGP neighbor', { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: s.neighbors.map((n) => `NEIGH_STATE_TABLE|${n.peerIp}`) });
+    for (const other of intents) {
+      if (other.name === s.name) continue;
+      // Leaf to leaf crosses every spine (ECMP); anything else is one hop away.
+      const count = s.role === 'leaf' && other.role === 'leaf' ? s.spineCount : 1;
+      if (s.role === 'spine' && other.role === 'spine') continue; // spines do not learn each other (same AS)
+      add('route', 'APPL_DB', `route to ${other.name} loopback ${other.loopback}/32 via ${count} next hop(s)`, { type: 'nexthops', keys: routeKeys(`${other.loopback}/32`), count });
+      if (other.vlan) add('route', 'APPL_DB', `route to ${other.name} servers ${other.vlan.prefix} via ${count} next hop(s)`, { type: 'nexthops', keys: routeKeys(other.vlan.prefix), count });
+    }
+    if (flavour === 'sonic') {
+      for (const n of s.neighbors) {
+        const peer = byName.get(n.peerName);
+        const alias = peer?.ports.find((p) => p.def.name === n.peerPort)?.def.alias ?? n.peerPort;
+        add('lldp', 'APPL_DB', `LLDP on ${n.localPort}: ${n.peerName} ${n.peerPort}`, { type: 'lldp', key: `LLDP_ENTRY_TABLE:${n.localPort}`, sysName: n.peerName, portIds: [alias, n.peerPort] });
+      }
+    }
+  }
+  return checks;
+}
+
+/** Evaluates one check against a snapshot of its database (keys with the table prefix). */
+export function evaluate(check: Check, db: FlatDb): Observation {
+  const e = check.expect;
+  switch (e.type) {
+    case 'fields': {
+      const key = e.keys.find((k) => db.has(k));
+      if (!key) return { pass: false, seen: `${e.keys[0]} absent` };
+      const have = db.get(key)!;
+      const wrong = Object.entries(e.fields).filter(([f, v]) => have[f] !== v);
+      if (wrong.length === 0) return { pass: true, seen: show(have, Object.keys(e.fields)) || 'present' };
+      return { pass: false, seen: wrong.map(([f]) => `${f}=${have[f] ?? '(none)'}`).join(' ') };
+    }
+    case 'nexthops': {
+      const key = e.keys.find((k) => db.has(k));
+      if (!key) return { pass: false, seen: 'no route' };
+      const nh = db.get(key)!.nexthop ?? '';
+      const hops = nh === '' ? [] : nh.split(',');
+      return { pass: hops.length === e.count, seen: `${hops.length} next hop(s): ${nh || '-'}` };
+    }
+    case 'only-keys': {
+      const allowed = new Set(e.allowed);
+      const extra = [...db.keys()].filter((k) => k.startsWith(e.prefix) && !allowed.has(k)).map((k) => k.slice(e.prefix.length));
+      return { pass: extra.length === 0, seen: extra.length === 0 ? 'none' : `unexpected: ${extra.join(', ')}` };
+    }
+    case 'lldp': {
+      const have = db.get(e.key);
+      if (!have) return { pass: false, seen: 'no LLDP neighbour' };
+      const seen = `${have.lldp_rem_sys_name ?? '?'} ${have.lldp_rem_port_id ?? '?'}`;
+      return { pass: have.lldp_rem_sys_name === e.sysName && e.portIds.includes(have.lldp_rem_port_id ?? ''), seen };
+    }
+  }
+}
+
+function show(fields: Fields, names: readonly string[]): string {
+  return names.map((n) => `${n}=${fields[n]}`).join(' ');
+}
+
+/** `show bgp summary json` → NEIGH_STATE_TABLE entries, as bgpmon would write them. */
+export function neighStateFromFrr(summary: unknown): Map<string, Fields> {
+  const out = new Map<string, Fields>();
+  const peers = (summary as { ipv4Unicast?: { peers?: Record<string, { state?: string; remoteAs?: number; localAs?: number }> } })?.ipv4Unicast?.peers ?? {};
+  for (const [ip, p] of Object.entries(peers)) {
+    out.set(`NEIGH_STATE_TABLE|${ip}`, { state: p.state ?? 'Unknown', peerType: p.remoteAs === p.localAs ? 'i-BGP' : 'e-BGP' });
+  }
+  return out;
+}

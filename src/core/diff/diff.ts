@@ -1,0 +1,119 @@
+// THE diff engine: desired CONFIG_DB vs a switch's, limited to what clos manages. plan prints
+// its changes, apply writes them, rollback restores through it, drift classifies them.
+import { sameFields, splitKey, type Fields, type FlatDb } from './flat.ts';
+import { writeRank } from './order.ts';
+
+/** What a change does to a running switch, derived from SONiC's behaviour. */
+export type Impact = 'none' | 'session-reset' | 'session-removed' | 'restart';
+
+export interface Change {
+  /** add: new key; update: HSET/HDEL of fields; replace: DEL then HSET (SONiC needs it);
+   *  delete: DEL. */
+  readonly op: 'add' | 'update' | 'replace' | 'delete';
+  readonly key: string; // TABLE|key
+  readonly set?: Fields;
+  readonly unset?: readonly string[];
+  readonly before?: Fields;
+  readonly after?: Fields;
+  readonly impact: Impact;
+  readonly why?: string;
+}
+
+export interface DiffInput {
+  readonly desired: FlatDb;
+  readonly actual: FlatDb;
+  /** Keys (and their fields) clos rendered and applied before: still its own to change or
+   *  remove, even when no longer rendered. */
+  readonly lastApplied?: FlatDb;
+  /** Rollback: each desired key is made exactly equal (fields clos does not render included),
+   *  and every key of `scope` that is not desired is removed. */
+  readonly exact?: { readonly scope: Iterable<string> };
+}
+
+const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
+
+export function diffConfig(input: DiffInput): Change[] {
+  const { desired, actual, lastApplied } = input;
+  const writes: Change[] = [];
+  const deletes: Change[] = [];
+  const hadLoopback = [...actual.keys()].some((k) => k.startsWith('LOOPBACK_INTERFACE|Loopback0|'));
+
+  for (const [key, want] of desired) {
+    const have = actual.get(key);
+    if (!have) {
+      writes.push({ op: 'add', key, set: want, after: want, ...addImpact(key, hadLoopback) });
+      continue;
+    }
+    const set: Record<string, string> = {};
+    for (const [f, v] of Object.entries(want)) if (have[f] !== v) set[f] = v;
+    const dropped = input.exact
+      ? Object.keys(have).filter((f) => !(f in want))
+      : Object.keys(lastApplied?.get(key) ?? {}).filter((f) => !(f in want) && f in have);
+    if (Object.keys(set).length === 0 && dropped.length === 0) continue;
+    const after: Record<string, string> = { ...have, ...set };
+    for (const f of dropped) delete after[f];
+    writes.push(updateOf(key, have, after, set, dropped));
+  }
+
+  const removed = input.exact ? [...input.exact.scope] : [...(lastApplied?.keys() ?? [])];
+  for (const key of new Set(removed)) {
+    if (desired.has(key)) continue;
+    const have = actual.get(key);
+    if (!have) continue;
+    const { table } = splitKey(key);
+    if (table === 'PORT' && !input.exact) {
+      // A port is hardware: it is never deleted, only handed back shut and undescribed.
+      const after: Record<string, string> = { ...have, admin_status: 'down' };
+      delete after.description;
+      const dropped = 'description' in have ? ['description'] : [];
+      if (!sameFields(have, after)) writes.push({ op: 'update', key, set: { admin_status: 'down' }, unset: dropped, before: have, after, impact: 'none', why: 'no longer cabled in the fabric file' });
+      continue;
+    }
+    deletes.push({ op: 'delete', key, before: have, ...deleteImpact(key) });
+  }
+
+  writes.sort((a, b) => writeRank(a.key) - writeRank(b.key) || compareKeys(a.key, b.key));
+  deletes.sort((a, b) => writeRank(b.key) - writeRank(a.key) || compareKeys(a.key, b.key));
+  return [...deletes, ...writes];
+}
+
+function updateOf(key: string, before: Fields, after: Fields, set: Fields, unset: readonly string[]): Change {
+  const { table, key: k } = splitKey(key);
+  const fields = [...Object.keys(set), ...unset];
+  if (table === 'BGP_NEIGHBOR' && fields.some((f) => f !== 'admin_status')) {
+    // bgpcfgd applies only admin_status to an existing neighbor; anything else is ignored
+    // until the key is deleted and written again.
+    return { op: 'replace', key, set: after, before, after, impact: 'session-reset', why: `bgpcfgd ignores changes of ${fields.filter((f) => f !== 'admin_status').join(', ')} on a live neighbor: delete and re-add` };
+  }
+  const base = { op: 'update' as const, key, set, ...(unset.length ? { unset } : {}), before, after };
+  if (table === 'DEVICE_METADATA' && k === 'localhost') {
+    const restart = fields.filter((f) => RESTART_FIELDS.includes(f));
+    if (restart.length > 0) {
+      const first = !before.bgp_asn;
+      return { ...base, impact: 'restart', why: first ? 'first bring-up: the routing service renders router bgp at start' : `${restart.join(', ')} are rendered only when the routing service starts: all sessions of this switch reset` };
+    }
+  }
+  return { ...base, impact: 'none' };
+}
+
+function addImpact(key: string, hadLoopback: boolean): Pick<Change, 'impact' | 'why'> {
+  if (key.startsWith('LOOPBACK_INTERFACE|Loopback0|') && hadLoopback) {
+    return { impact: 'restart', why: 'a new Loopback0 address is rendered only when the routing service starts: all sessions of this switch reset' };
+  }
+  return { impact: 'none' };
+}
+
+function deleteImpact(key: string): Pick<Change, 'impact' | 'why'> {
+  if (key.startsWith('BGP_NEIGHBOR|')) return { impact: 'session-removed', why: 'the neighbor is no longer in the fabric file' };
+  return { impact: 'none' };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The strongest impact of a change set: what an operator must know before applying it. */
+export function worstImpact(changes: readonly Change[]): Impact {
+  const rank: Impact[] = ['none', 'session-removed', 'session-reset', 'restart'];
+  return changes.reduce<Impact>((w, c) => (rank.indexOf(c.impact) > rank.indexOf(w) ? c.impact : w), 'none');
+}
