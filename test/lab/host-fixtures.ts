@@ -31,3 +31,25 @@ export function clos(fabric: string, spines: number, leaves: number, flavour: 's
     links,
   };
 }
+
+/** A fabric file of `spines` spines and `racks` racks of two leaves, in `dir`. Rewriting it with
+ *  more racks is how a test adds racks to a running lab. */
+export function fabricYaml(name: string, spines: number, racks: number): string {
+  const uplinks = Array.from({ length: spines }, (_, i) => `Ethernet${120 + 4 * i}`);
+  return [
+    `fabric: ${name}`,
+    'underlay:',
+    '  asn: {spine: 65100, leaves: 65101-65534}',
+    '  loopbacks: 10.0.0.0/24',
+    '  p2p: 10.1.0.0/20',
+    'defaults: {hwsku: Force10-S6000}',
+    'spines:',
+    ...Array.from({ length: spines }, (_, i) => `  - name: spine${i + 1}`),
+    'racks:',
+    ...Array.from({ length: racks }, (_, r) => `  - {name: r${r + 1}, leaves: [leaf${2 * r + 1}, leaf${2 * r + 2}]}`),
+    'cabling:',
+    `  leaf-uplinks: [${uplinks.join(', ')}]`,
+    '  spine-ports: Ethernet0-Ethernet116/4',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,68 @@
+// A `clos lab up` killed midway (SIGKILL: no cleanup of its own) leaves state that `clos lab
+// down` fully undoes. Fabric t-host-crash, addresses 127.0.1.144/28.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { labDown } from '../../src/lab/down.ts';
+import { isAlive, readRecords } from '../../src/lab/processes.ts';
+import { fabricDir } from '../../src/lab/paths.ts';
+import { fabricYaml } from './host-fixtures.ts';
+
+const FABRIC = 't-host-crash';
+const ROOT = new URL('../..', import.meta.url).pathname;
+let dir: string;
+
+const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`clos-${FABRIC}-`));
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'clos-host-crash-'));
+  await labDown(FABRIC);
+}, 60_000);
+afterAll(async () => {
+  await labDown(FABRIC);
+  rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+it('down after an up killed midway leaves no namespace, process or file', async () => {
+  const file = join(dir, `${FABRIC}.fabric.yaml`);
+  writeFileSync(file, fabricYaml(FABRIC, 2, 3)); // 8 switches: up takes long enough to be cut
+  const records = join(fabricDir(FABRIC), 'processes.jsonl');
+  const up = spawn(process.execPath, [join(ROOT, 'bin/clos.js'), 'lab', 'up', file, '--addresses', '127.0.1.144/28'], { stdio: 'ignore' });
+  const exited = new Promise((r) => up.on('exit', r));
+  // Cut it once some daemons run but before it is done.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const n = existsSync(records) ? readFileSync(records, 'utf8').split('\n').filter(Boolean).length : 0;
+    if (n >= 3) break;
+    await sleep(5);
+  }
+  up.kill('SIGKILL');
+  await exited;
+  const started = await readRecords(records);
+  expect(started.length).toBeGreaterThanOrEqual(3);
+  expect(started.some(isAlive)).toBe(true); // detached daemons outlive the killed `up`
+  expect(namespaces().length).toBeGreaterThan(0);
+
+  await labDown(FABRIC);
+  for (const r of started) expect(isAlive(r)).toBe(false);
+  expect(namespaces()).toEqual([]);
+  expect(existsSync(fabricDir(FABRIC))).toBe(false);
+  // Also what no record names: no process anywhere still refers to the lab's directory.
+  expect(processesMentioning(fabricDir(FABRIC))).toEqual([]);
+}, 60_000);
+
+function processesMentioning(text: string): string[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .flatMap((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+        return cmd.includes(`${text}/`) ? [`${pid} ${cmd}`] : [];
+      } catch {
+        return [];
+      }
+    });
+}
