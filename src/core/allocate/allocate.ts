@@ -53,7 +53,6 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
   const run = (space: Space, field: string, claims: Claim[]): Map<string, number> | undefined => {
     const r = allocateIn(space, claims);
     for (const o of r.added) changes.push({ kind: 'add', object: o, field, to: space.format(r.values.get(o)!, widthOf(claims, o, space)) });
-    for (const o of r.released) changes.push({ kind: 'release', object: o, field });
     for (const m of r.moved) {
       const w = widthOf(claims, m.object, space);
       moves.push({ kind: 'move', object: m.object, field, from: space.format(m.from, w), to: `${space.format(m.to, w)} (${m.reason})` });
@@ -131,7 +130,19 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
   };
   spines.forEach(put);
   leaves.forEach(put);
-  for (const [n, a] of keptSwitches) switches.set(n, { ...a, removed: true });
+  // A reservation keeps its values unless a pin moved it (with --allow-renumber).
+  for (const [n, a] of keptSwitches) {
+    const key = `switch ${n}`;
+    const asn = asns.get(key);
+    const srv = servers.get(key);
+    switches.set(n, {
+      ...a,
+      loopback: intToIp(loopbacks.get(key)!),
+      ...(asn === undefined ? {} : { asn }),
+      ...(srv === undefined || !a.servers ? {} : { servers: `${intToIp(srv)}/${a.servers.split('/')[1]}` }),
+      removed: true,
+    });
+  }
 
   const links = new Map<string, LinkAllocation>();
   for (const c of cables) {
@@ -146,7 +157,10 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
       p2p: `${intToIp(p2p.get(`link ${id}`)!)}/31`,
     });
   }
-  for (const [id, a] of keptLinks) links.set(id, { ...a, removed: true });
+  for (const [id, a] of keptLinks) {
+    const port = spinePorts.get(`link ${id}`);
+    links.set(id, { ...a, ...(port === undefined ? {} : { spinePort: `Ethernet${port}` }), p2p: `${intToIp(p2p.get(`link ${id}`)!)}/31`, removed: true });
+  }
   return { allocation: sortAllocation({ fabric: fabric.name, switches, links }), changes, diagnostics: [] };
 }
 

@@ -33,7 +33,6 @@ export interface Outcome {
   readonly values: Map<string, number>; // object → value
   readonly added: string[]; // objects that got a new value
   readonly moved: { object: string; from: number; to: number; reason: string }[];
-  readonly released: string[]; // removed objects whose value was taken by a pin
   /** Set when the space cannot hold everything: how many values are needed in all. */
   readonly exhausted?: { needed: number };
 }
@@ -52,7 +51,6 @@ export function allocateIn(space: Space, claims: readonly Claim[]): Outcome {
     return true;
   };
   const moved: Outcome['moved'] = [];
-  const released: string[] = [];
   const added: string[] = [];
 
   // 1. Pins are reserved first.
@@ -79,8 +77,9 @@ export function allocateIn(space: Space, claims: readonly Claim[]): Outcome {
       continue;
     }
     if (!isFree(c.locked, widthOf(c))) {
-      if (c.removed) released.push(c.object);
-      else needNew.push(c);
+      // Taken by a pin. A removed object's value is reserved like any other: it moves too (a
+      // re-added rack could not get it back), which is a renumbering.
+      needNew.push(c);
       continue;
     }
     occupy(c.locked, widthOf(c), c.object);
@@ -96,8 +95,8 @@ export function allocateIn(space: Space, claims: readonly Claim[]): Outcome {
     while (k < size && !isFree(space.at(k, w), w)) k++;
     cursor.set(w, k);
     if (k >= size) {
-      const needed = claims.reduce((sum, x) => (released.includes(x.object) ? sum : sum + widthOf(x)), 0);
-      return { values, added, moved, released, exhausted: { needed } };
+      const needed = claims.reduce((sum, x) => sum + widthOf(x), 0);
+      return { values, added, moved, exhausted: { needed } };
     }
     const v = space.at(k, w);
     occupy(v, w, c.object);
@@ -110,5 +109,5 @@ export function allocateIn(space: Space, claims: readonly Claim[]): Outcome {
       moved.push({ object: c.object, from: c.locked, to: v, reason });
     }
   }
-  return { values, added, moved, released };
+  return { values, added, moved };
 }
