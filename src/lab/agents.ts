@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { agentSocket } from './agent-client.ts';
+import { agentRequest, agentSocket } from './agent-client.ts';
 import { LabError } from './errors.ts';
 import { isAlive, spawnDaemon, type ProcessRecord } from './processes.ts';
 import type { SwitchRuntime } from './runtime.ts';
@@ -51,5 +51,6 @@ export async function startAgent(opts: {
       if (Date.now() > deadline) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.name}: agent ${agentName(opts.id)} made no socket ${agentSocket(s.dir)}; see ${logFile}`);
       await sleep(20);
     }
+    await agentRequest(s.name, agentSocket(s.dir), 'ping', Math.max(1000, deadline - Date.now()));
   }
 }

@@ -9,7 +9,6 @@ export const LAB_ERROR_CODES = {
   LAB_NOT_UP: 'the fabric has no running lab',
   LAB_UNKNOWN_SWITCH: 'the switch is not part of the running lab',
   LAB_ADDRESSES_EXHAUSTED: 'no free 127.0.1.x address left in the --addresses range',
-  LAB_EXPORT_PORTS: 'a port cannot be mapped to a containerlab ethN interface',
   LAB_AGENT: 'the switch agent did not answer or refused a request',
 } as const;
 

@@ -82,3 +82,27 @@ describe('topology from the compiled fabric', () => {
     expect(leaf.unplugged).not.toContain('Ethernet120');
   });
 });
+
+describe('docs/lab.md', () => {
+  it('lists every lab error code, and no other', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { LAB_ERROR_CODES } = await import('../../src/lab/errors.ts');
+    const doc = readFileSync(new URL('../../docs/lab.md', import.meta.url), 'utf8');
+    const listed = [...doc.matchAll(/^\| `(LAB_[A-Z_]+)` \|/gm)].map((m) => m[1]).sort();
+    expect(listed).toEqual(Object.keys(LAB_ERROR_CODES).sort());
+  });
+});
+
+describe('docs/inventory.md', () => {
+  it('its example is a valid inventory, and the schema rejects unknown keys and a missing transport block', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const { inventorySchema } = await import('../../src/inventory/schema.ts');
+    const doc = readFileSync(new URL('../../docs/inventory.md', import.meta.url), 'utf8');
+    const example = parse(/```yaml\n([\s\S]*?)```/.exec(doc)![1]!);
+    expect(inventorySchema.safeParse(example).success).toBe(true);
+    expect(inventorySchema.safeParse({ ...example, extra: 1 }).success).toBe(false);
+    const noGnmi = { version: 1, fabric: 'f', switches: { s: { transport: 'gnmi', redis: { host: '127.0.0.1' } } } };
+    expect(inventorySchema.safeParse(noGnmi).success).toBe(false);
+  });
+});
