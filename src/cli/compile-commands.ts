@@ -8,6 +8,7 @@ import { loadFabric } from '../io/fabric.ts';
 import { writeFilesAtomic } from '../io/files.ts';
 import { EXIT } from './exit-codes.ts';
 import { table, type Io } from './output.ts';
+import { livePlan, withSwitchOptions } from './live-commands.ts';
 
 interface AllocFlags {
   allowRenumber?: boolean;
@@ -73,8 +74,8 @@ export function registerCompileCommands(program: Command, io: Io, setExit: (code
 }
 
 export function registerPlanCommand(program: Command, io: Io, setExit: (code: number) => void): void {
-  program
-    .command('plan')
+  withSwitchOptions(program
+    .command('plan'))
     .description('allocation changes vs the lock (and, live, per switch the CONFIG_DB changes); never writes the lock')
     .argument('<fabric>', 'fabric file')
     .option('--offline', 'only the allocation changes vs the lock file; no switch is contacted')
@@ -83,8 +84,7 @@ export function registerPlanCommand(program: Command, io: Io, setExit: (code: nu
     .option('--json', 'print JSON')
     .action(async (file: string, flags: AllocFlags & { offline?: boolean; json?: boolean }) => {
       if (!flags.offline) {
-        io.err('clos plan: the live plan (against switches) needs the Redis transport, which is not built yet; use --offline');
-        setExit(EXIT.ERROR);
+        setExit(await livePlan(io, file, flags));
         return;
       }
       const f = await loadFabric(file, { writeLock: false, render: false, ...allocOptions(flags) });

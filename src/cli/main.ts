@@ -2,7 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic } from '../core/diagnostics.ts';
 import { FabricInvalidError } from '../io/fabric.ts';
+import { InventoryError } from '../inventory/load.ts';
 import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
+import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
@@ -16,6 +18,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride();
   registerCompileCommands(program, io, setExit);
   registerPlanCommand(program, io, setExit);
+  registerLiveCommands(program, io, setExit);
   registerLabCommands(program, io, setExit);
   return program;
 }
@@ -35,6 +38,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return EXIT.INVALID;
     }
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    if (e instanceof InventoryError) {
+      io.err(`clos: ${e.message}`);
+      return EXIT.ERROR;
+    }
     const err = e as Error & { code?: string };
     io.err(`clos: ${err.code ? `${err.code}: ` : ''}${err.message}`);
     return EXIT.ERROR;

@@ -14,10 +14,20 @@ const via = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ssh'), host, port: port.default(22), user: z.string().min(1) }),
 ]);
 
+const tlsFiles = z.strictObject({
+  ca: z.string().min(1).optional().describe('CA certificate file (PEM)'),
+  cert: z.string().min(1).optional().describe('client certificate file (PEM), for mutual TLS'),
+  key: z.string().min(1).optional().describe('client key file (PEM), for mutual TLS'),
+  servername: z.string().min(1).optional().describe('name to verify in the server certificate'),
+});
+
 const redis = z.strictObject({
   host,
   port: port.default(6379),
   socket: z.string().min(1).optional().describe('unix socket, preferred when on the same host'),
+  username: z.string().min(1).optional(),
+  passwordEnv: z.string().min(1).optional().describe('environment variable holding the password (default: CLOS_REDIS_PASSWORD when set)'),
+  tls: tlsFiles.optional(),
   via: via.optional(),
 });
 

@@ -1,0 +1,124 @@
+// plan (live), apply and rollback: flags → options → one service call → print.
+import type { Command } from 'commander';
+import { applyFabric } from '../services/apply.ts';
+import { hasWork, planFabric } from '../services/plan.ts';
+import { rollbackFabric } from '../services/rollback.ts';
+import { openSession, type SessionOptions } from '../services/session.ts';
+import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
+import { table, type Io } from './output.ts';
+import { printAllocationChanges } from './compile-commands.ts';
+import { EXIT } from './exit-codes.ts';
+
+interface LiveFlags {
+  inventory?: string;
+  concurrency?: string;
+  transport?: string;
+  allowRenumber?: boolean;
+  prune?: boolean;
+  json?: boolean;
+}
+
+export function sessionOptions(f: LiveFlags): SessionOptions {
+  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new Error(`--transport must be redis or gnmi, not "${f.transport}"`);
+  const concurrency = f.concurrency === undefined ? 8 : Number(f.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
+  return {
+    ...(f.inventory ? { inventory: f.inventory } : {}),
+    ...(f.transport ? { transport: f.transport as 'redis' | 'gnmi' } : {}),
+    concurrency,
+  };
+}
+
+export function withSwitchOptions(cmd: Command): Command {
+  return cmd
+    .option('--inventory <file>', 'how to reach each switch (default: the running lab\'s inventory)')
+    .option('--concurrency <n>', 'switches worked on at once', '8')
+    .option('--transport <kind>', 'redis | gnmi: override the inventory for every switch');
+}
+
+const allocFlags = (f: LiveFlags) => ({ ...(f.allowRenumber ? { allowRenumber: true } : {}), ...(f.prune ? { prune: true } : {}) });
+
+export function registerLiveCommands(program: Command, io: Io, setExit: (code: number) => void): void {
+  withSwitchOptions(
+    program
+      .command('apply')
+      .description('apply the plan: per switch checkpoint, one transaction, read back; writes the lock')
+      .argument('<fabric>', 'fabric file')
+      .option('--yes', 'do not ask for confirmation')
+      .option('--allow-renumber', 'accept moves of existing allocations')
+      .option('--prune', 'release what removed racks still reserve')
+      .option('--json', 'print JSON'),
+  ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
+    const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+    try {
+      const plans = await planFabric(session);
+      if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
+      if (!flags.yes && process.stdin.isTTY) {
+        const ok = await confirm('Apply these changes? [y/N] ');
+        if (!ok) {
+          io.err('clos apply: nothing applied.');
+          setExit(EXIT.ERROR);
+          return;
+        }
+      }
+      // The lock is written once the user goes ahead: the allocation is now in use.
+      await writeLockNow(session.loaded);
+      const outcomes = await applyFabric(session, plans);
+      io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
+      setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
+    } finally {
+      await session.close();
+    }
+  });
+
+  withSwitchOptions(
+    program
+      .command('rollback')
+      .description('restore switches to a checkpoint taken by apply')
+      .argument('<fabric>', 'fabric file')
+      .option('--switch <name>', 'only this switch')
+      .option('--to <id>', 'the checkpoint to restore (default: the newest)')
+      .option('--json', 'print JSON'),
+  ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
+    const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
+    try {
+      const outcomes = await rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) });
+      if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
+      else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
+      setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+/** `clos plan F` against the switches. */
+export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<number> {
+  const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+  try {
+    const plans = await planFabric(session);
+    io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
+    if (plans.some((p) => p.error)) return EXIT.ERROR;
+    return plans.some(hasWork) || session.loaded.changes.length > 0 ? EXIT.PENDING : EXIT.OK;
+  } finally {
+    await session.close();
+  }
+}
+
+async function writeLockNow(loaded: { allocation: import('../core/model.ts').Allocation; lockPath: string }): Promise<void> {
+  const { serializeLock } = await import('../core/allocate/lock.ts');
+  const { writeFileAtomic } = await import('../io/files.ts');
+  await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export { printAllocationChanges };

@@ -1,0 +1,39 @@
+// Reads and checks an inventory file. Which file: --inventory, else the inventory of the
+// fabric's running lab (written by `clos lab up`).
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { labInventoryPath } from '../lab/state.ts';
+import { inventorySchema, type Inventory } from './schema.ts';
+
+export class InventoryError extends Error {
+  readonly code = 'INVENTORY_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InventoryError';
+  }
+}
+
+export function readInventory(file: string): Inventory {
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new InventoryError(`${file}: cannot read the inventory: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = inventorySchema.safeParse(data);
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    throw new InventoryError(`${file}: invalid inventory: ${problems.join('; ')}`);
+  }
+  return r.data;
+}
+
+/** The inventory to use for a fabric, and where it came from. */
+export function findInventory(fabric: string, explicit?: string): { inventory: Inventory; file: string } {
+  const file = explicit ?? labInventoryPath(fabric);
+  if (!file) throw new InventoryError(`no inventory for fabric ${fabric}: pass --inventory FILE, or bring the lab up with \`clos lab up\``);
+  if (!existsSync(file)) throw new InventoryError(`${file}: inventory file not found`);
+  const inventory = readInventory(file);
+  if (inventory.fabric !== fabric) throw new InventoryError(`${file}: inventory is for fabric ${inventory.fabric}, not ${fabric}`);
+  return { inventory, file };
+}

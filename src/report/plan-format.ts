@@ -1,0 +1,81 @@
+// How a live plan and an apply are shown to people.
+import type { Change } from '../core/diff/diff.ts';
+import type { AllocationChange } from '../core/model.ts';
+import type { ApplyOutcome } from '../services/apply.ts';
+import type { SwitchPlan } from '../services/plan.ts';
+import { table } from '../cli/output.ts';
+
+const IMPACT_TEXT: Record<string, string> = {
+  none: '',
+  'session-removed': 'session removed',
+  'session-reset': 'session reset',
+  restart: 'restart: all sessions of this switch reset',
+};
+
+export function fieldsText(c: Change): string {
+  if (c.op === 'delete') return '(whole entry)';
+  const set = c.op === 'replace' ? changedFields(c) : Object.entries(c.set ?? {});
+  const parts = set.map(([f, v]) => `${f}=${v}`);
+  for (const f of c.unset ?? []) parts.push(`-${f}`);
+  return parts.length ? parts.join(' ') : '(no fields)';
+}
+
+function changedFields(c: Change): [string, string][] {
+  return Object.entries(c.after ?? {}).filter(([f, v]) => c.before?.[f] !== v);
+}
+
+export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly AllocationChange[]): string {
+  const out: string[] = [];
+  out.push(allocation.length === 0 ? 'Allocation: no changes.' : `Allocation: ${allocation.length} change(s) (the lock is written by apply).`);
+  for (const p of plans) {
+    out.push('');
+    if (p.error) {
+      out.push(`${p.switch} (${p.endpoint}): ERROR ${p.error.code}: ${p.error.message}`);
+      continue;
+    }
+    const flavour = p.flavour === 'legacy-vs' ? 'no bgpcfgd: BGP through vtysh' : 'bgpcfgd';
+    const head = `${p.switch} (${p.endpoint}) [${flavour}, ${p.flavourSource}]`;
+    const frrNote = p.frr?.pending ? `; vtysh: ${p.frr.lines.length} lines (missing peers: ${p.frr.missing.join(', ') || 'none'}${p.frr.extra.length ? `; unexpected: ${p.frr.extra.join(', ')}` : ''})` : '';
+    if (p.changes.length === 0) {
+      out.push(`${head}: up to date${frrNote}`);
+      continue;
+    }
+    const restart = p.firstBringUp ? '; first bring-up: routing service restart after the write' : '';
+    out.push(`${head}: ${p.changes.length} change(s), impact ${p.impact}${restart}${frrNote}`);
+    out.push(table(['#', 'op', 'key', 'fields', 'impact'], p.changes.map((c, i) => [String(i + 1), c.op, c.key, fieldsText(c), IMPACT_TEXT[c.impact] ?? c.impact])));
+  }
+  const pending = plans.filter((p) => !p.error && (p.changes.length > 0 || p.frr?.pending)).length;
+  const failed = plans.filter((p) => p.error).length;
+  out.push('', `${pending} switch(es) with changes pending, ${plans.length - pending - failed} up to date${failed ? `, ${failed} unreachable or failed` : ''}.`);
+  return out.join('\n');
+}
+
+export function planJson(plans: readonly SwitchPlan[], allocation: readonly AllocationChange[]): unknown {
+  return {
+    allocationChanges: allocation,
+    switches: plans.map((p) => ({
+      switch: p.switch,
+      endpoint: p.endpoint,
+      flavour: p.flavour ?? null,
+      flavourSource: p.flavourSource ?? null,
+      firstBringUp: p.firstBringUp,
+      impact: p.impact,
+      changes: p.changes.map((c) => ({ op: c.op, key: c.key, set: c.set ?? null, unset: c.unset ?? [], before: c.before ?? null, after: c.after ?? null, impact: c.impact, why: c.why ?? null })),
+      frr: p.frr ?? null,
+      error: p.error ?? null,
+    })),
+  };
+}
+
+export function formatApply(outcomes: readonly ApplyOutcome[]): string {
+  const rows = outcomes.map((o) => [
+    o.switch,
+    o.status,
+    String(o.changes),
+    [o.restarted ? 'bgp restarted' : '', o.frrConfigured ? 'FRR via vtysh' : ''].filter(Boolean).join(', '),
+    `${(o.ms / 1000).toFixed(1)}s`,
+    o.error ? `${o.error.code}: ${o.error.message}${o.restored ? ' (restored to checkpoint)' : ''}` : o.notes.join('; '),
+  ]);
+  const failed = outcomes.filter((o) => o.status === 'failed').length;
+  return `${table(['switch', 'result', 'changes', 'actions', 'time', 'notes'], rows)}\n\n${outcomes.length - failed} switch(es) applied or up to date, ${failed} failed.`;
+}

@@ -1,0 +1,129 @@
+// Live plan: per switch, read what it has, decide how it takes BGP (flavour), and diff.
+import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
+import type { Fields, FlatDb } from '../core/diff/flat.ts';
+import type { SwitchIntent } from '../core/model.ts';
+import { intendedPeers, renderFrrBgp } from '../core/render/frr.ts';
+import { MANAGED_TABLES } from '../core/render/render.ts';
+import type { SwitchLink } from '../transport/connect.ts';
+import { SwitchError } from '../transport/transport.ts';
+import { inPool } from './pool.ts';
+import type { FabricSession } from './session.ts';
+
+export type FlavourSource = 'observed' | 'inventory' | 'default';
+
+export interface FrrPlan {
+  /** vtysh configuration that gives FRR what bgpcfgd would have given it. */
+  readonly lines: readonly string[];
+  readonly missing: readonly string[]; // intended peers FRR does not have (or with another ASN)
+  readonly extra: readonly string[]; // peers FRR has that are not intended
+  readonly pending: boolean;
+}
+
+export interface SwitchPlan {
+  readonly switch: string;
+  readonly endpoint: string;
+  readonly flavour?: 'sonic' | 'legacy-vs';
+  readonly flavourSource?: FlavourSource;
+  /** No bgp_asn on the switch yet: the routing service is restarted after the write. */
+  readonly firstBringUp: boolean;
+  readonly changes: readonly Change[];
+  readonly impact: Impact;
+  readonly frr?: FrrPlan;
+  /** What the switch had of the managed tables when planned. */
+  readonly actual?: FlatDb;
+  readonly lastApplied?: FlatDb;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export async function planSwitch(
+  link: SwitchLink,
+  intent: SwitchIntent,
+  desired: FlatDb,
+  lastApplied: FlatDb | undefined,
+): Promise<SwitchPlan> {
+  const actual = await link.transport.read('CONFIG_DB', MANAGED_TABLES);
+  const changes = diffConfig({ desired, actual, ...(lastApplied ? { lastApplied } : {}) });
+  const { flavour, source } = await probeFlavour(link);
+  const firstBringUp = !actual.get('DEVICE_METADATA|localhost')?.bgp_asn;
+  const frr = flavour === 'legacy-vs' ? await planFrr(link, intent) : undefined;
+  return {
+    switch: link.name,
+    endpoint: link.transport.endpoint,
+    flavour,
+    flavourSource: source,
+    firstBringUp,
+    changes,
+    impact: worstImpact(changes),
+    ...(frr ? { frr } : {}),
+    actual,
+    ...(lastApplied ? { lastApplied } : {}),
+  };
+}
+
+/** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
+ *  (STATE_DB BGP_PEER_CONFIGURED_TABLE exists only where bgpcfgd runs), then the inventory's
+ *  word, else SONiC's default; apply confirms it after the first write. */
+export async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
+  const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE']);
+  if (consumed.size > 0) return { flavour: 'sonic', source: 'observed' };
+  if (link.flavourHint) return { flavour: link.flavourHint, source: 'inventory' };
+  return { flavour: 'sonic', source: 'default' };
+}
+
+interface BgpSummary {
+  ipv4Unicast?: { as?: number; peers?: Record<string, { remoteAs?: number }> };
+}
+
+export async function showBgpSummary(link: SwitchLink): Promise<BgpSummary> {
+  if (!link.exec) throw new SwitchError('EXEC_FAILED', link.name, link.transport.endpoint, 'no exec channel in the inventory: BGP of a switch without bgpcfgd is configured through vtysh');
+  const r = await link.exec.run(['vtysh', '-c', 'show bgp summary json']);
+  if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, link.exec.endpoint, `vtysh failed: ${r.stderr.trim() || r.stdout.trim()}`);
+  try {
+    return JSON.parse(r.stdout || '{}') as BgpSummary;
+  } catch {
+    return {};
+  }
+}
+
+async function planFrr(link: SwitchLink, intent: SwitchIntent): Promise<FrrPlan> {
+  const summary = await showBgpSummary(link);
+  const have = summary.ipv4Unicast?.peers ?? {};
+  const want = intendedPeers(intent);
+  const missing = [...want].filter(([ip, asn]) => have[ip]?.remoteAs !== asn).map(([ip]) => ip);
+  const extra = Object.keys(have).filter((ip) => !want.has(ip));
+  const asnWrong = summary.ipv4Unicast?.as !== undefined && summary.ipv4Unicast.as !== intent.asn;
+  return { lines: renderFrrBgp(intent), missing, extra, pending: missing.length > 0 || extra.length > 0 || asnWrong || !summary.ipv4Unicast };
+}
+
+export async function planFabric(session: FabricSession, only?: ReadonlySet<string>): Promise<SwitchPlan[]> {
+  const names = session.switches.filter((n) => !only || only.has(n));
+  return inPool(names, session.concurrency, async (name) => {
+    let endpoint = '(not connected)';
+    try {
+      const link = await session.link(name);
+      endpoint = link.transport.endpoint;
+      const last = await session.state.lastApplied(name);
+      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last);
+    } catch (e) {
+      return failedPlan(name, endpoint, e);
+    }
+  });
+}
+
+export function failedPlan(name: string, endpoint: string, e: unknown): SwitchPlan {
+  const err = e as Error & { code?: string; endpoint?: string };
+  return {
+    switch: name,
+    endpoint: err.endpoint ?? endpoint,
+    firstBringUp: false,
+    changes: [],
+    impact: 'none',
+    error: { code: err.code ?? 'ERROR', message: err.message },
+  };
+}
+
+export function hasWork(p: SwitchPlan): boolean {
+  return p.changes.length > 0 || p.frr?.pending === true;
+}
+
+export type { Fields };

@@ -1,0 +1,52 @@
+// Actions on a switch's routing service that SONiC only offers as commands, through the exec
+// channel: restart of the bgp service, and vtysh configuration for switches without bgpcfgd.
+import type { SwitchLink } from '../transport/connect.ts';
+import { SwitchError } from '../transport/transport.ts';
+
+function needExec(link: SwitchLink, what: string) {
+  if (!link.exec) throw new SwitchError('EXEC_FAILED', link.name, link.transport.endpoint, `${what} needs an exec channel, and the inventory gives none for this switch`);
+  return link.exec;
+}
+
+/** `systemctl restart bgp`: the bgp container renders its static configuration (router bgp,
+ *  router id, networks) only when it starts. */
+export async function restartRouting(link: SwitchLink): Promise<void> {
+  const exec = needExec(link, 'restarting the routing service');
+  const argv = exec.endpoint.startsWith('ssh ') ? ['sudo', 'systemctl', 'restart', 'bgp'] : ['systemctl', 'restart', 'bgp'];
+  const r = await exec.run(argv, { timeoutMs: 120_000 });
+  if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, exec.endpoint, `restart of the bgp service failed: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** Applies FRR configuration lines through vtysh in one configure session. */
+export async function configureFrr(link: SwitchLink, lines: readonly string[]): Promise<void> {
+  const exec = needExec(link, 'configuring BGP through vtysh');
+  const argv = ['vtysh', '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l.trim()]), '-c', 'end'];
+  const r = await exec.run(argv, { timeoutMs: 60_000 });
+  if (r.code !== 0 || /% (Unknown|Invalid|Command incomplete)/.test(r.stdout + r.stderr)) {
+    throw new SwitchError('EXEC_FAILED', link.name, exec.endpoint, `vtysh rejected the BGP configuration: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}`);
+  }
+}
+
+/** Waits (event-driven) until bgpcfgd has consumed one of these neighbors, or the budget ends. */
+export async function waitConsumed(link: SwitchLink, peers: readonly string[], budgetMs: number): Promise<boolean> {
+  const keys = new Set(peers.map((p) => `BGP_PEER_CONFIGURED_TABLE|${p}`));
+  const seen = async () => [...(await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'])).keys()].some((k) => keys.has(k));
+  let wake: () => void = () => {};
+  const unwatch = await link.transport.watch('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], (k) => {
+    if (keys.has(k)) wake();
+  });
+  try {
+    if (await seen()) return true;
+    const deadline = Date.now() + budgetMs;
+    while (Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now())));
+      });
+      if (await seen()) return true;
+    }
+    return false;
+  } finally {
+    await unwatch();
+  }
+}

@@ -1,0 +1,70 @@
+// What every command that talks to switches opens first: the compiled fabric, its inventory,
+// one link per switch (opened on first use) and the state directory.
+import { flatten, type FlatDb } from '../core/diff/flat.ts';
+import type { SwitchIntent } from '../core/model.ts';
+import { findInventory } from '../inventory/load.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import { loadFabric, type LoadedFabric, type LoadOptions } from '../io/fabric.ts';
+import { StateDir, stateDirFor } from '../io/state-dir.ts';
+import { connectSwitch, type SwitchLink, type TransportKind } from '../transport/connect.ts';
+
+export interface SessionOptions {
+  readonly inventory?: string;
+  readonly transport?: TransportKind;
+  readonly concurrency?: number;
+  /** Replaces connectSwitch (tests, dry runs with in-memory switches). */
+  readonly connect?: (name: string) => Promise<SwitchLink>;
+}
+
+export class FabricSession {
+  private readonly links = new Map<string, Promise<SwitchLink>>();
+  readonly desired: ReadonlyMap<string, FlatDb>;
+  readonly intents: ReadonlyMap<string, SwitchIntent>;
+
+  constructor(
+    readonly loaded: LoadedFabric,
+    readonly inventory: Inventory,
+    readonly inventoryFile: string,
+    readonly state: StateDir,
+    readonly opts: SessionOptions,
+  ) {
+    this.desired = new Map([...loaded.configs].map(([n, db]) => [n, flatten(db)]));
+    this.intents = new Map(loaded.intents.map((s) => [s.name, s]));
+  }
+
+  get concurrency(): number {
+    return this.opts.concurrency ?? 8;
+  }
+
+  /** Switches of the fabric, in file order (spines first). */
+  get switches(): string[] {
+    return this.loaded.intents.map((s) => s.name);
+  }
+
+  link(name: string): Promise<SwitchLink> {
+    let l = this.links.get(name);
+    if (!l) {
+      const entry = this.inventory.switches[name];
+      l = this.opts.connect
+        ? this.opts.connect(name)
+        : entry
+          ? connectSwitch(name, entry, this.opts.transport)
+          : Promise.reject(new Error(`${name}: not in the inventory ${this.inventoryFile}`));
+      l.catch(() => undefined);
+      this.links.set(name, l);
+    }
+    return l;
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.links.values()];
+    this.links.clear();
+    await Promise.all(all.map(async (l) => (await l.catch(() => undefined))?.close().catch(() => undefined)));
+  }
+}
+
+export async function openSession(file: string, load: LoadOptions, opts: SessionOptions): Promise<FabricSession> {
+  const loaded = await loadFabric(file, load);
+  const { inventory, file: inventoryFile } = findInventory(loaded.fabric.name, opts.inventory);
+  return new FabricSession(loaded, inventory, inventoryFile, new StateDir(stateDirFor(file, loaded.fabric.name)), opts);
+}

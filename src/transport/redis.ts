@@ -1,0 +1,198 @@
+// The Redis transport: SONiC's databases over ioredis (TCP, unix socket, password, TLS). Reads
+// with SCAN + pipelined HGETALL; one switch's change set in ONE MULTI/EXEC, so SONiC's daemons
+// never see a partial entry and a failure leaves nothing half-written.
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Change } from '../core/diff/diff.ts';
+import type { Fields } from '../core/diff/flat.ts';
+import { DB_ID, SEPARATOR, SwitchError, type DbName, type Transport, type Unwatch } from './transport.ts';
+
+export interface RedisEndpoint {
+  readonly host?: string;
+  readonly port?: number;
+  readonly socket?: string;
+  readonly username?: string;
+  /** The password itself, resolved by the caller from the environment; never logged. */
+  readonly password?: string;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
+  readonly connectTimeoutMs?: number;
+}
+
+export function describeRedis(e: RedisEndpoint): string {
+  return e.socket ? `redis unix:${e.socket}` : `redis ${e.host ?? '127.0.0.1'}:${e.port ?? 6379}${e.tls ? ' (TLS)' : ''}`;
+}
+
+export class RedisTransport implements Transport {
+  readonly endpoint: string;
+  private readonly clients = new Map<DbName, Promise<Redis>>();
+  private readonly subscribers: Redis[] = [];
+
+  constructor(
+    readonly switchName: string,
+    private readonly target: RedisEndpoint,
+  ) {
+    this.endpoint = describeRedis(target);
+  }
+
+  private options(db: number): RedisOptions {
+    const t = this.target;
+    return {
+      ...(t.socket ? { path: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }),
+      ...(t.username ? { username: t.username } : {}),
+      ...(t.password ? { password: t.password } : {}),
+      ...(t.tls
+        ? {
+            tls: {
+              ...(t.tls.ca ? { ca: readFileSync(t.tls.ca) } : {}),
+              ...(t.tls.cert ? { cert: readFileSync(t.tls.cert) } : {}),
+              ...(t.tls.key ? { key: readFileSync(t.tls.key) } : {}),
+              ...(t.tls.servername ? { servername: t.tls.servername } : {}),
+            },
+          }
+        : {}),
+      db,
+      lazyConnect: true,
+      connectTimeout: t.connectTimeoutMs ?? 3000,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      // A switch that goes away fails the operation at hand; it is not retried forever.
+      retryStrategy: () => null,
+    };
+  }
+
+  private client(db: DbName): Promise<Redis> {
+    let c = this.clients.get(db);
+    if (!c) {
+      c = this.connect(DB_ID[db]);
+      this.clients.set(db, c);
+      c.catch(() => this.clients.delete(db));
+    }
+    return c;
+  }
+
+  private async connect(db: number): Promise<Redis> {
+    const r = new Redis(this.options(db));
+    r.on('error', () => {}); // surfaced through the failing command instead
+    try {
+      await r.connect();
+      return r;
+    } catch (e) {
+      r.disconnect();
+      throw this.unreachable(e);
+    }
+  }
+
+  private unreachable(e: unknown): SwitchError {
+    const msg = (e as Error).message ?? String(e);
+    if (/WRONGPASS|NOAUTH|invalid password/i.test(msg)) return new SwitchError('REJECTED', this.switchName, this.endpoint, `authentication failed: ${msg}`, { cause: e });
+    return new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `cannot connect: ${msg}`, { cause: e });
+  }
+
+  async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+    const r = await this.client(db);
+    const sep = SEPARATOR[db];
+    const patterns = tables ? tables.map((t) => `${t}${sep}*`) : ['*'];
+    const keys: string[] = [];
+    try {
+      for (const match of patterns) {
+        let cursor = '0';
+        do {
+          const [next, batch] = await r.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+          keys.push(...batch);
+          cursor = next;
+        } while (cursor !== '0');
+      }
+      keys.sort();
+      const out = new Map<string, Fields>();
+      const pipeline = r.pipeline();
+      for (const k of keys) pipeline.hgetall(k);
+      const results = (await pipeline.exec()) ?? [];
+      results.forEach(([err, value], i) => {
+        // Plain string keys (CONFIG_DB_INITIALIZED) are not entries: WRONGTYPE is expected.
+        if (err) return;
+        const hash = value as Record<string, string>;
+        if (Object.keys(hash).length === 0) return; // deleted between SCAN and HGETALL
+        delete hash.NULL;
+        out.set(keys[i]!, hash);
+      });
+      return out;
+    } catch (e) {
+      if (e instanceof SwitchError) throw e;
+      throw this.unreachable(e);
+    }
+  }
+
+  async apply(changes: readonly Change[]): Promise<void> {
+    if (changes.length === 0) return;
+    const r = await this.client('CONFIG_DB');
+    const multi = r.multi();
+    for (const c of changes) queueChange(multi, c);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await multi.exec();
+    } catch (e) {
+      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `transaction failed, nothing applied: ${(e as Error).message}`, { cause: e });
+    }
+    if (!results) throw new SwitchError('REJECTED', this.switchName, this.endpoint, 'transaction aborted, nothing applied');
+    const failed = results.findIndex(([err]) => err);
+    if (failed >= 0) {
+      // Redis runs every queued command even when one fails; say which, so the caller rolls back.
+      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `command ${failed + 1} of the transaction failed: ${results[failed]![0]!.message}`);
+    }
+  }
+
+  async watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch> {
+    const sub = new Redis(this.options(DB_ID[db]));
+    sub.on('error', () => {});
+    try {
+      await sub.connect();
+    } catch (e) {
+      sub.disconnect();
+      throw this.unreachable(e);
+    }
+    this.subscribers.push(sub);
+    const prefix = `__keyspace@${DB_ID[db]}__:`;
+    sub.on('pmessage', (_pattern: string, channel: string) => onChange(channel.slice(prefix.length)));
+    await sub.psubscribe(...tables.map((t) => `${prefix}${t}${SEPARATOR[db]}*`));
+    return async () => {
+      sub.disconnect();
+      const i = this.subscribers.indexOf(sub);
+      if (i >= 0) this.subscribers.splice(i, 1);
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.subscribers.splice(0)) s.disconnect();
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(clients.map(async (c) => (await c.catch(() => undefined))?.quit().catch(() => undefined)));
+  }
+}
+
+type Queue = ReturnType<Redis['multi']>;
+
+/** One entry = one HSET (SONiC's daemons read the whole hash at each notification). */
+function queueChange(q: Queue, c: Change): void {
+  const hset = (fields: Fields) => q.hset(c.key, Object.keys(fields).length ? fields : { NULL: 'NULL' });
+  switch (c.op) {
+    case 'add':
+      hset(c.set ?? {});
+      break;
+    case 'replace':
+      q.del(c.key);
+      hset(c.after ?? c.set ?? {});
+      break;
+    case 'update': {
+      const remaining = Object.keys(c.after ?? {}).length;
+      if (c.set && Object.keys(c.set).length) q.hset(c.key, c.set);
+      else if (remaining === 0) q.hset(c.key, { NULL: 'NULL' });
+      if (c.unset?.length) q.hdel(c.key, ...c.unset);
+      // An entry that had no fields holds the NULL placeholder; it goes once fields arrive.
+      if (remaining > 0 && Object.keys(c.before ?? { x: '' }).length === 0) q.hdel(c.key, 'NULL');
+      break;
+    }
+    case 'delete':
+      q.del(c.key);
+      break;
+  }
+}

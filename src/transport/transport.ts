@@ -1,0 +1,54 @@
+// The one small interface every way of reaching a switch implements: Redis (ioredis), gNMI,
+// and an in-memory fake for unit tests and dry runs. Everything above it (plan, apply, verify,
+// drift, bring-up) is written against this interface only.
+import type { Change } from '../core/diff/diff.ts';
+import type { Fields } from '../core/diff/flat.ts';
+
+export type DbName = 'CONFIG_DB' | 'STATE_DB' | 'APPL_DB';
+
+/** SONiC's key separator per database (database_config.json). */
+export const SEPARATOR: Readonly<Record<DbName, string>> = { CONFIG_DB: '|', STATE_DB: '|', APPL_DB: ':' };
+export const DB_ID: Readonly<Record<DbName, number>> = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 };
+
+export interface Transport {
+  /** Where the switch is reached, for messages: "redis 127.0.1.3:6379". Never a secret. */
+  readonly endpoint: string;
+  /** Entries of the given tables (all tables when omitted), keyed `TABLE<sep>key`, decoded:
+   *  the NULL placeholder dropped, list fields kept as `name@`. */
+  read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>>;
+  /** Applies one switch's change set all-or-nothing (MULTI/EXEC, or one gNMI SetRequest). */
+  apply(changes: readonly Change[]): Promise<void>;
+  /** Calls onChange with the full key (`TABLE<sep>key`) each time a key of these tables changes.
+   *  Resolves once the subscription is active. */
+  watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch>;
+  close(): Promise<void>;
+}
+
+export type Unwatch = () => Promise<void>;
+
+/** Runs the few actions SONiC only offers as commands (vtysh, restart of the bgp service). */
+export interface ExecChannel {
+  readonly endpoint: string;
+  run(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+}
+
+export interface ExecResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A switch could not be reached or refused an operation. Names the switch, the endpoint and
+ *  the cause, always. */
+export class SwitchError extends Error {
+  constructor(
+    readonly code: 'UNREACHABLE' | 'REJECTED' | 'READBACK_MISMATCH' | 'EXEC_FAILED' | 'TIMEOUT',
+    readonly switchName: string,
+    readonly endpoint: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${switchName} (${endpoint}): ${message}`, options);
+    this.name = 'SwitchError';
+  }
+}

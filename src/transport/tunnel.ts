@@ -1,0 +1,39 @@
+// Reaching a localhost-only redis (a sonic-vm's, a docker-sonic-vs container's) through a
+// stdio stream: a local TCP listener hands each connection to `ssh -W 127.0.0.1:6379` or to
+// `docker exec -i` running bash's /dev/tcp, and pipes bytes both ways.
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+
+export interface Tunnel {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** argv of a command whose stdin/stdout is a byte stream to the remote port. */
+export function tunnelCommand(via: { kind: 'ssh'; host: string; port: number; user: string } | { kind: 'docker-exec'; container: string }, host: string, port: number): string[] {
+  if (via.kind === 'ssh') return ['ssh', '-p', String(via.port), '-o', 'BatchMode=yes', '-W', `${host}:${port}`, `${via.user}@${via.host}`];
+  return ['docker', 'exec', '-i', via.container, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}; cat <&3 & cat >&3`];
+}
+
+export async function openTunnel(argv: readonly string[]): Promise<Tunnel> {
+  const server: Server = createServer((socket) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
+    socket.pipe(child.stdin);
+    child.stdout.pipe(socket);
+    const end = () => {
+      socket.destroy();
+      child.kill();
+    };
+    socket.on('close', end);
+    socket.on('error', end);
+    child.on('exit', end);
+    child.on('error', end);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
