@@ -1,0 +1,77 @@
+// The agent's control channel, one unix socket per switch: how `systemctl restart bgp` inside
+// `clos lab exec` reaches the emulated routing service. Line protocol, one request per line:
+//   ping\n         → ok\n
+//   restart-bgp\n  → ok\n once FRR is back and the neighbors are re-pushed, or error <msg>\n
+import { rmSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+
+/** Where the agent listens for a switch, given the switch's runtime directory. */
+export function agentSocketPath(dir: string): string {
+  return join(dir, 'agent.sock');
+}
+
+export type ControlHandler = (request: string) => Promise<string>;
+
+/** Starts the control server; each line gets exactly one reply line. */
+export async function serveControl(path: string, handle: ControlHandler): Promise<net.Server> {
+  rmSync(path, { force: true }); // a socket file left by an agent that died
+  const server = net.createServer((conn) => {
+    let buf = '';
+    let chain = Promise.resolve();
+    conn.on('error', () => conn.destroy());
+    conn.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        // Requests on one connection are answered in order.
+        chain = chain.then(async () => {
+          let reply: string;
+          try {
+            reply = await handle(line);
+          } catch (e) {
+            reply = `error ${(e as Error).message.replace(/\s+/g, ' ')}`;
+          }
+          if (!conn.destroyed) conn.write(`${reply}\n`);
+        });
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
+
+/** Client side for tests and tools: sends one request, resolves with the reply line. */
+export function controlRequest(path: string, request: string, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.createConnection(path);
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`${path}: no reply to '${request}' within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('connect', () => s.write(`${request}\n`));
+    s.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        s.end();
+        resolve(buf.slice(0, nl));
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}

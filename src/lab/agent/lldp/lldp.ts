@@ -1,0 +1,62 @@
+// lldpmgrd + lldp_syncd adapter (flavour `sonic` only). lldpmgrd: configure lldpd so each port
+// advertises its PORT alias and description, whenever they change or the netdev appears.
+// lldp_syncd: poll `lldpcli -f json0 show neighbors` (real lldp_syncd: every 10 s) into APPL_DB
+// LLDP_ENTRY_TABLE, removing entries whose neighbour is gone.
+import type { Fields } from '../db/keys.ts';
+import type { SwitchContext } from '../context.ts';
+import { run } from '../exec.ts';
+import { configuredPorts } from '../portmgr/ports.ts';
+import { portArgs, systemNameArgs } from './commands.ts';
+import { lldpEntries, lldpEntryChanged } from './parse.ts';
+
+const TABLE = 'LLDP_ENTRY_TABLE';
+
+export class Lldp {
+  /** Port → the lldpcli arguments applied, and to which netdev. */
+  private readonly configured = new Map<string, string>();
+  private systemNameSet = false;
+
+  constructor(
+    private readonly ctx: SwitchContext,
+    private readonly socket: string,
+  ) {}
+
+  private lldpcli(args: readonly string[]) {
+    return run('lldpcli', ['-u', this.socket, ...args], { timeoutMs: 5_000 });
+  }
+
+  async reconcile(): Promise<void> {
+    const { ctx } = this;
+    if (!this.systemNameSet) {
+      const r = await this.lldpcli(systemNameArgs(ctx.rt.name));
+      if (r.code === 0) this.systemNameSet = true;
+      else ctx.log.error({ error: r.stderr.trim() }, 'lldpmgrd: setting the system name failed');
+    }
+    const links = ctx.links();
+    for (const [port, fields] of configuredPorts(ctx.cfg)) {
+      const link = links.get(port);
+      if (!link) continue;
+      const args = portArgs(port, fields);
+      const id = `${link.ifindex} ${JSON.stringify(args)}`;
+      if (this.configured.get(port) === id) continue;
+      const r = await this.lldpcli(args);
+      if (r.code !== 0) {
+        ctx.log.error({ port, error: r.stderr.trim() }, 'lldpmgrd: lldpcli configure ports failed');
+        continue;
+      }
+      this.configured.set(port, id);
+      ctx.log.debug({ port, args }, 'lldpmgrd: port configured');
+    }
+  }
+
+  async poll(): Promise<void> {
+    const r = await this.lldpcli(['-f', 'json0', 'show', 'neighbors']);
+    if (r.code !== 0) return; // lldpd not answering: keep what we have
+    const desired = new Map<string, Fields>();
+    for (const [port, fields] of lldpEntries(JSON.parse(r.stdout || '{}'))) {
+      const old = this.ctx.appl.get(`${TABLE}:${port}`);
+      desired.set(port, old && !lldpEntryChanged(old, fields) ? old : fields);
+    }
+    await this.ctx.appl.sync(TABLE, desired);
+  }
+}

@@ -1,0 +1,54 @@
+// The switch agent process: `node --import tsx src/lab/agent/main.ts <agent-N.json>` with
+// `{ "switches": SwitchRuntime[] }`. One process hosts every switch of the file (a Node process
+// per switch would eat most of the 50 MB per switch budget). Started and recorded by the host
+// side (src/lab/agents.ts); SIGTERM stops the switches' FRR and exits.
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { processLogger, switchLogger } from './log.ts';
+import { parseAgentFile } from './runtime-file.ts';
+import { SwitchAgent } from './switch.ts';
+
+/** Switches started at once: FRR starts are mostly waiting, but 2 cores are shared. */
+const START_CONCURRENCY = 4;
+
+async function main(argv: readonly string[]): Promise<void> {
+  const log = processLogger();
+  const file = argv[2];
+  if (!file) {
+    log.fatal('usage: main.ts <agent.json>');
+    process.exit(2);
+  }
+  const { switches } = parseAgentFile(JSON.parse(readFileSync(file, 'utf8')));
+  const agents = switches.map((rt) => new SwitchAgent(rt, switchLogger(rt.dir, rt.name)));
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    await Promise.allSettled(agents.map((a) => a.stop({ stopFrr: true })));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  await startAll(agents, log);
+  log.info({ switches: switches.map((s) => s.name) }, 'agent ready');
+}
+
+async function startAll(agents: readonly SwitchAgent[], log: Logger): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < agents.length) {
+      const a = agents[next++]!;
+      try {
+        await a.start();
+      } catch (e) {
+        // One switch failing must not take the others down: no control socket is created for
+        // it, which is how the host side learns of the failure.
+        log.error({ switch: a.rt.name, err: e }, 'switch failed to start');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, agents.length) }, worker));
+}
+
+await main(process.argv);

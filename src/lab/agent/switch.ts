@@ -1,0 +1,230 @@
+// One emulated switch: wires CONFIG_DB events and kernel link events to the emulated daemons,
+// owns the switch's FRR, and answers its control socket. Which daemon runs depends on the
+// flavour: `legacy-vs` (docker-sonic-vs release images) has no bgpcfgd, bgpmon or lldp.
+import { chownSync, readFileSync } from 'node:fs';
+import type net from 'node:net';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { SwitchRuntime } from '../runtime.ts';
+import { BgpCfgd } from './bgpcfgd/bgpcfgd.ts';
+import { bgpdStartupConfig, zebraStartupConfig } from './bgpcfgd/render.ts';
+import { BgpMon } from './bgpmon/bgpmon.ts';
+import type { SwitchContext } from './context.ts';
+import { agentSocketPath, serveControl } from './control.ts';
+import { APPL_SEP, DB, STATE_SEP } from './db/keys.ts';
+import { connect, EntryWriter } from './db/redis.ts';
+import { ConfigSnapshot } from './db/snapshot.ts';
+import { ConfigWatcher } from './db/watcher.ts';
+import { FpmSyncd } from './fpmsyncd/fpmsyncd.ts';
+import { FrrService } from './frr/service.ts';
+import { IntfMgr } from './intfmgr/intfmgr.ts';
+import { Lldp } from './lldp/lldp.ts';
+import { NamespaceIp } from './net/ip.ts';
+import { type LinkInfo, sameLink } from './net/links.ts';
+import { LinkMonitor } from './net/monitor.ts';
+import { PortMgr } from './portmgr/portmgr.ts';
+import { SerialTask } from './serial.ts';
+import { VlanMgr } from './vlanmgr/vlanmgr.ts';
+
+/** Tables each CONFIG_DB-driven daemon reacts to. */
+const PORT_TABLES = new Set(['PORT']);
+const VLAN_TABLES = new Set(['VLAN', 'VLAN_MEMBER']);
+const INTF_TABLES = new Set(['INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE']);
+const BGP_TABLES = new Set(['BGP_NEIGHBOR', 'DEVICE_METADATA', 'LOOPBACK_INTERFACE', 'INTERFACE', 'VLAN_INTERFACE', 'PORTCHANNEL_INTERFACE']);
+
+/** Tables the agent writes, adopted at start so entries left by an earlier run get cleaned. */
+const STATE_TABLES = ['PORT_TABLE', 'INTERFACE_TABLE', 'VLAN_TABLE', 'VLAN_MEMBER_TABLE', 'BGP_PEER_CONFIGURED_TABLE', 'NEIGH_STATE_TABLE'];
+const APPL_TABLES = ['PORT_TABLE', 'INTF_TABLE', 'VLAN_TABLE', 'VLAN_MEMBER_TABLE', 'ROUTE_TABLE', 'LLDP_ENTRY_TABLE'];
+
+export class SwitchAgent {
+  private readonly cfg = new ConfigSnapshot();
+  private readonly ip: NamespaceIp;
+  private readonly redis: { config: Redis; state: Redis; appl: Redis; sub: Redis };
+  private readonly frr: FrrService;
+  private readonly ctx: SwitchContext;
+  private linkMap: ReadonlyMap<string, LinkInfo> = new Map();
+  private readonly linkTask: SerialTask;
+  private readonly monitor: LinkMonitor;
+  private readonly tasks: Record<'port' | 'vlan' | 'intf' | 'bgp' | 'lldp', SerialTask | undefined>;
+  private readonly polls: SerialTask[] = [];
+  private readonly bgpcfgd?: BgpCfgd;
+  private readonly bgpmon?: BgpMon;
+  private readonly lldp?: Lldp;
+  private readonly intfmgr: IntfMgr;
+  private started = false;
+  private timer?: NodeJS.Timeout;
+  private server?: net.Server;
+  private restarting?: Promise<void>;
+
+  constructor(
+    readonly rt: SwitchRuntime,
+    private readonly log: Logger,
+  ) {
+    this.ip = new NamespaceIp(rt.namespace);
+    this.redis = { config: connect(rt, DB.CONFIG), state: connect(rt, DB.STATE), appl: connect(rt, DB.APPL), sub: connect(rt, DB.CONFIG) };
+    for (const [name, r] of Object.entries(this.redis)) r.on('error', (e: Error) => log.warn({ connection: name, err: e.message }, 'redis connection error'));
+    this.frr = new FrrService(rt, log);
+    this.ctx = {
+      rt,
+      log,
+      cfg: this.cfg,
+      ip: this.ip,
+      links: () => this.linkMap,
+      refreshLinks: () => this.linkTask.trigger(),
+      state: new EntryWriter(this.redis.state, STATE_SEP, log),
+      appl: new EntryWriter(this.redis.appl, APPL_SEP, log),
+      frr: this.frr,
+    };
+    const sonic = rt.flavour === 'sonic';
+    if (sonic) {
+      this.bgpcfgd = new BgpCfgd(this.ctx);
+      this.bgpmon = new BgpMon(this.ctx);
+      if (rt.lldpdSocket) this.lldp = new Lldp(this.ctx, rt.lldpdSocket);
+    }
+    const task = (name: string, step: () => Promise<void>) => new SerialTask(step, (e) => log.error({ err: e }, `${name} failed`));
+    const portmgr = new PortMgr(this.ctx);
+    const vlanmgr = new VlanMgr(this.ctx);
+    this.intfmgr = new IntfMgr(this.ctx);
+    const intfmgr = this.intfmgr;
+    this.tasks = {
+      port: task('portmgrd', () => portmgr.reconcile()),
+      vlan: task('vlanmgrd', () => vlanmgr.reconcile()),
+      intf: task('intfmgrd', () => intfmgr.reconcile()),
+      bgp: this.bgpcfgd ? task('bgpcfgd', () => this.bgpcfgd!.reconcile()) : undefined,
+      lldp: this.lldp ? task('lldpmgrd', () => this.lldp!.reconcile()) : undefined,
+    };
+    const fpm = new FpmSyncd(this.ctx);
+    this.polls.push(task('fpmsyncd', () => fpm.poll()));
+    if (this.bgpmon) this.polls.push(task('bgpmon', () => this.bgpmon!.poll()));
+    if (this.lldp) this.polls.push(task('lldp_syncd', () => this.lldp!.poll()));
+    this.linkTask = task('link refresh', () => this.readLinks());
+    this.monitor = new LinkMonitor({
+      ns: rt.namespace,
+      switchName: rt.name,
+      records: rt.processRecords,
+      onEvent: () => void this.linkTask.trigger(),
+      onError: (e) => log.warn({ err: e.message }, 'link monitor'),
+    });
+  }
+
+  /** Start order: kernel and CONFIG_DB views first, then FRR rendered from CONFIG_DB as it is
+   *  (the static part), then the daemons, and the control socket last: its existence is the
+   *  host side's signal that the switch is ready. */
+  async start(): Promise<void> {
+    const { rt, log } = this;
+    ensureFrrOwned(rt.dir);
+    await Promise.all(Object.values(this.redis).map((r) => r.connect()));
+    await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
+    this.monitor.start();
+    await this.readLinks();
+    await this.intfmgr.init();
+    const watcher = new ConfigWatcher(this.redis.sub, this.redis.config, this.cfg, (tables) => this.onConfig(tables), log);
+    await watcher.start();
+
+    if (await this.frr.running()) {
+      log.info('FRR already running: adopting it');
+      await this.bgpcfgd?.adoptFromFrr();
+    } else {
+      await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
+    }
+    this.started = true;
+    await this.reconcileAll();
+    const interval = Math.max(100, rt.bgpmonIntervalMs);
+    // Spread the switches' polls over the interval instead of firing all at once.
+    setTimeout(() => {
+      this.timer = setInterval(() => this.poll(), interval);
+      this.poll();
+    }, Math.floor(Math.random() * interval)).unref();
+    this.server = await serveControl(agentSocketPath(rt.dir), (req) => this.control(req));
+    log.info({ flavour: rt.flavour, namespace: rt.namespace }, 'switch agent ready');
+  }
+
+  async stop(opts: { stopFrr: boolean }): Promise<void> {
+    this.started = false;
+    if (this.timer) clearInterval(this.timer);
+    this.server?.close();
+    this.monitor.stop();
+    if (opts.stopFrr) await this.frr.stop();
+    else {
+      this.frr.bgpd.close();
+      this.frr.zebra.close();
+    }
+    for (const r of Object.values(this.redis)) r.disconnect();
+  }
+
+  private poll(): void {
+    if (!this.started || this.restarting) return;
+    for (const p of this.polls) void p.trigger();
+  }
+
+  private onConfig(tables: ReadonlySet<string>): void {
+    if (!this.started) return; // start() reconciles everything once FRR runs
+    const hit = (set: ReadonlySet<string>) => [...tables].some((t) => set.has(t));
+    if (hit(PORT_TABLES)) {
+      void this.tasks.port?.trigger();
+      void this.tasks.lldp?.trigger();
+    }
+    if (hit(VLAN_TABLES)) void this.tasks.vlan?.trigger();
+    if (hit(INTF_TABLES)) void this.tasks.intf?.trigger();
+    if (hit(BGP_TABLES)) void this.tasks.bgp?.trigger();
+  }
+
+  private async readLinks(): Promise<void> {
+    const next = await this.ip.links();
+    const prev = this.linkMap;
+    this.linkMap = next;
+    const changed = next.size !== prev.size || [...next].some(([name, l]) => !sameLink(prev.get(name), l));
+    if (changed && this.started) {
+      for (const t of [this.tasks.port, this.tasks.vlan, this.tasks.intf, this.tasks.lldp]) void t?.trigger();
+    }
+  }
+
+  private async reconcileAll(): Promise<void> {
+    // Ports before VLANs before interfaces: each one's readiness rests on the previous one.
+    await this.tasks.port?.trigger();
+    await this.tasks.vlan?.trigger();
+    await this.tasks.intf?.trigger();
+    await Promise.all([this.tasks.bgp?.trigger(), this.tasks.lldp?.trigger()]);
+  }
+
+  private async control(request: string): Promise<string> {
+    switch (request) {
+      case 'ping':
+        return 'ok';
+      case 'restart-bgp':
+        await this.restartBgp();
+        return 'ok';
+      default:
+        return `error unknown request '${request}' (expected ping or restart-bgp)`;
+    }
+  }
+
+  /** `systemctl restart bgp`: FRR stopped, its static part re-rendered from CONFIG_DB as it is
+   *  now, started again; bgpmon starts over; every ready neighbor is pushed again. */
+  async restartBgp(): Promise<void> {
+    while (this.restarting) await this.restarting;
+    this.restarting = (async () => {
+      const { rt, log } = this;
+      log.info('restart bgp: stopping FRR');
+      this.bgpcfgd?.pause();
+      await this.tasks.bgp?.idle();
+      await Promise.all(this.polls.map((p) => p.idle()));
+      await this.frr.stop();
+      await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
+      await this.bgpmon?.reset();
+      this.bgpcfgd?.resumeAfterRestart();
+      await this.tasks.bgp?.trigger();
+      log.info('restart bgp: done');
+    })().finally(() => (this.restarting = undefined));
+    await this.restarting;
+  }
+}
+
+/** FRR runs as frr and writes its sockets and pid files in the switch directory. */
+function ensureFrrOwned(dir: string): void {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('frr:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid !== undefined && gid !== undefined) chownSync(dir, Number(uid), Number(gid));
+}
