@@ -2,6 +2,7 @@
 // its changes, apply writes them, rollback restores through it, drift classifies them.
 import { sameFields, splitKey, type Fields, type FlatDb } from './flat.ts';
 import { writeRank } from './order.ts';
+import { compareNames } from '../names.ts';
 
 /** What a change does to a running switch, derived from SONiC's behaviour. */
 export type Impact = 'none' | 'session-reset' | 'session-removed' | 'restart';
@@ -108,9 +109,8 @@ function deleteImpact(key: string): Pick<Change, 'impact' | 'why'> {
   return { impact: 'none' };
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Natural order (Ethernet4 before Ethernet12), so plans read like a switch's port list. */
+const compareKeys = compareNames;
 
 /** The strongest impact of a change set: what an operator must know before applying it. */
 export function worstImpact(changes: readonly Change[]): Impact {
