@@ -16,6 +16,8 @@ export interface RedisEndpoint {
   readonly password?: string;
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
   readonly connectTimeoutMs?: number;
+  /** A command unanswered this long fails (a hung or paused server); default 10 s. */
+  readonly commandTimeoutMs?: number;
 }
 
 export function describeRedis(e: RedisEndpoint): string {
@@ -53,6 +55,7 @@ export class RedisTransport implements Transport {
       db,
       lazyConnect: true,
       connectTimeout: t.connectTimeoutMs ?? 3000,
+      commandTimeout: t.commandTimeoutMs ?? 10_000,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       // A switch that goes away fails the operation at hand; it is not retried forever.
