@@ -6,6 +6,7 @@ import { InventoryError } from '../inventory/load.ts';
 import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
 import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
+import { registerVerifyCommand } from './verify-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -19,6 +20,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerCompileCommands(program, io, setExit);
   registerPlanCommand(program, io, setExit);
   registerLiveCommands(program, io, setExit);
+  registerVerifyCommand(program, io, setExit);
   registerLabCommands(program, io, setExit);
   return program;
 }

@@ -1,0 +1,326 @@
+// verify against in-memory switches: event-driven waits, the budget, unreachable switches, the
+// FRR path through the exec channel, and the checks generated for a whole fabric.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { buildChecks, type Check, type CheckDb, type CheckKind, type Expectation } from '../../src/core/checks/checks.ts';
+import { compileFabric } from '../../src/core/compile.ts';
+import type { Fields } from '../../src/core/diff/flat.ts';
+import type { VerifyReport } from '../../src/report/verify-schema.ts';
+import { verifyReportSchema } from '../../src/report/verify-schema.ts';
+import { FRR_SUMMARY_ARGV, describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import type { SwitchLink } from '../../src/transport/connect.ts';
+import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const check = (sw: string, id: string, db: CheckDb, expect: Expectation, kind: CheckKind = 'port'): Check => ({ id, switch: sw, kind, db, expect });
+const portUp = (sw: string, port: string) => check(sw, `port ${port} up (STATE_DB)`, 'STATE_DB', { type: 'fields', keys: [`PORT_TABLE|${port}`], fields: { state: 'ok', netdev_oper_status: 'up' } });
+const UP: Fields = { state: 'ok', netdev_oper_status: 'up', admin_status: 'up', mtu: '9100' };
+
+/** Counts reads (and which tables they asked for) on top of a memory switch. */
+class CountingTransport implements Transport {
+  reads: (readonly string[] | undefined)[] = [];
+  watches = 0;
+  unwatched = 0;
+  closed = 0;
+  afterRead?: () => void;
+  constructor(readonly inner: MemoryTransport) {}
+  get endpoint() {
+    return this.inner.endpoint;
+  }
+  async read(db: DbName, tables?: readonly string[]) {
+    this.reads.push(tables);
+    const r = await this.inner.read(db, tables);
+    this.afterRead?.();
+    return r;
+  }
+  apply = (c: Parameters<Transport['apply']>[0]) => this.inner.apply(c);
+  async watch(db: DbName, tables: readonly string[], cb: (key: string) => void) {
+    this.watches++;
+    const u = await this.inner.watch(db, tables, cb);
+    return async () => {
+      this.unwatched++;
+      await u();
+    };
+  }
+  async close() {
+    this.closed++;
+  }
+}
+
+function link(name: string, transport: Transport, exec?: ExecChannel): SwitchLink & { closed: number } {
+  const l = {
+    name,
+    transport,
+    ...(exec ? { exec } : {}),
+    closed: 0,
+    close: async () => {
+      l.closed++;
+    },
+  };
+  return l;
+}
+
+/** A vtysh that answers `show bgp summary json` from a table of peers the test changes. */
+function fakeFrr(peers: Record<string, string>, localAs = 65101) {
+  const calls: string[][] = [];
+  const exec: ExecChannel = {
+    endpoint: 'fake-exec',
+    run: async (argv) => {
+      calls.push([...argv]);
+      const json = { ipv4Unicast: { peers: Object.fromEntries(Object.entries(peers).map(([ip, state]) => [ip, { state, remoteAs: 65100, localAs }])) } };
+      return { code: 0, stdout: JSON.stringify(json), stderr: '' };
+    },
+  };
+  return { exec, calls };
+}
+
+const byId = (r: VerifyReport, sw: string, id: string) => r.switches.find((s) => s.name === sw)!.checks.find((c) => c.id === id)!;
+
+describe('verifyFabric: event-driven waits', () => {
+  it('converges when state arrives later through events, and ends right after the last one (no polling delay)', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const t = new CountingTransport(mem);
+    const checks = [
+      portUp('leaf1', 'Ethernet0'),
+      portUp('leaf1', 'Ethernet4'),
+      check('leaf1', 'route to leaf2', 'APPL_DB', { type: 'nexthops', keys: ['ROUTE_TABLE:10.1.0.2/32', 'ROUTE_TABLE:10.1.0.2'], count: 2 }, 'route'),
+    ];
+    const t0 = Date.now();
+    const run = verifyFabric({ links: [link('leaf1', t)], checks, timeoutMs: 10_000 });
+    await sleep(150);
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    // A burst: many events on one table, coalesced into one re-read of that table only.
+    for (let i = 0; i < 20; i++) mem.setState('STATE_DB', `PORT_TABLE|Ethernet${8 + 4 * i}`, UP);
+    await sleep(150);
+    mem.setState('APPL_DB', 'ROUTE_TABLE:10.1.0.2', { nexthop: '10.0.0.0,10.0.0.2', ifname: 'Ethernet0,Ethernet4', protocol: 'bgp' });
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet4', UP);
+    const lastEvent = Date.now() - t0;
+    const r = await run;
+    const ended = Date.now() - t0;
+
+    expect(verifyReportSchema.parse(r)).toEqual(r);
+    expect(r.converged).toBe(true);
+    expect(r.summary).toMatchObject({ checks: 3, passed: 3, failed: 0 });
+    expect(byId(r, 'leaf1', 'port Ethernet0 up (STATE_DB)').timeToConvergeMs).toBeGreaterThanOrEqual(140);
+    expect(byId(r, 'leaf1', 'port Ethernet4 up (STATE_DB)').timeToConvergeMs).toBeGreaterThanOrEqual(290);
+    expect(byId(r, 'leaf1', 'route to leaf2').seen).toBe('2 next hop(s): 10.0.0.0,10.0.0.2');
+    expect(r.summary.timeToConvergeMs).toBeGreaterThanOrEqual(290);
+    expect(r.switches[0]!.timeToConvergeMs).toBe(r.summary.timeToConvergeMs);
+    // Debounce (50 ms) plus a read, not a polling interval and certainly not the budget.
+    expect(ended - lastEvent).toBeLessThan(250);
+    // 2 first snapshots + 1 re-read for the burst + at most 2 for the last events; each re-read
+    // names only the table that changed.
+    expect(t.reads.length).toBeLessThanOrEqual(5);
+    expect(t.reads.slice(2).every((tables) => tables?.length === 1)).toBe(true);
+    expect(t.unwatched).toBe(t.watches);
+  });
+
+  it('does not lose a change made between the first snapshot and the first event', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const t = new CountingTransport(mem);
+    let once = true;
+    t.afterRead = () => {
+      if (once) mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+      once = false;
+    };
+    const r = await verifyFabric({ links: [link('leaf1', t)], checks: [portUp('leaf1', 'Ethernet0')], timeoutMs: 5_000 });
+    expect(r.converged).toBe(true);
+    expect(r.durationMs).toBeLessThan(1_000);
+  });
+
+  it('fails after the budget with what was expected and what was seen', async () => {
+    const mem = new MemoryTransport('leaf1');
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', { state: 'ok', netdev_oper_status: 'down' });
+    const checks = [portUp('leaf1', 'Ethernet0'), portUp('leaf1', 'Ethernet4'), check('leaf1', 'session', 'STATE_DB', { type: 'fields', keys: ['NEIGH_STATE_TABLE|10.0.0.0'], fields: { state: 'Established' } }, 'bgp-session')];
+    mem.setState('STATE_DB', 'NEIGH_STATE_TABLE|10.0.0.0', { state: 'Established', peerType: 'e-BGP' });
+    const t0 = Date.now();
+    const r = await verifyFabric({ links: [link('leaf1', mem)], checks, timeoutMs: 300 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(295);
+    expect(Date.now() - t0).toBeLessThan(1_500);
+    expect(r.converged).toBe(false);
+    expect(r.summary).toMatchObject({ checks: 3, passed: 1, failed: 2, timeToConvergeMs: null });
+    const eth0 = byId(r, 'leaf1', 'port Ethernet0 up (STATE_DB)');
+    expect(eth0).toMatchObject({ pass: false, expected: 'PORT_TABLE|Ethernet0 state=ok netdev_oper_status=up', seen: 'netdev_oper_status=down', timeToConvergeMs: null });
+    expect(byId(r, 'leaf1', 'port Ethernet4 up (STATE_DB)').seen).toBe('PORT_TABLE|Ethernet4 absent');
+    expect(byId(r, 'leaf1', 'session')).toMatchObject({ pass: true, seen: 'state=Established' });
+    expect(r.switches[0]!.timeToConvergeMs).toBeNull();
+  });
+
+  it('keeps the time of the last transition to passing when a check flaps', async () => {
+    const mem = new MemoryTransport('leaf1');
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    const run = verifyFabric({ links: [link('leaf1', mem)], checks: [portUp('leaf1', 'Ethernet0'), portUp('leaf1', 'Ethernet4')], timeoutMs: 5_000 });
+    await sleep(100);
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', { ...UP, netdev_oper_status: 'down' });
+    await sleep(150);
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    await sleep(150);
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet4', UP);
+    const r = await run;
+    expect(r.converged).toBe(true);
+    expect(byId(r, 'leaf1', 'port Ethernet0 up (STATE_DB)').timeToConvergeMs).toBeGreaterThanOrEqual(240);
+    expect(byId(r, 'leaf1', 'port Ethernet4 up (STATE_DB)').timeToConvergeMs).toBeGreaterThanOrEqual(390);
+  });
+
+  it('catches an unexpected BGP neighbor with only-keys, and passes once it is gone', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const onlyKeys = check('leaf1', 'no unexpected BGP neighbor', 'STATE_DB', { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: ['NEIGH_STATE_TABLE|10.0.0.0'] }, 'bgp-unexpected');
+    mem.setState('STATE_DB', 'NEIGH_STATE_TABLE|10.0.0.0', { state: 'Established' });
+    mem.setState('STATE_DB', 'NEIGH_STATE_TABLE|10.9.9.9', { state: 'Active' });
+    const failed = await verifyFabric({ links: [link('leaf1', mem)], checks: [onlyKeys], timeoutMs: 200 });
+    expect(byId(failed, 'leaf1', onlyKeys.id)).toMatchObject({ pass: false, seen: 'unexpected: 10.9.9.9', expected: 'NEIGH_STATE_TABLE|* only 10.0.0.0' });
+
+    const run = verifyFabric({ links: [link('leaf1', mem)], checks: [onlyKeys], timeoutMs: 5_000 });
+    await sleep(100);
+    mem.setState('STATE_DB', 'NEIGH_STATE_TABLE|10.9.9.9', undefined); // a deletion is an event too
+    const r = await run;
+    expect(byId(r, 'leaf1', onlyKeys.id)).toMatchObject({ pass: true, seen: 'none' });
+    expect(r.durationMs).toBeLessThan(1_000);
+  });
+});
+
+describe('verifyFabric: switches that cannot be read', () => {
+  it('reports an unreachable switch with switch, endpoint and cause; the others still pass', async () => {
+    const good = new MemoryTransport('leaf1');
+    good.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    const down = new MemoryTransport('leaf2');
+    down.reachable = false;
+    const opened: (SwitchLink & { closed: number })[] = [];
+    const r = await verifyFabric({
+      links: async (name) => {
+        if (name === 'leaf3') throw new Error('leaf3: the inventory has no redis block for this switch');
+        const l = link(name, name === 'leaf1' ? good : down);
+        opened.push(l);
+        return l;
+      },
+      checks: [portUp('leaf1', 'Ethernet0'), portUp('leaf2', 'Ethernet0'), portUp('leaf2', 'Ethernet4'), portUp('leaf3', 'Ethernet0')],
+      timeoutMs: 5_000,
+    });
+    expect(r.converged).toBe(false);
+    const [leaf1, leaf2, leaf3] = r.switches;
+    expect(leaf1).toMatchObject({ name: 'leaf1', passed: 1, total: 1, error: null, endpoint: 'memory:leaf1' });
+    expect(leaf2).toMatchObject({ name: 'leaf2', passed: 0, total: 2, endpoint: 'memory:leaf2' });
+    expect(leaf2!.error).toBe('leaf2 (memory:leaf2): cannot connect: switch is down');
+    expect(leaf2!.checks.every((c) => !c.pass && c.seen === leaf2!.error)).toBe(true);
+    expect(leaf3).toMatchObject({ name: 'leaf3', endpoint: null, error: 'leaf3: the inventory has no redis block for this switch' });
+    // The run did not wait out the budget for switches it cannot read.
+    expect(r.durationMs).toBeLessThan(1_000);
+    // Links verify opened, verify closed.
+    expect(opened.map((l) => l.closed)).toEqual([1, 1]);
+  });
+
+  it('a switch that goes away while waiting fails with its error; links given by the caller stay open', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const l = link('leaf1', mem);
+    const run = verifyFabric({ links: [l], checks: [portUp('leaf1', 'Ethernet0')], timeoutMs: 5_000 });
+    await sleep(100);
+    mem.reachable = false;
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    const r = await run;
+    expect(r.switches[0]!.error).toContain('leaf1 (memory:leaf1): cannot connect');
+    expect(r.durationMs).toBeLessThan(1_000);
+    expect(l.closed).toBe(0);
+  });
+});
+
+describe('verifyFabric: FRR (switches without bgpmon)', () => {
+  const frrChecks = [
+    check('leaf1', 'session 10.0.0.0 (spine1) Established', 'FRR', { type: 'fields', keys: ['NEIGH_STATE_TABLE|10.0.0.0'], fields: { state: 'Established' } }, 'bgp-session'),
+    check('leaf1', 'session 10.0.0.2 (spine2) Established', 'FRR', { type: 'fields', keys: ['NEIGH_STATE_TABLE|10.0.0.2'], fields: { state: 'Established' } }, 'bgp-session'),
+    check('leaf1', 'no unexpected BGP neighbor', 'FRR', { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: ['NEIGH_STATE_TABLE|10.0.0.0', 'NEIGH_STATE_TABLE|10.0.0.2'] }, 'bgp-unexpected'),
+  ];
+
+  it('polls `show bgp summary json` through the exec channel until the sessions are up', async () => {
+    const peers: Record<string, string> = { '10.0.0.0': 'Active', '10.0.0.2': 'Connect' };
+    const frr = fakeFrr(peers);
+    const run = verifyFabric({ links: [link('leaf1', new MemoryTransport('leaf1'), frr.exec)], checks: frrChecks, timeoutMs: 5_000, frrPollMs: 100 });
+    await sleep(250);
+    peers['10.0.0.0'] = 'Established';
+    peers['10.0.0.2'] = 'Established';
+    const r = await run;
+    expect(r.converged).toBe(true);
+    expect(byId(r, 'leaf1', 'session 10.0.0.0 (spine1) Established')).toMatchObject({ pass: true, seen: 'state=Established' });
+    expect(byId(r, 'leaf1', 'session 10.0.0.0 (spine1) Established').timeToConvergeMs).toBeGreaterThanOrEqual(240);
+    expect(frr.calls.length).toBeGreaterThanOrEqual(3);
+    expect(frr.calls.every((c) => JSON.stringify(c) === JSON.stringify(FRR_SUMMARY_ARGV))).toBe(true);
+    // Polling stops with the run.
+    const n = frr.calls.length;
+    await sleep(250);
+    expect(frr.calls.length).toBe(n);
+  });
+
+  it('reports an unexpected FRR peer, and says why when there is no exec channel', async () => {
+    const frr = fakeFrr({ '10.0.0.0': 'Established', '10.0.0.2': 'Established', '10.0.0.9': 'Idle' });
+    const r = await verifyFabric({ links: [link('leaf1', new MemoryTransport('leaf1'), frr.exec)], checks: frrChecks, timeoutMs: 250, frrPollMs: 100 });
+    expect(byId(r, 'leaf1', 'no unexpected BGP neighbor')).toMatchObject({ pass: false, seen: 'unexpected: 10.0.0.9' });
+    expect(r.summary).toMatchObject({ passed: 2, failed: 1 });
+
+    const none = await verifyFabric({ links: [link('leaf1', new MemoryTransport('leaf1'))], checks: frrChecks.slice(0, 1), timeoutMs: 100 });
+    expect(none.switches[0]!.checks[0]!.seen).toMatch(/no exec channel/);
+  });
+
+  it('a failing vtysh is shown as what was seen', async () => {
+    const exec: ExecChannel = { endpoint: 'fake-exec', run: async () => ({ code: 1, stdout: '', stderr: 'bgpd is not running' }) };
+    const r = await verifyFabric({ links: [link('leaf1', new MemoryTransport('leaf1'), exec)], checks: frrChecks.slice(0, 1), timeoutMs: 150, frrPollMs: 50 });
+    expect(r.switches[0]!.checks[0]!.seen).toBe('vtysh failed (fake-exec): bgpd is not running');
+    expect(r.switches[0]!.error).toBeNull();
+  });
+});
+
+describe('verifyFabric: the checks of a whole fabric', () => {
+  const root = new URL('../..', import.meta.url).pathname;
+  const compiled = compileFabric({
+    text: readFileSync(`${root}/topologies/dc1.fabric.yaml`, 'utf8'),
+    file: 'dc1.fabric.yaml',
+    lockText: readFileSync(`${root}/topologies/dc1.lock.yaml`, 'utf8'),
+    lockFile: 'dc1.lock.yaml',
+  });
+  if (!compiled.ok) throw new Error('dc1 does not compile');
+
+  /** What a converged switch holds, made from what the checks expect. */
+  function converge(checks: readonly Check[], transports: Map<string, MemoryTransport>, frrPeers: Map<string, Record<string, string>>): void {
+    for (const c of checks) {
+      const e = c.expect;
+      if (c.db === 'FRR') {
+        if (e.type === 'fields') (frrPeers.get(c.switch) ?? frrPeers.set(c.switch, {}).get(c.switch)!)[e.keys[0]!.split('|')[1]!] = 'Established';
+        continue;
+      }
+      const t = transports.get(c.switch)!;
+      if (e.type === 'fields') t.setState(c.db, e.keys[0]!, { ...t.dbs[c.db].get(e.keys[0]!), ...e.fields });
+      if (e.type === 'nexthops') t.setState(c.db, e.keys[1] ?? e.keys[0]!, { nexthop: Array.from({ length: e.count }, (_, i) => `10.0.0.${2 * i}`).join(','), protocol: 'bgp' });
+      if (e.type === 'lldp') t.setState(c.db, e.key, { lldp_rem_sys_name: e.sysName, lldp_rem_port_id: e.portIds[0]! });
+    }
+  }
+
+  it('a converged dc1 passes every check, sonic switches from STATE_DB/APPL_DB and a legacy-vs one through FRR', async () => {
+    const checks = buildChecks(compiled.intents, { flavourOf: (s) => (s.name === 'leaf4' ? 'legacy-vs' : 'sonic') });
+    expect(checks.some((c) => c.switch === 'leaf4' && c.db === 'FRR')).toBe(true);
+    const transports = new Map(compiled.intents.map((s) => [s.name, new MemoryTransport(s.name)]));
+    const frrPeers = new Map<string, Record<string, string>>();
+    // Half the switches are converged before verify starts, the other half during it.
+    const early = checks.filter((c) => ['spine1', 'leaf1', 'leaf2'].includes(c.switch));
+    converge(early, transports, frrPeers);
+    const links = compiled.intents.map((s) => link(s.name, transports.get(s.name)!, fakeFrr((frrPeers.get(s.name) ?? frrPeers.set(s.name, {}).get(s.name))!, s.asn).exec));
+    const run = verifyFabric({ links, checks, timeoutMs: 10_000, concurrency: 8, frrPollMs: 100 });
+    await sleep(100);
+    converge(checks.filter((c) => !early.includes(c)), transports, frrPeers);
+    const r = await run;
+    const failing = r.switches.flatMap((s) => s.checks.filter((c) => !c.pass).map((c) => `${s.name}: ${c.id}: ${c.seen}`));
+    expect(failing).toEqual([]);
+    expect(r.converged).toBe(true);
+    expect(r.switches.map((s) => s.name)).toEqual(compiled.intents.map((s) => s.name));
+    expect(r.summary.checks).toBe(checks.length);
+    expect(r.durationMs).toBeLessThan(2_000);
+  });
+
+  it('describes every kind of expectation in words', () => {
+    const checks = buildChecks(compiled.intents);
+    const kinds = new Map(checks.map((c) => [c.expect.type, describeExpectation(c.expect)] as const).reverse()); // the first of each type
+    expect(kinds.get('fields')).toMatch(/^PORT_TABLE\|Ethernet\d+ state=ok netdev_oper_status=up$/);
+    expect(kinds.get('nexthops')).toMatch(/^ROUTE_TABLE:10\.\S+\/32 or ROUTE_TABLE:10\.\S+ with \d next hop\(s\)$/);
+    expect(kinds.get('only-keys')).toMatch(/^NEIGH_STATE_TABLE\|\* only /);
+    expect(kinds.get('lldp')).toMatch(/^LLDP_ENTRY_TABLE:Ethernet\d+ lldp_rem_sys_name=\S+ lldp_rem_port_id=\S+ or Ethernet\d+$/);
+  });
+});
