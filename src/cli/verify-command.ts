@@ -74,6 +74,8 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
         await writeFileAtomic(f.output, body);
         io.out(`${verifyVerdict(report)} (${f.format} report: ${f.output})`);
       } else io.out(body);
-      setExit(report.converged ? EXIT.OK : EXIT.NOT_CONVERGED);
+      // An unreachable switch is an operational error (spec/cli.md), not a convergence verdict.
+      const unreachable = report.switches.some((s) => s.error !== null);
+      setExit(unreachable ? EXIT.ERROR : report.converged ? EXIT.OK : EXIT.NOT_CONVERGED);
     });
 }

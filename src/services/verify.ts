@@ -7,6 +7,7 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // A switch is done when all its checks pass, when the budget is spent, or when it cannot be
 // read; a switch that fails is reported with switch, endpoint and cause, the others go on.
+import { inPool } from './pool.ts';
 import { evaluate, neighStateFromFrr, type Check, type Expectation } from '../core/checks/checks.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import type { CheckResult, SwitchReport, VerifyReport } from '../report/verify-schema.ts';
@@ -439,18 +440,4 @@ function slowest(checks: readonly CheckResult[]): number {
 
 function elapsed(clock: Clock, t0: number): number {
   return Math.max(0, Math.round(clock.now() - t0));
-}
-
-/** One task per item, at most `limit` at a time, results in item order. */
-async function inPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
 }

@@ -30,10 +30,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('clos verify', () => {
-  it('exits 11 with every unreachable switch named with its endpoint and cause', async () => {
+  it('exits 1 (operational error) with every unreachable switch named with its endpoint and cause', async () => {
     writeInventory(SWITCHES);
     const r = await runCli('verify', fabric, '--inventory', inventory, '--timeout', '300ms');
-    expect(r.code).toBe(11);
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('Switches that could not be read');
     expect(r.stdout).toContain(`leaf1 (redis unix:${join(dir, 'leaf1.sock')}): cannot connect`);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^NOT converged: \d+ checks failing \(budget 0\.30 s\)$/);
@@ -43,14 +43,14 @@ describe('clos verify', () => {
     writeInventory(SWITCHES);
     const json = join(dir, 'out', 'verify.json');
     const r = await runCli('verify', fabric, '--inventory', inventory, '--timeout', '0.2', '--format', 'json', '-o', json, '--concurrency', '2');
-    expect(r.code).toBe(11);
+    expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^NOT converged: .* \(json report: .*verify\.json\)\n$/);
     const report = verifyReportSchema.parse(JSON.parse(readFileSync(json, 'utf8')));
     expect(report.switches.map((s) => s.name)).toEqual(SWITCHES);
     expect(report.switches.every((s) => s.error !== null && s.passed === 0)).toBe(true);
 
     const junit = join(dir, 'verify.xml');
-    expect((await runCli('verify', fabric, '--inventory', inventory, '--timeout', '200ms', '--format', 'junit', '-o', junit)).code).toBe(11);
+    expect((await runCli('verify', fabric, '--inventory', inventory, '--timeout', '200ms', '--format', 'junit', '-o', junit)).code).toBe(1);
     expect(readFileSync(junit, 'utf8')).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites /);
   });
 
