@@ -88,6 +88,8 @@ export function buildChecks(intents: readonly SwitchIntent[], opts: CheckOptions
     if (flavour === 'sonic') {
       for (const n of s.neighbors) {
         const peer = byName.get(n.peerName);
+        // A peer without lldp (legacy-vs, like docker-sonic-vs release images) advertises nothing.
+        if (peer && (opts.flavourOf?.(peer) ?? peer.flavour) !== 'sonic') continue;
         const alias = peer?.ports.find((p) => p.def.name === n.peerPort)?.def.alias ?? n.peerPort;
         add('lldp', 'APPL_DB', `LLDP on ${n.localPort}: ${n.peerName} ${n.peerPort}`, { type: 'lldp', key: `LLDP_ENTRY_TABLE:${n.localPort}`, sysName: n.peerName, portIds: [alias, n.peerPort] });
       }
