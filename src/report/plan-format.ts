@@ -74,7 +74,8 @@ export function formatApply(outcomes: readonly ApplyOutcome[]): string {
     String(o.changes),
     [o.restarted ? 'bgp restarted' : '', o.frrConfigured ? 'FRR via vtysh' : ''].filter(Boolean).join(', '),
     `${(o.ms / 1000).toFixed(1)}s`,
-    o.error ? `${o.error.code}: ${o.error.message}${o.restored ? ' (restored to checkpoint)' : ''}` : o.notes.join('; '),
+    // A failure says whether the switch was restored; when it was not, the notes say why.
+    o.error ? [`${o.error.code}: ${o.error.message}${o.restored ? ' (restored to checkpoint)' : ''}`, ...o.notes].join('; ') : o.notes.join('; '),
   ]);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   return `${table(['switch', 'result', 'changes', 'actions', 'time', 'notes'], rows)}\n\n${outcomes.length - failed} switch(es) applied or up to date, ${failed} failed.`;

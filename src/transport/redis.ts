@@ -85,6 +85,20 @@ export class RedisTransport implements Transport {
     }
   }
 
+  private get commandTimeoutMs(): number {
+    return this.target.commandTimeoutMs ?? 10_000;
+  }
+
+  /** A command went unanswered (a hung, paused or overloaded server). The connection is
+   *  dropped: what follows must not queue behind commands the server has not read yet. */
+  private timedOut(db: DbName, e: unknown): boolean {
+    if (!/Command timed out/.test((e as Error)?.message ?? '')) return false;
+    const c = this.clients.get(db);
+    this.clients.delete(db);
+    void c?.then((r) => r.disconnect(), () => undefined);
+    return true;
+  }
+
   private unreachable(e: unknown): SwitchError {
     const msg = (e as Error).message ?? String(e);
     if (/WRONGPASS|NOAUTH|invalid password/i.test(msg)) return new SwitchError('REJECTED', this.switchName, this.endpoint, `authentication failed: ${msg}`, { cause: e });
@@ -121,6 +135,7 @@ export class RedisTransport implements Transport {
       return out;
     } catch (e) {
       if (e instanceof SwitchError) throw e;
+      if (this.timedOut(db, e)) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
       throw this.unreachable(e);
     }
   }
@@ -134,6 +149,18 @@ export class RedisTransport implements Transport {
     try {
       results = await multi.exec();
     } catch (e) {
+      // The server may have the whole transaction in its socket buffer: a paused or overloaded
+      // redis runs it, whole (never half: MULTI/EXEC), once it reads again. So it is NOT
+      // "nothing applied": the outcome is unknown until the switch answers.
+      if (this.timedOut('CONFIG_DB', e)) {
+        throw new SwitchError(
+          'TIMEOUT',
+          this.switchName,
+          this.endpoint,
+          `no reply to the transaction within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again; roll the switch back to its checkpoint then`,
+          { cause: e },
+        );
+      }
       throw new SwitchError('REJECTED', this.switchName, this.endpoint, `transaction failed, nothing applied: ${(e as Error).message}`, { cause: e });
     }
     if (!results) throw new SwitchError('REJECTED', this.switchName, this.endpoint, 'transaction aborted, nothing applied');

@@ -1,0 +1,93 @@
+// A hung switch (its redis paused with SIGSTOP) during a write: the transaction goes unanswered.
+// Redis has the whole MULTI…EXEC in its socket buffer and runs it, whole, when it resumes — so
+// the transport must say "unknown, may still be applied", never "nothing applied", and must
+// not queue anything more behind it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Change } from '../../src/core/diff/diff.ts';
+import { RedisTransport } from '../../src/transport/redis.ts';
+import { DB_ID, SwitchError } from '../../src/transport/transport.ts';
+
+let dir: string;
+let server: ChildProcess;
+let socket: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'clos-redis-timeout-'));
+  socket = join(dir, 'r.sock');
+  server = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket)) {
+    if (Date.now() > deadline || server.exitCode !== null) throw new Error('redis-server did not start');
+    await sleep(20);
+  }
+});
+
+afterAll(async () => {
+  if (server.pid !== undefined && server.exitCode === null) {
+    const exited = new Promise((r) => server.once('exit', r));
+    process.kill(server.pid, 'SIGCONT');
+    process.kill(server.pid, 'SIGTERM');
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const changes: Change[] = [
+  { op: 'add', key: 'INTERFACE|Ethernet0', set: {}, impact: 'none' },
+  { op: 'add', key: 'INTERFACE|Ethernet0|10.1.0.1/31', set: {}, impact: 'none' },
+  { op: 'add', key: 'BGP_NEIGHBOR|10.1.0.0', set: { asn: '65100', admin_status: 'up' }, impact: 'none' },
+] as Change[];
+
+describe('RedisTransport against a paused redis', () => {
+  it('a transaction that gets no reply fails as TIMEOUT, "may still be applied"; it runs whole once redis resumes', async () => {
+    const t = new RedisTransport('leaf1', { socket, commandTimeoutMs: 500 });
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    try {
+      expect((await t.read('CONFIG_DB')).size).toBe(0); // connected before the pause
+      process.kill(server.pid!, 'SIGSTOP');
+      const t0 = Date.now();
+      const err = await t.apply(changes).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SwitchError);
+      expect((err as SwitchError).code).toBe('TIMEOUT');
+      expect((err as SwitchError).message).toBe(
+        `leaf1 (redis unix:${socket}): no reply to the transaction within 500 ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again; roll the switch back to its checkpoint then`,
+      );
+      expect(Date.now() - t0).toBeLessThan(2_000);
+      process.kill(server.pid!, 'SIGCONT');
+      const deadline = Date.now() + 5_000;
+      while ((await probe.exists('BGP_NEIGHBOR|10.1.0.0')) === 0) {
+        if (Date.now() > deadline) throw new Error('the queued transaction never ran after SIGCONT');
+        await sleep(20);
+      }
+      expect(await probe.hgetall('BGP_NEIGHBOR|10.1.0.0')).toEqual({ asn: '65100', admin_status: 'up' });
+      expect((await probe.keys('INTERFACE|*')).sort()).toEqual(['INTERFACE|Ethernet0', 'INTERFACE|Ethernet0|10.1.0.1/31']);
+      // The timed-out connection was dropped; the next call reconnects and works.
+      expect([...(await t.read('CONFIG_DB', ['BGP_NEIGHBOR'])).keys()]).toEqual(['BGP_NEIGHBOR|10.1.0.0']);
+    } finally {
+      process.kill(server.pid!, 'SIGCONT');
+      probe.disconnect();
+      await t.close();
+    }
+  });
+
+  it('a read that gets no reply fails as TIMEOUT, naming the switch and the endpoint', async () => {
+    const t = new RedisTransport('leaf2', { socket, commandTimeoutMs: 300 });
+    try {
+      await t.read('CONFIG_DB'); // connected before the pause
+      process.kill(server.pid!, 'SIGSTOP');
+      await expect(t.read('CONFIG_DB')).rejects.toThrow(`leaf2 (redis unix:${socket}): no reply within 300 ms (redis hung, paused or overloaded)`);
+    } finally {
+      process.kill(server.pid!, 'SIGCONT');
+      await t.close();
+    }
+  });
+});
