@@ -43,12 +43,24 @@ export interface SpawnOptions {
   readonly timeoutMs?: number; // default 10 s
 }
 
-// Closes every inherited descriptor above 2 before exec (lab-notes pitfall 5): Node marks its
-// own descriptors close-on-exec, but ones Node itself inherited (a pipe of whoever started
-// `clos`) would otherwise stay open in the daemon for its whole life. bash, not sh: dash
-// cannot redirect descriptors above 9.
-const CLOSE_FDS_AND_EXEC =
-  'for p in /proc/$$/fd/*; do n=${p##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done; exec "$@"';
+// The launcher every daemon starts through (bash, not sh: dash cannot redirect descriptors
+// above 9). $1 is the records file, the rest the command.
+// 1. It waits until its own record is in the records file, and gives up WITHOUT starting the
+//    daemon if the record never comes: a `clos lab up` killed between fork and record can
+//    then leave no daemon that `down` does not know of.
+// 2. It closes every inherited descriptor above 2 (lab-notes pitfall 5): Node marks its own
+//    descriptors close-on-exec, but ones Node itself inherited (a pipe of whoever started
+//    `clos`) would otherwise stay open in the daemon for its whole life.
+// 3. exec: the daemon keeps the launcher's pid and start time, which the record names.
+export const LAUNCHER = [
+  'rec=$1; shift',
+  'stat=$(</proc/$$/stat); read -ra f <<< "${stat##*) }"',
+  'mark="\\"pid\\":$$,\\"startTime\\":${f[19]}"',
+  'for ((i = 0; i < 300; i++)); do [[ -f $rec && $(<"$rec") == *"$mark"[,}]* ]] && break; sleep 0.01; done',
+  '((i < 300)) || { echo "clos-lab: no record of pid $$ in $rec: not starting $1" >&2; exit 97; }',
+  'for p in /proc/$$/fd/*; do n=${p##*/}; if [ "$n" -gt 2 ]; then eval "exec $n>&-"; fi; done',
+  'exec "$@"',
+].join('\n');
 
 /** Starts a daemon detached (own session, stdin /dev/null, output to its log) and records it. */
 export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; startTime: number }> {
@@ -58,7 +70,7 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
   const log = openSync(opts.logFile, 'a');
   let launcherPid = -1;
   const exited = new Promise<number | null>((resolve, reject) => {
-    const child = spawn('/bin/bash', ['-c', CLOSE_FDS_AND_EXEC, 'clos-lab', ...target], {
+    const child = spawn('/bin/bash', ['-c', LAUNCHER, 'clos-lab', opts.records, ...target], {
       stdio: ['ignore', log, log],
       detached: true,
       cwd: opts.cwd,
@@ -91,8 +103,7 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
     args: opts.args,
     ...(opts.netns ? { netns: opts.netns } : {}),
   };
-  // Recorded at once, before the exec chain (bash → ip → daemon) ends: exec keeps pid and
-  // start time, so a `down` after a crash right here still finds the daemon.
+  // Recorded at once; the launcher waits for this record before it execs the daemon.
   const launcherStart = readStartTime(launcherPid);
   if (launcherStart === undefined) fail(`exited at once (code ${exitCode ?? '?'})`);
   appendRecord(opts.records, {
@@ -103,8 +114,10 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
   });
 
   if (!opts.pidFile) {
-    while (readStat(launcherPid)?.comm !== comm) {
-      if (exitCode !== undefined) fail(`exited with code ${exitCode}`);
+    for (;;) {
+      const stat = readStat(launcherPid);
+      if (!stat || stat.state === 'Z' || stat.state === 'X' || exitCode !== undefined) fail(`exited with code ${exitCode ?? '?'}`);
+      if (stat!.comm === comm) break;
       if (Date.now() > deadline) fail(`did not start within ${timeoutMs} ms`);
       await sleep(5);
     }
@@ -173,15 +186,31 @@ export async function stopRecorded(
   filter: (r: ProcessRecord) => boolean = () => true,
   graceMs = 5_000,
 ): Promise<ProcessRecord[]> {
-  const running = unique(
-    (await readRecords(recordsFile)).filter(filter).flatMap((r) => resolve(r) ?? []),
-  );
+  const mine = (await readRecords(recordsFile)).filter(filter);
+  await settleLaunches(mine, graceMs);
+  const running = unique(mine.flatMap((r) => resolve(r) ?? []));
   for (const r of running) signal(r, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (running.some(isAlive) && Date.now() < deadline) await sleep(20);
   for (const r of running) if (isAlive(r)) signal(r, 'SIGKILL');
   while (running.some(isAlive) && Date.now() < deadline + 2_000) await sleep(20);
   return running;
+}
+
+/** A record whose process is still on its way to becoming the daemon: same pid and start time
+ *  but still the launcher (bash, ip), or a forking daemon whose pid file is not written yet.
+ *  Signalling it now could leave the daemon it forks unrecorded; it is waited for instead
+ *  (never signalled on pid + start time alone). */
+function launching(r: ProcessRecord): boolean {
+  const stat = readStat(r.pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X' || stat.startTime !== r.startTime) return false;
+  if (stat.comm !== r.comm) return true;
+  return r.pidFile !== undefined && fromPidFile(r) === undefined;
+}
+
+async function settleLaunches(records: readonly ProcessRecord[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (records.some(launching) && Date.now() < deadline) await sleep(20);
 }
 
 function unique(records: ProcessRecord[]): ProcessRecord[] {

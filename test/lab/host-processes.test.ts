@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, readRecords, spawnDaemon, stopRecorded } from '../../src/lab/processes.ts';
+import { isAlive, LAUNCHER, readRecords, spawnDaemon, stopRecorded } from '../../src/lab/processes.ts';
 
 let dir: string;
 let records: string;
@@ -66,6 +66,19 @@ describe('spawnDaemon', () => {
       execFileSync('ip', ['netns', 'del', ns]);
     }
   });
+});
+
+describe('the launcher', () => {
+  it('does not start the daemon when its record never appears (its `up` died before recording it)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const marker = join(dir, 'must-not-exist');
+    writeFileSync(join(dir, 'other.jsonl'), '{"name":"x","pid":1,"startTime":1}\n');
+    const r = spawnSync('/bin/bash', ['-c', LAUNCHER, 'clos-lab', join(dir, 'other.jsonl'), 'touch', marker], { encoding: 'utf8' });
+    expect(r.status).toBe(97);
+    expect(r.stderr).toMatch(/no record of pid \d+ .* not starting touch/);
+    expect(existsSync(marker)).toBe(false);
+  }, 15_000);
 });
 
 describe('isAlive', () => {
