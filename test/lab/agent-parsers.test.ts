@@ -10,7 +10,7 @@ import { routeKey, routeTable } from '../../src/lab/agent/fpmsyncd/routes.ts';
 import { portArgs } from '../../src/lab/agent/lldp/commands.ts';
 import { ageSeconds, capabilityBitmap, lldpEntries, lldpEntryChanged } from '../../src/lab/agent/lldp/parse.ts';
 import { attributeErrors } from '../../src/lab/agent/net/ip.ts';
-import { parseAddresses, parseLinks } from '../../src/lab/agent/net/links.ts';
+import { parseAddresses, parseLinks, parseMonitorLine } from '../../src/lab/agent/net/links.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/agent/${name}`, import.meta.url), 'utf8'));
 const SONIC = new URL('../../../shared/data/sonic/', import.meta.url);
@@ -172,6 +172,18 @@ describe('iproute2 output', () => {
       ]),
     );
     expect(addrs.some((a) => a.prefix.startsWith('fe80') || a.prefix.startsWith('127.'))).toBe(false);
+  });
+
+  it('reads `ip -o monitor link` lines of existing links, never bridge-port messages or deletions', () => {
+    const lines = readFileSync(new URL('../fixtures/agent/ip-monitor-link-oneline.txt', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    const parsed = lines.map(parseMonitorLine);
+    expect(parsed[0]).toEqual({ name: 'Vlan1000', ifindex: 4, up: false, lowerUp: false, mtu: 1500 });
+    expect(parsed.find((l) => l?.name === 'Ethernet8' && l.lowerUp)).toEqual({ name: 'Ethernet8', ifindex: 3, up: true, lowerUp: true, mtu: 9100, master: 'Vlan1000' });
+    // AF_BRIDGE messages (no qdisc) and "Deleted" lines give nothing: a full re-read decides.
+    lines.forEach((l, i) => {
+      if (l.startsWith('Deleted') || !l.includes(' qdisc ')) expect(parsed[i], l).toBeUndefined();
+    });
+    expect(parsed.filter(Boolean).length).toBeGreaterThan(10);
   });
 
   it('attributes -batch failures to their lines', () => {

@@ -28,6 +28,9 @@ async function main(argv: readonly string[]): Promise<void> {
     await Promise.allSettled(agents.map((a) => a.stop({ stopFrr: true })));
     process.exit(0);
   };
+  // An emulator bug in one switch must not take every switch of the process down: log it.
+  process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
+  process.on('uncaughtException', (e) => log.fatal({ err: e }, 'uncaught exception'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
   await startAll(agents, log);

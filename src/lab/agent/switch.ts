@@ -20,7 +20,7 @@ import { FrrService } from './frr/service.ts';
 import { IntfMgr } from './intfmgr/intfmgr.ts';
 import { Lldp } from './lldp/lldp.ts';
 import { NamespaceIp } from './net/ip.ts';
-import { type LinkInfo, sameLink } from './net/links.ts';
+import { type LinkInfo, parseMonitorLine, sameLink } from './net/links.ts';
 import { LinkMonitor } from './net/monitor.ts';
 import { PortMgr } from './portmgr/portmgr.ts';
 import { SerialTask } from './serial.ts';
@@ -31,6 +31,14 @@ const PORT_TABLES = new Set(['PORT']);
 const VLAN_TABLES = new Set(['VLAN', 'VLAN_MEMBER']);
 const INTF_TABLES = new Set(['INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE']);
 const BGP_TABLES = new Set(['BGP_NEIGHBOR', 'DEVICE_METADATA', 'LOOPBACK_INTERFACE', 'INTERFACE', 'VLAN_INTERFACE', 'PORTCHANNEL_INTERFACE']);
+
+/** lldp_syncd reads lldpd every 10 s on SONiC. Spawning lldpcli is the agent's costliest poll
+ *  (~7 ms CPU each), so it runs at 5 × the bgpmon interval within [2 s, 10 s], plus shortly
+ *  after every link change. */
+export function lldpIntervalMs(bgpmonIntervalMs: number): number {
+  return Math.min(10_000, Math.max(2_000, 5 * bgpmonIntervalMs));
+}
+const LLDP_KICKS_MS = [1_500, 4_500];
 
 /** Tables the agent writes, adopted at start so entries left by an earlier run get cleaned. */
 const STATE_TABLES = ['PORT_TABLE', 'INTERFACE_TABLE', 'VLAN_TABLE', 'VLAN_MEMBER_TABLE', 'BGP_PEER_CONFIGURED_TABLE', 'NEIGH_STATE_TABLE'];
@@ -47,6 +55,9 @@ export class SwitchAgent {
   private readonly monitor: LinkMonitor;
   private readonly tasks: Record<'port' | 'vlan' | 'intf' | 'bgp' | 'lldp', SerialTask | undefined>;
   private readonly polls: SerialTask[] = [];
+  private lldpPoll?: SerialTask;
+  private lldpTimer?: NodeJS.Timeout;
+  private lldpKicks: NodeJS.Timeout[] = [];
   private readonly bgpcfgd?: BgpCfgd;
   private readonly bgpmon?: BgpMon;
   private readonly lldp?: Lldp;
@@ -96,13 +107,13 @@ export class SwitchAgent {
     const fpm = new FpmSyncd(this.ctx);
     this.polls.push(task('fpmsyncd', () => fpm.poll()));
     if (this.bgpmon) this.polls.push(task('bgpmon', () => this.bgpmon!.poll()));
-    if (this.lldp) this.polls.push(task('lldp_syncd', () => this.lldp!.poll()));
+    if (this.lldp) this.lldpPoll = task('lldp_syncd', () => this.lldp!.poll());
     this.linkTask = task('link refresh', () => this.readLinks());
     this.monitor = new LinkMonitor({
       ns: rt.namespace,
       switchName: rt.name,
       records: rt.processRecords,
-      onEvent: () => void this.linkTask.trigger(),
+      onLines: (lines) => this.onMonitorLines(lines),
       onError: (e) => log.warn({ err: e.message }, 'link monitor'),
     });
   }
@@ -135,6 +146,10 @@ export class SwitchAgent {
       this.timer = setInterval(() => this.poll(), interval);
       this.poll();
     }, Math.floor(Math.random() * interval)).unref();
+    if (this.lldpPoll) {
+      this.lldpTimer = setInterval(() => void this.lldpPoll?.trigger(), lldpIntervalMs(interval));
+      this.kickLldp();
+    }
     this.server = await serveControl(agentSocketPath(rt.dir), (req) => this.control(req));
     log.info({ flavour: rt.flavour, namespace: rt.namespace }, 'switch agent ready');
   }
@@ -142,6 +157,8 @@ export class SwitchAgent {
   async stop(opts: { stopFrr: boolean }): Promise<void> {
     this.started = false;
     if (this.timer) clearInterval(this.timer);
+    if (this.lldpTimer) clearInterval(this.lldpTimer);
+    for (const t of this.lldpKicks) clearTimeout(t);
     this.server?.close();
     this.monitor.stop();
     if (opts.stopFrr) await this.frr.stop();
@@ -169,14 +186,48 @@ export class SwitchAgent {
     if (hit(BGP_TABLES)) void this.tasks.bgp?.trigger();
   }
 
+  /** Fast path: a carrier/admin/mtu change of a known netdev is applied from the monitor line
+   *  at once; the full re-read that follows catches everything else (new and deleted links). */
+  private onMonitorLines(lines: readonly string[]): void {
+    let changed = false;
+    const next = new Map(this.linkMap);
+    for (const line of lines) {
+      const l = parseMonitorLine(line);
+      const known = l && next.get(l.name);
+      if (!l || !known || known.ifindex !== l.ifindex || sameLink(known, l)) continue;
+      next.set(l.name, l);
+      changed = true;
+    }
+    if (changed) {
+      this.linkMap = next;
+      this.linksChanged();
+    }
+    void this.linkTask.trigger();
+  }
+
   private async readLinks(): Promise<void> {
     const next = await this.ip.links();
     const prev = this.linkMap;
     this.linkMap = next;
-    const changed = next.size !== prev.size || [...next].some(([name, l]) => !sameLink(prev.get(name), l));
-    if (changed && this.started) {
-      for (const t of [this.tasks.port, this.tasks.vlan, this.tasks.intf, this.tasks.lldp]) void t?.trigger();
+    const changed = [...new Set([...next.keys(), ...prev.keys()])].filter((name) => !sameLink(prev.get(name), next.get(name)));
+    if (changed.length) {
+      this.log.debug({ links: changed }, 'links changed');
+      this.linksChanged();
     }
+  }
+
+  private linksChanged(): void {
+    if (!this.started) return;
+    for (const t of [this.tasks.port, this.tasks.vlan, this.tasks.intf, this.tasks.lldp]) void t?.trigger();
+    this.kickLldp();
+  }
+
+  /** A link changed: neighbours appear or go within a few seconds (lldpd's tx-interval is 1 s,
+   *  its TTL 4 s), so LLDP is read again soon instead of at the next slow poll. */
+  private kickLldp(): void {
+    if (!this.lldpPoll) return;
+    for (const t of this.lldpKicks) clearTimeout(t);
+    this.lldpKicks = LLDP_KICKS_MS.map((ms) => setTimeout(() => void this.lldpPoll?.trigger(), ms));
   }
 
   private async reconcileAll(): Promise<void> {

@@ -69,3 +69,22 @@ export function sameLink(a: LinkInfo | undefined, b: LinkInfo | undefined): bool
   if (!a || !b) return a === b;
   return a.ifindex === b.ifindex && a.up === b.up && a.lowerUp === b.lowerUp && a.mtu === b.mtu && a.master === b.master;
 }
+
+/** One line of `ip -o monitor link` for a link that exists (an AF_UNSPEC RTM_NEWLINK, the kind
+ *  that carries `qdisc`), or undefined for anything else: deletions, and the AF_BRIDGE messages
+ *  a bridge port produces, which look alike ("Deleted 3: Ethernet8 … master Vlan1000") but do
+ *  not mean the netdev went away. The caller re-reads `ip -j link` for the full picture; this
+ *  only lets a carrier or admin change reach the tables without waiting for that spawn. */
+export function parseMonitorLine(line: string): LinkInfo | undefined {
+  const m = /^(\d+): ([^:@\s]+)(?:@\S+)?: <([^>]*)> mtu (\d+) qdisc \S+(?: master (\S+))?/.exec(line.trim());
+  if (!m) return undefined;
+  const flags = m[3]!.split(',');
+  return {
+    name: m[2]!,
+    ifindex: Number(m[1]),
+    up: flags.includes('UP'),
+    lowerUp: flags.includes('LOWER_UP'),
+    mtu: Number(m[4]),
+    ...(m[5] ? { master: m[5] } : {}),
+  };
+}

@@ -1,6 +1,5 @@
-// portsyncd's netlink listener: a long-running `ip -n NS monitor link` per switch. Its output is
-// only a trigger — on any line the caller re-reads `ip -j link` — so no parsing of the monitor's
-// text format is needed. The child is recorded in the lab's process records: a leftover monitor
+// portsyncd's netlink listener: a long-running `ip -o -n NS monitor link` per switch, one line
+// per netlink message, handed to the caller (which re-reads `ip -j link` on any line). The child is recorded in the lab's process records: a leftover monitor
 // would pin the namespace after `lab down`, so `lab down` must be able to stop it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendRecord, readStartTime } from '../../processes.ts';
@@ -9,7 +8,7 @@ export interface MonitorOptions {
   readonly ns: string;
   readonly switchName: string;
   readonly records: string;
-  readonly onEvent: () => void;
+  readonly onLines: (lines: string[]) => void;
   readonly onError: (e: Error) => void;
 }
 
@@ -22,7 +21,7 @@ export class LinkMonitor {
 
   start(): void {
     this.stopped = false;
-    const args = ['-n', this.opts.ns, 'monitor', 'link'];
+    const args = ['-o', '-n', this.opts.ns, 'monitor', 'link'];
     const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.on('error', (e) => this.opts.onError(e));
@@ -41,7 +40,13 @@ export class LinkMonitor {
         });
       }
     }
-    child.stdout?.on('data', () => this.opts.onEvent());
+    let partial = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      const text = partial + d.toString();
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      this.opts.onLines(lines.filter((l) => l.trim()));
+    });
     child.stderr?.on('data', (d: Buffer) => this.opts.onError(new Error(`ip monitor: ${d.toString().trim()}`)));
     child.on('exit', () => {
       if (this.child === child) this.child = undefined;
