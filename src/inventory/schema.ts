@@ -34,9 +34,13 @@ const redis = z.strictObject({
 const gnmi = z.strictObject({
   host,
   port: port.default(8080),
-  tls: z.boolean().default(false),
+  tls: z
+    .union([z.boolean(), tlsFiles])
+    .default(false)
+    .describe('false: plaintext (sonic-gnmi on 8080); true: TLS with the system CAs; files: TLS (mutual with cert and key)'),
   username: z.string().min(1).optional(),
-  passwordEnv: z.string().min(1).optional().describe('environment variable holding the password'),
+  passwordEnv: z.string().min(1).optional().describe('environment variable holding the password (default: CLOS_GNMI_PASSWORD when set)'),
+  timeoutMs: z.number().int().positive().optional().describe('deadline of each gNMI call in milliseconds (default 10000; a Set gets 6 times it)'),
 });
 
 /** How `exec`-style commands (vtysh, show) run on the switch. */

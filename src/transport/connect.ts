@@ -2,6 +2,7 @@
 // channel. Secrets come from the environment, named by the inventory; never from the fabric file.
 import type { InventorySwitch } from '../inventory/schema.ts';
 import { execChannel } from './exec.ts';
+import { GnmiTransport, gnoiExecChannel } from './gnmi.ts';
 import { RedisTransport } from './redis.ts';
 import type { ExecChannel, Transport } from './transport.ts';
 import { openTunnel, tunnelCommand, type Tunnel } from './tunnel.ts';
@@ -18,7 +19,7 @@ export type TransportKind = 'redis' | 'gnmi';
 
 export async function connectSwitch(name: string, entry: InventorySwitch, override?: TransportKind, env = process.env): Promise<SwitchLink> {
   const kind = override ?? entry.transport;
-  const exec = execChannel(name, entry.exec);
+  let exec = execChannel(name, entry.exec);
   let tunnel: Tunnel | undefined;
   let transport: Transport;
   if (kind === 'redis') {
@@ -33,7 +34,21 @@ export async function connectSwitch(name: string, entry: InventorySwitch, overri
       ...(r.tls ? { tls: r.tls } : {}),
     });
   } else {
-    throw new Error(`${name}: the gnmi transport is not available yet; use --transport redis`);
+    const g = entry.gnmi;
+    if (!g) throw new Error(`${name}: the inventory has no gnmi block for this switch`);
+    const username = g.username;
+    const password = env[g.passwordEnv ?? 'CLOS_GNMI_PASSWORD'];
+    const gnmi = new GnmiTransport(name, {
+      host: g.host,
+      port: g.port,
+      tls: g.tls,
+      ...(username ? { username } : {}),
+      ...(password ? { password } : {}),
+      ...(g.timeoutMs ? { deadlineMs: g.timeoutMs } : {}),
+    });
+    transport = gnmi;
+    // The routing-service restart goes through gNOI; other commands through the inventory's exec.
+    exec = gnoiExecChannel(gnmi, exec);
   }
   return {
     name,
