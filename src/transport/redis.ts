@@ -75,13 +75,28 @@ export class RedisTransport implements Transport {
 
   private async connect(db: number): Promise<Redis> {
     const r = new Redis(this.options(db));
-    r.on('error', () => {}); // surfaced through the failing command instead
+    // A hung server accepts the connection (the kernel does) but never answers the handshake
+    // (SELECT, ready check): give up at the first unanswered command and say so.
+    let connecting = true;
+    let hung: Error | undefined;
+    let giveUp: (e: Error) => void = () => {};
+    const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
+    gaveUp.catch(() => undefined);
+    r.on('error', (e: Error) => {
+      if (connecting && /Command timed out/.test(e.message)) {
+        hung ??= e;
+        giveUp(e);
+      }
+    }); // otherwise surfaced through the failing command instead
     try {
-      await r.connect();
+      await Promise.race([r.connect(), gaveUp]);
       return r;
     } catch (e) {
       r.disconnect();
+      if (hung) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: hung });
       throw this.unreachable(e);
+    } finally {
+      connecting = false;
     }
   }
 

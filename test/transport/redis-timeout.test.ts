@@ -85,6 +85,10 @@ describe('RedisTransport against a paused redis', () => {
       await t.read('CONFIG_DB'); // connected before the pause
       process.kill(server.pid!, 'SIGSTOP');
       await expect(t.read('CONFIG_DB')).rejects.toThrow(`leaf2 (redis unix:${socket}): no reply within 300 ms (redis hung, paused or overloaded)`);
+      // A new connection to the hung server: the kernel accepts it, the handshake gets no reply.
+      const t0 = Date.now();
+      await expect(t.read('STATE_DB')).rejects.toThrow(`leaf2 (redis unix:${socket}): connected, but no reply within 300 ms (redis hung, paused or overloaded)`);
+      expect(Date.now() - t0).toBeLessThan(1_500);
     } finally {
       process.kill(server.pid!, 'SIGCONT');
       await t.close();
