@@ -40,7 +40,8 @@ export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly Al
       out.push(`${head}: up to date${frrNote}`);
       continue;
     }
-    const restart = p.firstBringUp ? '; first bring-up: routing service restart after the write' : '';
+    // Without bgpcfgd there is no routing service that renders CONFIG_DB: apply uses vtysh.
+    const restart = p.firstBringUp && p.flavour !== 'legacy-vs' ? '; first bring-up: routing service restart after the write' : '';
     out.push(`${head}: ${p.changes.length} change(s), impact ${p.impact}${restart}${frrNote}`);
     out.push(table(['#', 'op', 'key', 'fields', 'impact'], p.changes.map((c, i) => [String(i + 1), c.op, c.key, fieldsText(c), IMPACT_TEXT[c.impact] ?? c.impact])));
   }
