@@ -1,8 +1,10 @@
 // The inventory of a running lab: each emulated switch reached over redis on its loopback
-// address (or its unix socket from this host), `exec` through `clos lab exec`.
+// address (or its unix socket from this host), `exec` through `clos lab exec`; its gNMI server
+// on the same address (used with `--transport gnmi`, or `transport: gnmi` in a copy).
 import type { Inventory } from '../inventory/schema.ts';
 import { renderInventory } from '../inventory/write.ts';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { GNMI_PORT } from './gnmi.ts';
 import { REDIS_PORT } from './redis.ts';
 import type { LabState } from './state.ts';
 import { join } from 'node:path';
@@ -14,6 +16,7 @@ export function labInventory(state: LabState): Inventory {
       transport: 'redis',
       flavour: s.flavour,
       redis: { host: s.address, port: REDIS_PORT, socket: join(s.dir, 'redis.sock') },
+      gnmi: { host: s.address, port: GNMI_PORT, tls: false },
       exec: { kind: 'lab', fabric: state.fabric, switch: s.name },
     };
   }

@@ -19,4 +19,6 @@ export interface SwitchRuntime {
   readonly bgpmonIntervalMs: number;
   /** File of process records (pid, start time, command) that `clos lab down` stops. */
   readonly processRecords: string;
+  /** Where the switch serves gNMI (src/lab/agent/gnmi.ts); absent: no gNMI server. */
+  readonly gnmi?: { readonly host: string; readonly port: number };
 }

@@ -4,6 +4,7 @@ import { agentName } from './agents.ts';
 import { LabError } from './errors.ts';
 import { LAB_ROOT } from './paths.ts';
 import { type ProcessRecord, isAlive, readRecords } from './processes.ts';
+import { GNMI_PORT } from './gnmi.ts';
 import { REDIS_PORT } from './redis.ts';
 import { type SwitchState, readState } from './state.ts';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ export interface SwitchStatus {
   readonly namespace: string;
   readonly redis: string; // host:port
   readonly redisSocket: string;
-  readonly gnmi: string | null; // no gNMI server in the lab yet
+  readonly gnmi: string | null; // host:port of the switch's gNMI server (in its agent)
   readonly flavour: string;
   readonly daemons: Record<string, boolean>;
 }
@@ -40,7 +41,7 @@ export async function labStatus(fabric: string, root = LAB_ROOT): Promise<LabSta
       namespace: s.namespace,
       redis: `${s.address}:${REDIS_PORT}`,
       redisSocket: join(s.dir, 'redis.sock'),
-      gnmi: null,
+      gnmi: `${s.address}:${GNMI_PORT}`,
       flavour: s.flavour,
       daemons: daemonsOf(s, records),
     }));

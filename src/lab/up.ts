@@ -5,6 +5,7 @@ import { chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ADDRESSES, pickAddresses } from './addresses.ts';
 import { agentName, startAgent } from './agents.ts';
+import { GNMI_PORT } from './gnmi.ts';
 import { writeLabInventory } from './inventory.ts';
 import { lldpdSocket, startLldpd } from './lldpd.ts';
 import { type Logger, silentLogger } from './log.ts';
@@ -118,6 +119,7 @@ export function runtimeOf(state: LabState, s: SwitchState, bgpmonIntervalMs: num
     ...(s.flavour === 'sonic' ? { lldpdSocket: lldpdSocket(s.dir) } : {}),
     bgpmonIntervalMs,
     processRecords: state.records,
+    gnmi: { host: s.address, port: GNMI_PORT },
   };
 }
 

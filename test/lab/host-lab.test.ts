@@ -102,7 +102,7 @@ describe('clos lab on a 2-spine fabric', () => {
     for (const s of st.switches) {
       expect(s.daemons).toMatchObject({ redis: true, lldpd: true, zebra: true, bgpd: true, agent: true });
       expect(Object.values(s.daemons).every(Boolean)).toBe(true);
-      expect(s.gnmi).toBeNull();
+      expect(s.gnmi).toBe(s.redis.replace(/:6379$/, ':8080'));
       expect(s.flavour).toBe('sonic');
       expect(s.redis).toMatch(/^127\.0\.1\.1(29|3\d|4[0-2]):6379$/);
     }

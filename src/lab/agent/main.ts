@@ -4,6 +4,7 @@
 // side (src/lab/agents.ts); SIGTERM stops the switches' FRR and exits.
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
+import { startGnmiServers } from './gnmi.ts';
 import { processLogger, switchLogger } from './log.ts';
 import { parseAgentFile } from './runtime-file.ts';
 import { SwitchAgent } from './switch.ts';
@@ -19,13 +20,16 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exit(2);
   }
   const { switches } = parseAgentFile(JSON.parse(readFileSync(file, 'utf8')));
-  const agents = switches.map((rt) => new SwitchAgent(rt, switchLogger(rt.dir, rt.name)));
+  const loggers = new Map(switches.map((rt) => [rt.name, switchLogger(rt.dir, rt.name)] as const));
+  const agents = switches.map((rt) => new SwitchAgent(rt, loggers.get(rt.name)!));
+  // gNMI (src/lab/agent/gnmi.ts): listening before the switches report ready.
+  const gnmi = await startGnmiServers(switches, (name) => loggers.get(name)!);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping');
-    await Promise.allSettled(agents.map((a) => a.stop({ stopFrr: true })));
+    await Promise.allSettled([...agents.map((a) => a.stop({ stopFrr: true })), ...gnmi.map((g) => g.close())]);
     process.exit(0);
   };
   // An emulator bug in one switch must not take every switch of the process down: log it.

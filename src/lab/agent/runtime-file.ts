@@ -12,6 +12,7 @@ const switchRuntime = z.object({
   lldpdSocket: z.string().optional(),
   bgpmonIntervalMs: z.number().int().positive(),
   processRecords: z.string().min(1),
+  gnmi: z.object({ host: z.string().min(1), port: z.number().int() }).optional(),
 });
 
 const agentFile = z.object({ switches: z.array(switchRuntime).min(1) });
