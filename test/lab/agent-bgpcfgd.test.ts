@@ -211,4 +211,10 @@ describe('bgpcfgd BGP_NEIGHBOR state machine', () => {
     const del = gone[0];
     expect(del?.kind === 'delete' ? del.lines.map((l) => l.trim()) : []).toEqual(['router bgp 65101', 'no neighbor 10.0.0.0', 'exit']);
   });
+
+  it('removes a neighbor from the instance it was pushed to, even once bgp_asn is gone from CONFIG_DB', () => {
+    const cfg = ConfigSnapshot.fromJson({ DEVICE_METADATA: { localhost: { mac: '52:54:00:00:00:01' } } }); // factory state
+    const [a] = planNeighbors(cfg, new Map([['10.0.0.0', { data: {}, pushed: true, asn: '65101' }]]));
+    expect(a?.kind === 'delete' ? a.lines.map((l) => l.trim()) : a?.kind).toEqual(['router bgp 65101', 'no neighbor 10.0.0.0', 'exit']);
+  });
 });

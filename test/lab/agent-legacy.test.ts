@@ -1,7 +1,7 @@
 // The `legacy-vs` flavour (docker-sonic-vs release images): no bgpcfgd, bgpmon or lldp. A
 // BGP_NEIGHBOR in CONFIG_DB reaches nothing; FRR runs and is configured through vtysh, as a
 // controller must do there; ports, addresses and fpmsyncd still work. Fabric t-agent-legacy
-// (1 spine, 1 leaf), addresses 127.0.1.96/27.
+// (1 spine, 1 leaf), addresses 127.0.1.96/28.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'clos-agent-legacy-'));
   await labDown(FABRIC);
   const topo = clos(FABRIC, 1, 1, 'legacy-vs');
-  state = (await upTopology(topo, { fabricFile: join(tmp, `${FABRIC}.fabric.yaml`), addresses: '127.0.1.96/27', bgpmonIntervalMs: 500 })).state;
+  state = (await upTopology(topo, { fabricFile: join(tmp, `${FABRIC}.fabric.yaml`), addresses: '127.0.1.96/28', bgpmonIntervalMs: 500 })).state;
 }, 120_000);
 
 afterAll(async () => {

@@ -2,9 +2,9 @@
 // `clos lab exec` reaches the emulated routing service. Line protocol, one request per line:
 //   ping\n         → ok\n
 //   restart-bgp\n  → ok\n once FRR is back and the neighbors are re-pushed, or error <msg>\n
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Where the agent listens for a switch, given the switch's runtime directory. */
 export function agentSocketPath(dir: string): string {
@@ -13,9 +13,12 @@ export function agentSocketPath(dir: string): string {
 
 export type ControlHandler = (request: string) => Promise<string>;
 
-/** Starts the control server; each line gets exactly one reply line. */
+/** Starts the control server; each line gets exactly one reply line. The socket is bound under
+ *  a temporary name and renamed into place once listening: the host side takes the file's
+ *  existence as "ready", so it must never exist before it accepts connections. */
 export async function serveControl(path: string, handle: ControlHandler): Promise<net.Server> {
-  rmSync(path, { force: true }); // a socket file left by an agent that died
+  const tmp = join(dirname(path), `.as${process.pid}`); // short: unix socket paths are limited
+  rmSync(tmp, { force: true });
   const server = net.createServer((conn) => {
     let buf = '';
     let chain = Promise.resolve();
@@ -42,11 +45,12 @@ export async function serveControl(path: string, handle: ControlHandler): Promis
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
+    server.listen(tmp, () => {
       server.off('error', reject);
       resolve();
     });
   });
+  renameSync(tmp, path); // replaces a socket file left by an agent that died
   return server;
 }
 

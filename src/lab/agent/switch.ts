@@ -1,7 +1,7 @@
 // One emulated switch: wires CONFIG_DB events and kernel link events to the emulated daemons,
 // owns the switch's FRR, and answers its control socket. Which daemon runs depends on the
 // flavour: `legacy-vs` (docker-sonic-vs release images) has no bgpcfgd, bgpmon or lldp.
-import { chownSync, readFileSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync } from 'node:fs';
 import type net from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -123,6 +123,8 @@ export class SwitchAgent {
    *  host side's signal that the switch is ready. */
   async start(): Promise<void> {
     const { rt, log } = this;
+    // A socket left by an agent that died would read as "ready" to the host side.
+    rmSync(agentSocketPath(rt.dir), { force: true });
     ensureFrrOwned(rt.dir);
     await Promise.all(Object.values(this.redis).map((r) => r.connect()));
     await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
@@ -131,6 +133,9 @@ export class SwitchAgent {
     await this.intfmgr.init();
     const watcher = new ConfigWatcher(this.redis.sub, this.redis.config, this.cfg, (tables) => this.onConfig(tables), log);
     await watcher.start();
+    // ioredis reconnects (and re-subscribes) by itself; a redis that restarted lost every DB
+    // (`save ""`), so CONFIG_DB is read again and every entry the agent owns rewritten.
+    this.redis.config.on('ready', () => void this.resync(watcher));
 
     if (await this.frr.running()) {
       log.info('FRR already running: adopting it');
@@ -160,6 +165,7 @@ export class SwitchAgent {
     if (this.lldpTimer) clearInterval(this.lldpTimer);
     for (const t of this.lldpKicks) clearTimeout(t);
     this.server?.close();
+    rmSync(agentSocketPath(this.rt.dir), { force: true });
     this.monitor.stop();
     if (opts.stopFrr) await this.frr.stop();
     else {
@@ -228,6 +234,21 @@ export class SwitchAgent {
     if (!this.lldpPoll) return;
     for (const t of this.lldpKicks) clearTimeout(t);
     this.lldpKicks = LLDP_KICKS_MS.map((ms) => setTimeout(() => void this.lldpPoll?.trigger(), ms));
+  }
+
+  private async resync(watcher: ConfigWatcher): Promise<void> {
+    if (!this.started) return;
+    this.log.warn('redis reconnected: reading CONFIG_DB again and rewriting STATE_DB/APPL_DB');
+    try {
+      this.ctx.state.reset();
+      this.ctx.appl.reset();
+      await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
+      await watcher.fullSync(true);
+      await this.reconcileAll();
+      for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
+    } catch (e) {
+      this.log.error({ err: e }, 'resynchronisation after a redis reconnect failed');
+    }
   }
 
   private async reconcileAll(): Promise<void> {

@@ -17,13 +17,14 @@ export class BgpCfgd {
   /** An agent restarted while FRR kept running: the neighbors FRR already has are "existing"
    *  peers (bgpcfgd's load_peers), so their next CONFIG_DB SET goes the update path. */
   async adoptFromFrr(): Promise<void> {
-    let inFrr: Set<string>;
+    // `<vrf>|<ip>` → the local AS of the instance holding it.
+    let inFrr: Map<string, string>;
     try {
       const vrfs = (await this.ctx.frr.bgpd.json('show bgp vrfs json')) as { vrfs?: Record<string, unknown> };
-      inFrr = new Set();
+      inFrr = new Map();
       for (const vrf of Object.keys(vrfs.vrfs ?? {})) {
-        const peers = (await this.ctx.frr.bgpd.json(`show bgp vrf ${vrf} neighbors json`)) as Record<string, unknown>;
-        for (const ip of Object.keys(peers)) inFrr.add(`${vrf}|${ip}`);
+        const peers = (await this.ctx.frr.bgpd.json(`show bgp vrf ${vrf} neighbors json`)) as Record<string, { localAs?: number }>;
+        for (const [ip, p] of Object.entries(peers)) inFrr.set(`${vrf}|${ip}`, String(p.localAs ?? ''));
       }
     } catch (e) {
       this.ctx.log.warn({ err: e }, 'bgpcfgd: could not read FRR neighbors; treating all as new');
@@ -31,7 +32,8 @@ export class BgpCfgd {
     }
     for (const key of this.ctx.cfg.table('BGP_NEIGHBOR').keys()) {
       const p = parseNeighborKey(key);
-      if (inFrr.has(`${p.vrf}|${p.ip}`)) this.known.set(key, { data: {}, pushed: true });
+      const asn = inFrr.get(`${p.vrf}|${p.ip}`);
+      if (asn !== undefined) this.known.set(key, { data: {}, pushed: true, ...(asn ? { asn } : {}) });
     }
   }
 
@@ -43,6 +45,7 @@ export class BgpCfgd {
   /** After FRR restarted with a fresh config: every neighbor is new again. */
   resumeAfterRestart(): void {
     for (const [key, k] of this.known) this.known.set(key, { data: k.data, pushed: false });
+    // (the ASN is that of the new instance once pushed again)
     this.waitingFor.clear();
     this.paused = false;
   }
@@ -78,14 +81,15 @@ export class BgpCfgd {
       case 'admin': {
         const errors = await ctx.frr.bgpd.configure(a.lines);
         for (const e of errors) ctx.log.error({ neighbor: a.key, line: e.line, error: e.error }, 'bgpcfgd: FRR refused a line');
-        this.known.set(a.key, { data: a.data, pushed: true });
+        const asn = a.kind === 'push' ? a.asn : this.known.get(a.key)?.asn;
+        this.known.set(a.key, { data: a.data, pushed: true, ...(asn ? { asn } : {}) });
         this.waitingFor.delete(a.key);
         await ctx.state.set(TABLE, stateKey(a.peer), a.state);
         ctx.log.info({ neighbor: a.key, fields: a.data }, a.kind === 'push' ? 'bgpcfgd: neighbor pushed to FRR' : 'bgpcfgd: admin_status applied');
         return;
       }
       case 'refuse':
-        this.known.set(a.key, { data: a.data, pushed: true });
+        this.known.set(a.key, { ...this.known.get(a.key), data: a.data, pushed: true });
         ctx.log.warn({ neighbor: a.key }, a.message);
         return;
       case 'delete': {

@@ -16,10 +16,21 @@ export interface KnownPeer {
   readonly data: Fields;
   /** True once the neighbor was pushed to FRR. */
   readonly pushed: boolean;
+  /** The `router bgp` ASN it was pushed under: later commands for it go to that instance even
+   *  when DEVICE_METADATA's bgp_asn has since changed or gone (bgpcfgd would fail there). */
+  readonly asn?: string;
 }
 
 export type NeighborAction =
-  | { readonly kind: 'push'; readonly key: string; readonly peer: NeighborKey; readonly data: Fields; readonly lines: string[]; readonly state: Fields }
+  | {
+      readonly kind: 'push';
+      readonly key: string;
+      readonly peer: NeighborKey;
+      readonly data: Fields;
+      readonly asn: string;
+      readonly lines: string[];
+      readonly state: Fields;
+    }
   | { readonly kind: 'admin'; readonly key: string; readonly peer: NeighborKey; readonly data: Fields; readonly lines: string[]; readonly state: Fields }
   | { readonly kind: 'refuse'; readonly key: string; readonly data: Fields; readonly message: string }
   | { readonly kind: 'wait'; readonly key: string; readonly data: Fields; readonly waitingFor: string }
@@ -49,15 +60,15 @@ export function planNeighbors(cfg: ConfigView, known: ReadonlyMap<string, KnownP
         actions.push({ kind: 'wait', key, data, waitingFor: r.waitingFor });
         continue;
       }
-      actions.push({ kind: 'push', key, peer, data, lines: neighborAddLines(cfg, peer, data), state: consumedFields(data) });
+      actions.push({ kind: 'push', key, peer, data, asn: localAsn(cfg)!, lines: neighborAddLines(cfg, peer, data), state: consumedFields(data) });
       continue;
     }
     if (sameFields(k.data, data)) continue;
-    actions.push(updateAction(cfg, key, peer, k.data, data));
+    actions.push(updateAction(cfg, key, peer, k, data));
   }
   for (const [key, k] of known) {
     if (table.has(key)) continue;
-    const asn = localAsn(cfg);
+    const asn = k.asn ?? localAsn(cfg);
     if (k.pushed && asn) {
       const peer = parseNeighborKey(key);
       actions.push({ kind: 'delete', key, peer, lines: neighborDeleteLines(asn, peer) });
@@ -68,10 +79,10 @@ export function planNeighbors(cfg: ConfigView, known: ReadonlyMap<string, KnownP
   return actions;
 }
 
-function updateAction(cfg: ConfigView, key: string, peer: NeighborKey, old: Fields, data: Fields): NeighborAction {
-  const ignored = changedFields(old, data).filter((f) => f !== 'admin_status');
+function updateAction(cfg: ConfigView, key: string, peer: NeighborKey, known: KnownPeer, data: Fields): NeighborAction {
+  const ignored = changedFields(known.data, data).filter((f) => f !== 'admin_status');
   const note = ignored.length ? ` (not applied: ${ignored.join(', ')})` : '';
-  const asn = localAsn(cfg);
+  const asn = known.asn ?? localAsn(cfg);
   const admin = data.admin_status;
   if (admin === undefined || !asn) {
     return {

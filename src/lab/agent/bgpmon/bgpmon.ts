@@ -1,6 +1,6 @@
 // bgpmon adapter: polls bgpd every runtime.bgpmonIntervalMs (real bgpmon: 15 s, and only when
 // frr.log changed) and keeps STATE_DB NEIGH_STATE_TABLE equal to FRR's peers: written on
-// change, stale peers removed. A failed or refused poll changes nothing, as in bgpmon.
+// change, stale peers removed. A failed poll (bgpd not answering) changes nothing, as in bgpmon.
 import type { SwitchContext } from '../context.ts';
 import { neighStates } from './parse.ts';
 
@@ -10,14 +10,15 @@ export class BgpMon {
   constructor(private readonly ctx: SwitchContext) {}
 
   async poll(): Promise<void> {
-    let reply;
+    let summary: unknown;
     try {
-      reply = await this.ctx.frr.bgpd.run('show bgp summary json');
+      // No BGP instance: `{}` with a warning status, which vtysh still exits 0 for; bgpmon
+      // then sees no peers and removes them all.
+      summary = await this.ctx.frr.bgpd.json('show bgp summary json');
     } catch {
-      return; // bgpd down (restarting): keep the last known states
+      return; // bgpd down (restarting) or garbled output: keep the last known states
     }
-    if (reply.status !== 0) return; // e.g. no BGP instance yet: bgpmon's vtysh call fails too
-    await this.ctx.state.sync(TABLE, neighStates(JSON.parse(reply.output || '{}')));
+    await this.ctx.state.sync(TABLE, neighStates(summary));
   }
 
   /** bgpmon starts with the bgp container by deleting every NEIGH_STATE_TABLE entry. */

@@ -43,6 +43,11 @@ export class EntryWriter {
     }
   }
 
+  /** Forgets what was written (redis restarted empty): everything is written again. */
+  reset(): void {
+    this.cache.clear();
+  }
+
   get(fullKey: string): Fields | undefined {
     return this.cache.get(fullKey);
   }

@@ -33,13 +33,22 @@ export class ConfigWatcher {
     await this.fullSync();
   }
 
-  private async fullSync(): Promise<void> {
+  /** Reads the whole CONFIG_DB. With `dropMissing` (redis came back empty or with another
+   *  content), entries of the snapshot that are no longer in Redis are deleted too. */
+  async fullSync(dropMissing = false): Promise<void> {
+    const seen = new Set<string>();
     let cursor = '0';
     do {
       const [next, keys] = await this.cmd.scan(cursor, 'MATCH', '*|*', 'COUNT', 1000);
       cursor = next;
-      for (const k of keys) this.pending.add(k);
+      for (const k of keys) seen.add(k);
     } while (cursor !== '0');
+    if (dropMissing) {
+      for (const table of this.snapshot.tableNames()) {
+        for (const key of [...this.snapshot.table(table).keys()]) if (!seen.has(`${table}|${key}`)) this.pending.add(`${table}|${key}`);
+      }
+    }
+    for (const k of seen) this.pending.add(k);
     await this.flush();
   }
 
