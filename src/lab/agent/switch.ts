@@ -205,6 +205,7 @@ export class SwitchAgent {
       changed = true;
     }
     if (changed) {
+      this.log.debug({ lines }, 'link event');
       this.linkMap = next;
       this.linksChanged();
     }

@@ -42,5 +42,6 @@ export class PortMgr {
       appl.set(name, applPortEntry(fields, link));
     }
     await Promise.all([ctx.state.sync('PORT_TABLE', state), ctx.appl.sync('PORT_TABLE', appl)]);
+    ctx.log.trace('portmgrd: PORT_TABLE synced');
   }
 }
