@@ -51,6 +51,15 @@ export async function startAgent(opts: {
       if (Date.now() > deadline) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.name}: agent ${agentName(opts.id)} made no socket ${agentSocket(s.dir)}; see ${logFile}`);
       await sleep(20);
     }
-    await agentRequest(s.name, agentSocket(s.dir), 'ping', Math.max(1000, deadline - Date.now()));
+    // The socket file exists from bind(), a moment before listen(): retry a refused connect.
+    for (;;) {
+      try {
+        await agentRequest(s.name, agentSocket(s.dir), 'ping', Math.max(1000, deadline - Date.now()));
+        break;
+      } catch (e) {
+        if (!isAlive(record) || Date.now() > deadline) throw e;
+        await sleep(20);
+      }
+    }
   }
 }

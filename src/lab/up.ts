@@ -1,7 +1,7 @@
 // `clos lab up`: builds the emulated switches of a fabric on this host, or adds what a re-run
 // finds missing (new racks: new switches and cables) without touching anything that runs.
 // Every resource is written to the lab state BEFORE it is created (crash-safe `down`).
-import { chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ADDRESSES, pickAddresses } from './addresses.ts';
 import { agentName, startAgent } from './agents.ts';
@@ -57,6 +57,13 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   for (const s of switches) {
     mkdirSync(s.dir, { recursive: true });
     chownSync(s.dir, frr.uid, frr.gid); // FRR (user frr) writes its sockets and pid files there
+    // `clos lab exec … vtysh` passes --config_dir <dir> (so a `write` never touches the host's
+    // /etc/frr); vtysh then wants a vtysh.conf there.
+    const vtyshConf = join(s.dir, 'vtysh.conf');
+    if (!existsSync(vtyshConf)) {
+      writeFileSync(vtyshConf, '');
+      chownSync(vtyshConf, frr.uid, frr.gid);
+    }
     if (!existing.has(s.namespace)) await createNamespace(s.namespace, `switch ${s.name}`);
   }
 

@@ -35,7 +35,8 @@ export function clos(fabric: string, spines: number, leaves: number, flavour: 's
 /** A fabric file of `spines` spines and `racks` racks of two leaves, in `dir`. Rewriting it with
  *  more racks is how a test adds racks to a running lab. */
 export function fabricYaml(name: string, spines: number, racks: number): string {
-  const uplinks = Array.from({ length: spines }, (_, i) => `Ethernet${120 + 4 * i}`);
+  // The last ports of the S6000 go up, one per spine (Ethernet120, Ethernet124 for two).
+  const uplinks = Array.from({ length: spines }, (_, i) => `Ethernet${128 - 4 * spines + 4 * i}`);
   return [
     `fabric: ${name}`,
     'underlay:',

@@ -125,6 +125,7 @@ describe('clos lab on a 2-spine fabric', () => {
     expect(names).toEqual(expect.arrayContaining(['lo', 'Ethernet120', 'Ethernet124', 'Ethernet0']));
     expect(names).not.toContain('eth0');
     const vty = await labExec(FABRIC, 'spine2', ['vtysh', '-c', 'show running-config'], { stdio: 'pipe' });
+    expect(vty.stderr).toBe('');
     expect(vty.stdout).toMatch(/^hostname spine2$/m);
     const redis = await labExec(FABRIC, 'leaf2', ['redis-cli', '-n', '4', 'HGET', 'DEVICE_METADATA|localhost', 'mac'], { stdio: 'pipe' });
     expect(redis.stdout.trim()).toBe(readState(FABRIC)!.switches.leaf2!.mac);

@@ -1,0 +1,174 @@
+// `npm run bench:lab` (root): time for `clos lab up`, time to full convergence after loading the
+// rendered CONFIG_DB (written as a controller would: one HSET per entry, in the write order,
+// then `systemctl restart bgp` on every switch),
+// and memory per switch, for 2×4 and 4×16 fabrics. A script, not a test: it prints a table.
+// Convergence = every check of src/core/checks (ports, addresses, BGP consumed and Established,
+// ECMP routes to every other leaf's loopback, LLDP) passes on every switch.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { buildChecks, evaluate, type Check } from '../src/core/checks/checks.ts';
+import { writeRank } from '../src/core/diff/order.ts';
+import { toRedisForm } from '../src/core/render/render.ts';
+import { loadFabric } from '../src/io/fabric.ts';
+import { restartBgp } from '../src/lab/agent-client.ts';
+import { labDown } from '../src/lab/down.ts';
+import { labUp } from '../src/lab/lab.ts';
+import { isAlive, readRecords } from '../src/lab/processes.ts';
+import type { LabState } from '../src/lab/state.ts';
+import { fabricYaml } from '../test/lab/host-fixtures.ts';
+
+// BENCH_SIZES=2x4,4x16 (default both).
+const SIZES = (process.env.BENCH_SIZES ?? '2x4,4x16').split(',').map((s) => s.split('x').map(Number) as [spines: number, leaves: number]);
+const CONVERGENCE_TIMEOUT_MS = 180_000;
+const DB = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 } as const;
+
+interface Result {
+  fabric: string;
+  switches: number;
+  upS: number;
+  loadS: number;
+  convergedAfterLoadS: number | null;
+  upToConvergedS: number | null;
+  failing: string[];
+  rssMbPerSwitch: number;
+  pssMbPerSwitch: number;
+  downS: number;
+}
+
+async function benchOne(spines: number, leaves: number, dir: string): Promise<Result> {
+  const name = `bench-${spines}x${leaves}`;
+  const file = join(dir, `${name}.fabric.yaml`);
+  writeFileSync(file, fabricYaml(name, spines, leaves / 2));
+  await labDown(name);
+
+  const t0 = performance.now();
+  const { state } = await labUp(file, { bgpmonIntervalMs: 1000 });
+  const upS = (performance.now() - t0) / 1000;
+
+  const compiled = await loadFabric(file, { writeLock: false });
+  const conns = new Map(Object.values(state.switches).map((s) => [s.name, { cfg: redis(state, s.name, DB.CONFIG_DB), state: redis(state, s.name, DB.STATE_DB), appl: redis(state, s.name, DB.APPL_DB) }]));
+  const tLoad = performance.now();
+  await Promise.all(
+    [...compiled.configs].map(async ([sw, db]) => {
+      const entries = Object.entries(toRedisForm(db)).sort(([a], [b]) => writeRank(a) - writeRank(b));
+      // One HSET per entry (SONiC daemons must never see half an entry).
+      for (const [key, fields] of entries) await conns.get(sw)!.cfg.hset(key, fields);
+    }),
+  );
+  // bgpcfgd renders the static part (router bgp, network Loopback0, multipath-relax) only when
+  // the bgp service starts: after a first CONFIG_DB load SONiC needs `config reload` or
+  // `systemctl restart bgp`, and so does the lab.
+  await Promise.all(Object.values(state.switches).map((s) => restartBgp(s.name, s.dir)));
+  const loadS = (performance.now() - tLoad) / 1000;
+
+  const checks = buildChecks(compiled.intents);
+  let failing = checks;
+  const deadline = performance.now() + CONVERGENCE_TIMEOUT_MS;
+  while (failing.length > 0 && performance.now() < deadline) {
+    failing = await failingChecks(checks, conns);
+    if (failing.length > 0) await sleep(200);
+  }
+  const tConv = performance.now();
+  const converged = failing.length === 0;
+
+  const mem = await memory(state);
+  for (const c of conns.values()) for (const r of Object.values(c)) r.disconnect();
+  const tDown = performance.now();
+  await labDown(name);
+  const n = Object.keys(state.switches).length;
+  return {
+    fabric: `${spines}×${leaves}`,
+    switches: n,
+    upS,
+    loadS,
+    convergedAfterLoadS: converged ? (tConv - tLoad) / 1000 : null,
+    upToConvergedS: converged ? (tConv - t0) / 1000 : null,
+    failing: failing.slice(0, 5).map((c) => `${c.switch}: ${c.id}`),
+    rssMbPerSwitch: mem.rss / n / 1024,
+    pssMbPerSwitch: mem.pss / n / 1024,
+    downS: (performance.now() - tDown) / 1000,
+  };
+}
+
+function redis(state: LabState, sw: string, db: number): Redis {
+  return new Redis({ path: join(state.switches[sw]!.dir, 'redis.sock'), db });
+}
+
+async function failingChecks(checks: readonly Check[], conns: Map<string, Record<'state' | 'appl', Redis>>): Promise<Check[]> {
+  const snapshots = new Map<string, Map<string, Record<string, string>>>();
+  const snap = async (sw: string, which: 'state' | 'appl') => {
+    const id = `${sw}/${which}`;
+    if (!snapshots.has(id)) {
+      const r = conns.get(sw)![which];
+      const keys = await r.keys('*');
+      const p = r.pipeline();
+      for (const k of keys) p.hgetall(k);
+      const vals = (await p.exec()) ?? [];
+      snapshots.set(id, new Map(keys.map((k, i) => [k, (vals[i]?.[1] ?? {}) as Record<string, string>])));
+    }
+    return snapshots.get(id)!;
+  };
+  const out: Check[] = [];
+  for (const c of checks) {
+    if (c.db === 'FRR') continue; // legacy-vs only; this bench runs the sonic flavour
+    const db = await snap(c.switch, c.db === 'STATE_DB' ? 'state' : 'appl');
+    if (!evaluate(c, db).pass) out.push(c);
+  }
+  return out;
+}
+
+/** RSS and PSS (shared pages divided among sharers) of every recorded live process and its
+ *  children (lldpd's privilege-separated child is forked by lldpd, not recorded), in kB. */
+async function memory(state: LabState): Promise<{ rss: number; pss: number }> {
+  const pids = new Set<number>();
+  const add = (pid: number) => {
+    if (pids.has(pid)) return;
+    pids.add(pid);
+    try {
+      for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)) add(Number(c));
+    } catch {
+      // gone
+    }
+  };
+  for (const r of await readRecords(state.records)) if (!r.pidFile && isAlive(r)) add(r.pid);
+  let rss = 0;
+  let pss = 0;
+  for (const pid of pids) {
+    try {
+      const roll = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(roll)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(roll)?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return { rss, pss };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'clos-bench-lab-'));
+const results: Result[] = [];
+try {
+  for (const [s, l] of SIZES) {
+    try {
+      results.push(await benchOne(s, l, dir));
+      console.error(JSON.stringify(results.at(-1)));
+    } finally {
+      await labDown(`bench-${s}x${l}`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const f = (x: number | null, d = 1) => (x === null ? 'not converged' : x.toFixed(d));
+console.log('| fabric | switches | lab up | CONFIG_DB load + restart bgp | converged after load | up → converged | RSS / switch | PSS / switch | lab down |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(
+    `| ${r.fabric} | ${r.switches} | ${f(r.upS)} s | ${f(r.loadS, 2)} s | ${f(r.convergedAfterLoadS)} s | ${f(r.upToConvergedS)} s | ${f(r.rssMbPerSwitch)} MB | ${f(r.pssMbPerSwitch)} MB | ${f(r.downS)} s |`,
+  );
+  if (r.failing.length > 0) console.log(`  still failing: ${r.failing.join('; ')}`);
+}
+console.log(`\n${JSON.stringify(results)}`);
