@@ -1,7 +1,7 @@
 // One emulated switch: wires CONFIG_DB events and kernel link events to the emulated daemons,
 // owns the switch's FRR, and answers its control socket. Which daemon runs depends on the
 // flavour: `legacy-vs` (docker-sonic-vs release images) has no bgpcfgd, bgpmon or lldp.
-import { chownSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type net from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -125,7 +125,7 @@ export class SwitchAgent {
     const { rt, log } = this;
     // A socket left by an agent that died would read as "ready" to the host side.
     rmSync(agentSocketPath(rt.dir), { force: true });
-    ensureFrrOwned(rt.dir);
+    this.frr.ensureDirOwned();
     await Promise.all(Object.values(this.redis).map((r) => r.connect()));
     await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
     this.monitor.start();
@@ -291,13 +291,4 @@ export class SwitchAgent {
     })().finally(() => (this.restarting = undefined));
     await this.restarting;
   }
-}
-
-/** FRR runs as frr and writes its sockets and pid files in the switch directory. */
-function ensureFrrOwned(dir: string): void {
-  const line = readFileSync('/etc/passwd', 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('frr:'));
-  const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid !== undefined && gid !== undefined) chownSync(dir, Number(uid), Number(gid));
 }

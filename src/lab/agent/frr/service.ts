@@ -96,6 +96,12 @@ export class FrrService {
     }
   }
 
+  /** FRR runs as frr and writes its sockets and pid files in the switch directory. */
+  ensureDirOwned(): void {
+    const id = this.frrIds();
+    if (id) chownSync(this.rt.dir, id.uid, id.gid);
+  }
+
   /** FRR drops to user frr: its files must be frr's (lab-notes: "D must be owned by frr:frr"). */
   private writeOwned(file: string, text: string): void {
     writeFileSync(file, text);
