@@ -7,6 +7,7 @@ import { registerCompileCommands, registerPlanCommand } from './compile-commands
 import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerBringupCommand } from './bringup-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -22,6 +23,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerLiveCommands(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
   registerLabCommands(program, io, setExit);
+  registerBringupCommand(program, io, setExit);
   return program;
 }
 
