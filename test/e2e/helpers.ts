@@ -1,0 +1,195 @@
+// Helpers of the end-to-end tests: a fabric file in a temp dir, the lab around it (always torn
+// down, and its namespaces checked gone), and the switch seen the way an operator would see it:
+// redis, iproute2, ping. Waits are bounded polls that fail with what they last saw.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { labDown } from '../../src/lab/down.ts';
+import { labUp } from '../../src/lab/lab.ts';
+import { allStates, readState, type SwitchState } from '../../src/lab/state.ts';
+
+export const ROOT = new URL('../..', import.meta.url).pathname;
+export const CONFIG_DB = 4;
+export const STATE_DB = 6;
+
+/** dc1's fabric file under another fabric name (and optionally edited), in a fresh temp dir.
+ *  The lock is not copied: `lab up` allocates (the same values as dc1's lock: same algorithm). */
+export function tempFabric(name: string, edit: (text: string) => string = (t) => t): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), `clos-${name}-`));
+  const file = join(dir, `${name}.fabric.yaml`);
+  writeFileSync(file, edit(dc1Text(name)));
+  return { dir, file };
+}
+
+export function dc1Text(name: string): string {
+  const text = readFileSync(join(ROOT, 'topologies/dc1.fabric.yaml'), 'utf8');
+  const out = text.replace(/^fabric: dc1$/m, `fabric: ${name}`);
+  if (out === text) throw new Error('topologies/dc1.fabric.yaml has no "fabric: dc1" line any more');
+  return out;
+}
+
+/** Adds rack r3 (leaf5, leaf6) after the last rack of a dc1-shaped file. */
+export function withRack3(text: string): string {
+  const out = text.replace(/^(  - name: r2\n    leaves: \[leaf3, leaf4\]\n)/m, '$1  - name: r3\n    leaves: [leaf5, leaf6]\n');
+  if (out === text) throw new Error('cannot find rack r2 to add r3 after it');
+  return out;
+}
+
+/** Namespaces of this fabric's lab. A prefix match alone would also take those of a fabric
+ *  whose name extends this one (t-e2e vs t-e2e-gnmi): namespaces another lab's state file
+ *  names are not ours (a lab records them before creating them). */
+export function namespacesOf(fabric: string): string[] {
+  const others = new Set(allStates().filter((st) => st.fabric !== fabric).flatMap((st) => Object.values(st.switches).map((s) => s.namespace)));
+  const out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(`clos-${fabric}-`) && !others.has(n))
+    .sort();
+}
+
+export async function upLab(file: string, addresses: string) {
+  return labUp(file, { addresses, bgpmonIntervalMs: 500 });
+}
+
+/** Tears the lab down and proves it: no namespace of the fabric is left. */
+export async function downLab(fabric: string, dir?: string): Promise<void> {
+  try {
+    await labDown(fabric);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+  const left = namespacesOf(fabric);
+  if (left.length > 0) throw new Error(`lab down left namespaces of ${fabric}: ${left.join(', ')}`);
+}
+
+export function labSwitch(fabric: string, name: string): SwitchState {
+  const s = readState(fabric)?.switches[name];
+  if (!s) throw new Error(`no switch ${name} in the lab of ${fabric}`);
+  return s;
+}
+
+export function redisOf(sw: SwitchState, db = CONFIG_DB): Redis {
+  const r = new Redis({ path: join(sw.dir, 'redis.sock'), db, lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: () => null });
+  r.on('error', () => {});
+  return r;
+}
+
+/** Every key of a switch's CONFIG_DB with its value (hashes as objects, strings as strings),
+ *  sorted: for exact before/after comparisons. */
+export async function dumpConfigDb(sw: SwitchState): Promise<Record<string, unknown>> {
+  const r = redisOf(sw);
+  try {
+    await r.connect();
+    const keys = (await r.keys('*')).sort();
+    const out: Record<string, unknown> = {};
+    for (const k of keys) out[k] = (await r.type(k)) === 'hash' ? await r.hgetall(k) : await r.get(k);
+    return out;
+  } finally {
+    r.disconnect();
+  }
+}
+
+export interface NextHop {
+  readonly gateway: string;
+  readonly dev: string;
+  readonly flags: readonly string[];
+}
+
+/** The kernel's route to a prefix inside a switch (single path and ECMP in one shape). */
+export function kernelRoute(ns: string, dst: string): NextHop[] {
+  const routes = JSON.parse(execFileSync('ip', ['-n', ns, '-j', 'route', 'show', dst], { encoding: 'utf8' }) || '[]') as {
+    gateway?: string;
+    dev?: string;
+    flags?: string[];
+    nexthops?: { gateway: string; dev: string; flags?: string[] }[];
+  }[];
+  const r = routes[0];
+  if (!r) return [];
+  if (r.nexthops) return r.nexthops.map((n) => ({ gateway: n.gateway, dev: n.dev, flags: n.flags ?? [] }));
+  return r.gateway ? [{ gateway: r.gateway, dev: r.dev ?? '', flags: r.flags ?? [] }] : [];
+}
+
+/** Next hops the kernel would use (not dead, link not down), as "dev via gateway", sorted. */
+export function liveNextHops(ns: string, dst: string): string[] {
+  return kernelRoute(ns, dst)
+    .filter((n) => !n.flags.includes('dead') && !n.flags.includes('linkdown'))
+    .map((n) => `${n.dev} via ${n.gateway}`)
+    .sort();
+}
+
+/** `count` pings inside a namespace from a source address; true when all came back. */
+export function ping(ns: string, from: string, to: string, count = 1): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'ping', '-n', '-q', '-c', String(count), '-i', '0.2', '-W', '2', '-I', from, to], { encoding: 'utf8' });
+  if (r.error || /exec of "ping" failed/.test(r.stderr)) throw new Error('ping is not installed (Debian package iputils-ping)');
+  return r.status === 0 && new RegExp(`${count} packets transmitted, ${count} received`).test(r.stdout);
+}
+
+export function rxPackets(ns: string, dev: string): number {
+  const j = JSON.parse(execFileSync('ip', ['-n', ns, '-s', '-j', 'link', 'show', 'dev', dev], { encoding: 'utf8' })) as { stats64: { rx: { packets: number } } }[];
+  return j[0]!.stats64.rx.packets;
+}
+
+export function setLink(ns: string, dev: string, state: 'up' | 'down'): void {
+  execFileSync('ip', ['-n', ns, 'link', 'set', dev, state]);
+}
+
+/** Polls `probe` until `ok` accepts its value; fails after timeoutMs naming what was awaited
+ *  and the last value (or error) seen. */
+export async function waitUntil<T>(what: string, probe: () => T | Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      last = v;
+      if (ok(v)) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Elapsed-time recorder for the report lines the tests print. */
+export function stopwatch(): () => string {
+  const t0 = Date.now();
+  return () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+export interface PlanJson {
+  allocationChanges: { kind: string; object: string; field: string; from?: string; to?: string }[];
+  switches: {
+    switch: string;
+    endpoint: string;
+    flavour: string | null;
+    firstBringUp: boolean;
+    impact: string;
+    changes: { op: string; key: string; set: Record<string, string> | null; unset: string[]; impact: string }[];
+    frr: { pending: boolean; lines: string[]; missing: string[] } | null;
+    error: { code: string; message: string } | null;
+  }[];
+}
+
+export interface ApplyJson {
+  outcomes: {
+    switch: string;
+    endpoint: string;
+    status: 'applied' | 'unchanged' | 'failed';
+    changes: number;
+    flavour?: string;
+    restarted: boolean;
+    frrConfigured: boolean;
+    notes: string[];
+    error?: { code: string; message: string };
+  }[];
+}
+
+/** The failing checks of a verify report, one line each, for failure messages. */
+export function failingChecks(report: { switches: { name: string; error: string | null; checks: { id: string; pass: boolean; seen: string }[] }[] }): string[] {
+  return report.switches.flatMap((s) => (s.error ? [`${s.name}: ${s.error}`] : s.checks.filter((c) => !c.pass).map((c) => `${s.name}: ${c.id}: ${c.seen}`)));
+}
