@@ -171,13 +171,15 @@ export class GnmiClient {
   once(list: SubscriptionList, deadlineMs?: number): Promise<Notification[]> {
     const out: Notification[] = [];
     const sub = this.subscribe({ ...list, mode: 'ONCE' }, { onNotification: (n) => out.push(n) });
-    const timer = setTimeout(() => {
-      sub.close();
-    }, deadlineMs ?? this.deadlineMs);
-    return sub.synced
-      .then(() => sub.done)
-      .then(() => out)
-      .finally(() => clearTimeout(timer));
+    const ms = deadlineMs ?? this.deadlineMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        sub.close();
+        reject(new GnmiError('Subscribe', grpc.status.DEADLINE_EXCEEDED, `ONCE subscription not complete within ${ms} ms`));
+      }, ms);
+    });
+    return Promise.race([sub.synced.then(() => sub.done).then(() => out), timeout]).finally(() => clearTimeout(timer));
   }
 
   subscribe(list: SubscriptionList, handlers: SubscribeHandlers = {}): Subscription {

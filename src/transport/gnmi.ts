@@ -37,6 +37,7 @@ export function describeGnmi(e: GnmiEndpoint): string {
 }
 
 const GRPC_NOT_FOUND = 5;
+const GRPC_UNIMPLEMENTED = 12;
 const GRPC_UNAVAILABLE = 14;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAUTHENTICATED = 16;
@@ -190,6 +191,11 @@ export function gnoiExecChannel(transport: GnmiTransport, fallback?: ExecChannel
           await transport.restartService(args[2]!);
           return { code: 0, stdout: '', stderr: '' };
         } catch (e) {
+          // A sonic-gnmi with writes disabled does not register gNOI System: use the shell.
+          const cause = (e as Error).cause;
+          if (fallback && cause instanceof GnmiError && cause.code === GRPC_UNIMPLEMENTED) {
+            return fallback.run(fallback.endpoint.startsWith('ssh ') ? ['sudo', ...args] : args, opts);
+          }
           return { code: 1, stdout: '', stderr: (e as Error).message };
         }
       }

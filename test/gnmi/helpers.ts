@@ -29,16 +29,22 @@ export async function startTestRedis(host: string): Promise<TestRedis> {
   for (;;) {
     const probe = new Redis({ host, port: 6379, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => {});
+    let info: string | undefined;
     try {
       await probe.connect();
-      await probe.ping();
-      probe.disconnect();
-      break;
+      info = await probe.info('server');
     } catch {
-      probe.disconnect();
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server on ${host}:6379 did not start (pid ${pid})`);
-      await sleep(50);
+      info = undefined;
     }
+    probe.disconnect();
+    if (info !== undefined) {
+      // Another run's server on the same address must not be taken for ours.
+      if (Number(/process_id:(\d+)/.exec(info)?.[1]) === pid) break;
+      if (child.exitCode === null) process.kill(pid, 'SIGTERM');
+      throw new Error(`${host}:6379 is already served by another redis-server (ours, pid ${pid}, could not bind): is another run of this test going on?`);
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`redis-server on ${host}:6379 did not start (pid ${pid})`);
+    await sleep(50);
   }
   return {
     host,

@@ -14,7 +14,7 @@ import type { InventorySwitch } from '../../src/inventory/schema.ts';
 import { inventorySwitchSchema } from '../../src/inventory/schema.ts';
 import { restartRouting } from '../../src/services/routing.ts';
 import { connectSwitch } from '../../src/transport/connect.ts';
-import { GnmiTransport, type GnmiEndpoint } from '../../src/transport/gnmi.ts';
+import { GnmiTransport, gnoiExecChannel, type GnmiEndpoint } from '../../src/transport/gnmi.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { SwitchError } from '../../src/transport/transport.ts';
 import { readFileSync } from 'node:fs';
@@ -213,5 +213,19 @@ describe('TLS', () => {
     } finally {
       await link.close();
     }
+  });
+});
+
+describe('the routing restart over gNOI', () => {
+  it('falls back to the inventory\'s exec channel when the switch does not serve gNOI System (UNIMPLEMENTED)', async () => {
+    await startGnmiServer({ switchName: 'leaf1', redis: { host: A, port: 6379 }, address: `${A}:8082` }).then((s) => servers.push(s));
+    const ran: string[][] = [];
+    const exec = gnoiExecChannel(gnmi({ port: 8082 }), { endpoint: 'ssh admin@leaf1:22', run: async (argv) => (ran.push([...argv]), { code: 0, stdout: '', stderr: '' }) });
+    expect(exec.endpoint).toBe('gnoi 127.0.1.41:8082, ssh admin@leaf1:22');
+    expect((await exec.run(['systemctl', 'restart', 'bgp'])).code).toBe(0);
+    expect(ran).toEqual([['sudo', 'systemctl', 'restart', 'bgp']]);
+    const alone = await gnoiExecChannel(gnmi({ port: 8082 })).run(['systemctl', 'restart', 'bgp']);
+    expect(alone.code).toBe(1);
+    expect(alone.stderr).toMatch(/gRPC UNIMPLEMENTED \(12\): service control is not available/);
   });
 });
