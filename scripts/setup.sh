@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything clos and its tests need on a bare Debian 12 machine (run as root):
 # the real daemons the emulated switches run (redis-server, FRR, lldpd), iproute2 for the
-# namespaces, and the npm dependencies. Safe to run again: it installs only what is missing.
+# namespaces, Chromium (the drift HTML report is checked in a headless browser), and the npm
+# dependencies. Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(redis-server frr lldpd iproute2 iputils-ping procps)
+packages=(redis-server frr lldpd iproute2 iputils-ping procps chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -7,6 +7,7 @@ import { registerCompileCommands, registerPlanCommand } from './compile-commands
 import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
+import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
@@ -22,6 +23,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPlanCommand(program, io, setExit);
   registerLiveCommands(program, io, setExit);
   registerVerifyCommand(program, io, setExit);
+  registerDriftCommand(program, io, setExit);
   registerLabCommands(program, io, setExit);
   registerBringupCommand(program, io, setExit);
   return program;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffConfig } from '../../src/core/diff/diff.ts';
+import { OWNED_TABLES, diffConfig } from '../../src/core/diff/diff.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import { WRITE_ORDER, writeRank } from '../../src/core/diff/order.ts';
 
@@ -70,12 +70,24 @@ describe('diffConfig', () => {
     const actual = db({
       ...Object.fromEntries(last),
       'PORT|Ethernet8': { ...factoryPort, admin_status: 'up', description: 'leaf5:Ethernet120' },
-      'BGP_NEIGHBOR|192.0.2.1': { asn: '64999' }, // someone else's neighbor
+      'INTERFACE|Ethernet16': {}, // someone else's interface: not clos's to remove
+      'VLAN|Vlan42': { vlanid: '42' },
     });
     const changes = diffConfig({ desired: new Map(), actual, lastApplied: last });
     expect(changes.map((c) => `${c.op} ${c.key}`)).toEqual(['delete BGP_NEIGHBOR|10.1.0.9', 'delete INTERFACE|Ethernet8|10.1.0.8/31', 'delete INTERFACE|Ethernet8', 'update PORT|Ethernet8']);
     expect(changes[0]!.impact).toBe('session-removed');
     expect(changes[3]).toMatchObject({ set: { admin_status: 'down' }, unset: ['description'] });
+  });
+
+  it('owns BGP_NEIGHBOR whole: a neighbor clos never rendered is removed too (and not in exact mode)', () => {
+    expect(OWNED_TABLES).toEqual(['BGP_NEIGHBOR']);
+    const desired = db({ 'BGP_NEIGHBOR|10.1.0.0': { asn: '65100' } });
+    const actual = db({ 'BGP_NEIGHBOR|10.1.0.0': { asn: '65100' }, 'BGP_NEIGHBOR|192.0.2.1': { asn: '64999' }, 'BGP_NEIGHBOR|Vrf1|192.0.2.2': { asn: '64998' } });
+    const changes = diffConfig({ desired, actual });
+    expect(changes.map((c) => `${c.op} ${c.key}`)).toEqual(['delete BGP_NEIGHBOR|192.0.2.1', 'delete BGP_NEIGHBOR|Vrf1|192.0.2.2']);
+    expect(changes[0]).toMatchObject({ impact: 'session-removed', before: { asn: '64999' } });
+    expect(changes[0]!.why).toMatch(/does not name/);
+    expect(diffConfig({ desired, actual, exact: { scope: ['BGP_NEIGHBOR|10.1.0.0'] } })).toEqual([]);
   });
 
   it('drops a field clos rendered before and renders no more', () => {

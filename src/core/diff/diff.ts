@@ -33,6 +33,14 @@ export interface DiffInput {
 
 const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
 
+/** Tables clos owns whole on a fabric switch: every key of them that is not desired goes, even
+ *  one clos never rendered. Every BGP session of a fabric switch is the fabric's, so a
+ *  BGP_NEIGHBOR the fabric file does not name is a peering nobody intended (a hand-made one,
+ *  a leftover of another tool); keeping it would keep an unknown session up. Other tables hold
+ *  keys clos has no say over (a port's fec, another tool's VLAN) and are limited to what clos
+ *  rendered. Not in exact mode: rollback restores its checkpoint's scope only. */
+export const OWNED_TABLES: readonly string[] = ['BGP_NEIGHBOR'];
+
 export function diffConfig(input: DiffInput): Change[] {
   const { desired, actual, lastApplied } = input;
   const writes: Change[] = [];
@@ -56,7 +64,7 @@ export function diffConfig(input: DiffInput): Change[] {
     writes.push(updateOf(key, have, after, set, dropped));
   }
 
-  const removed = input.exact ? [...input.exact.scope] : [...(lastApplied?.keys() ?? [])];
+  const removed = input.exact ? [...input.exact.scope] : [...(lastApplied?.keys() ?? []), ...[...actual.keys()].filter(owned)];
   for (const key of new Set(removed)) {
     if (desired.has(key)) continue;
     const have = actual.get(key);
@@ -70,7 +78,7 @@ export function diffConfig(input: DiffInput): Change[] {
       if (!sameFields(have, after)) writes.push({ op: 'update', key, set: { admin_status: 'down' }, unset: dropped, before: have, after, impact: 'none', why: 'no longer cabled in the fabric file' });
       continue;
     }
-    deletes.push({ op: 'delete', key, before: have, ...deleteImpact(key) });
+    deletes.push({ op: 'delete', key, before: have, ...deleteImpact(key, lastApplied?.has(key) ?? false) });
   }
 
   writes.sort((a, b) => writeRank(a.key) - writeRank(b.key) || compareKeys(a.key, b.key));
@@ -104,9 +112,15 @@ function addImpact(key: string, hadLoopback: boolean): Pick<Change, 'impact' | '
   return { impact: 'none' };
 }
 
-function deleteImpact(key: string): Pick<Change, 'impact' | 'why'> {
-  if (key.startsWith('BGP_NEIGHBOR|')) return { impact: 'session-removed', why: 'the neighbor is no longer in the fabric file' };
+function deleteImpact(key: string, applied: boolean): Pick<Change, 'impact' | 'why'> {
+  if (key.startsWith('BGP_NEIGHBOR|')) {
+    return { impact: 'session-removed', why: applied ? 'the neighbor is no longer in the fabric file' : 'a neighbor the fabric file does not name: BGP_NEIGHBOR is owned by clos on a fabric switch' };
+  }
   return { impact: 'none' };
+}
+
+function owned(key: string): boolean {
+  return OWNED_TABLES.includes(splitKey(key).table);
 }
 
 /** Natural order (Ethernet4 before Ethernet12), so plans read like a switch's port list. */

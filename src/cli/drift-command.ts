@@ -1,0 +1,107 @@
+// `clos drift F`: a thin adapter (flags → session → driftFabric → print). Exit 0 without drift,
+// 12 with, 1 on an operational error before any switch is read (bad inventory, bad flag).
+// With --watch: a round every interval, the first printed in full, later ones as what changed;
+// every report kept in the state directory; SIGINT stops after the round in progress.
+import type { Command } from 'commander';
+import { InventoryError } from '../inventory/load.ts';
+import { writeFileAtomic } from '../io/files.ts';
+import { DRIFT_FORMATS, formatDelta, formatDrift, type DriftFormat } from '../report/drift-format.ts';
+import type { DriftReport } from '../report/drift-schema.ts';
+import { driftVerdict } from '../report/drift-text.ts';
+import { driftFabric } from '../services/drift.ts';
+import { watchDrift } from '../services/drift-watch.ts';
+import { openSession, type FabricSession } from '../services/session.ts';
+import { parseDuration } from './duration.ts';
+import { EXIT } from './exit-codes.ts';
+import { sessionOptions, withSwitchOptions } from './live-commands.ts';
+import type { Io } from './output.ts';
+
+interface DriftFlags {
+  format: string;
+  output?: string;
+  watch?: string;
+  inventory?: string;
+  concurrency?: string;
+  transport?: string;
+}
+
+export function registerDriftCommand(program: Command, io: Io, setExit: (code: number) => void): void {
+  withSwitchOptions(
+    program
+      .command('drift')
+      .description('intent (the fabric file) vs CONFIG_DB vs operational state: one finding per switch and object, with its remediation')
+      .argument('<fabric>', 'fabric file')
+      .option('--format <format>', DRIFT_FORMATS.join(' | '), 'table')
+      .option('-o, --output <file>', 'write the report to FILE; stdout then gets the verdict line')
+      .option('--watch <duration>', 'repeat every DURATION (30s, 2m): print what changed, keep every report in the state directory; Ctrl-C stops'),
+  ).action(async (file: string, f: DriftFlags) => {
+    const bad = (msg: string) => {
+      io.err(`clos drift: ${msg}`);
+      setExit(EXIT.ERROR);
+    };
+    if (!DRIFT_FORMATS.includes(f.format as DriftFormat)) return bad(`--format must be ${DRIFT_FORMATS.join(', ')}, not "${f.format}"`);
+    const format = f.format as DriftFormat;
+    let intervalMs: number | undefined;
+    try {
+      if (f.watch !== undefined) intervalMs = parseDuration(f.watch, '--watch');
+      if (intervalMs !== undefined && intervalMs < 1000) return bad(`--watch must be at least 1s, not "${f.watch}"`);
+    } catch (e) {
+      return bad((e as Error).message);
+    }
+    let opts;
+    try {
+      opts = sessionOptions(f);
+    } catch (e) {
+      return bad((e as Error).message);
+    }
+
+    const session = await openSession(file, { writeLock: false }, opts);
+    try {
+      const missing = session.switches.filter((n) => !session.inventory.switches[n]);
+      if (missing.length) throw new InventoryError(`${session.inventoryFile}: no entry for ${missing.join(', ')} of fabric ${session.loaded.fabric.name}`);
+      if (session.loaded.changes.length) {
+        io.err(`clos drift: warning: ${session.loaded.changes.length} allocation change(s) pending against the lock: comparing with the fabric as the file describes it`);
+      }
+      const report = intervalMs === undefined ? await driftFabric(session) : await watch(session, io, format, f.output, intervalMs);
+      if (!report) return setExit(EXIT.OK);
+      if (intervalMs === undefined) await print(io, report, format, f.output);
+      setExit(report.drift ? EXIT.DRIFT : EXIT.OK);
+    } finally {
+      await session.close();
+    }
+  });
+}
+
+async function print(io: Io, report: DriftReport, format: DriftFormat, output: string | undefined): Promise<void> {
+  const body = formatDrift(report, format);
+  if (output) {
+    await writeFileAtomic(output, body);
+    io.out(`${driftVerdict(report)} (${format} report: ${output})`);
+  } else io.out(body);
+}
+
+async function watch(session: FabricSession, io: Io, format: DriftFormat, output: string | undefined, intervalMs: number): Promise<DriftReport | undefined> {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const { last, rounds } = await watchDrift(session, {
+      intervalMs,
+      signal: stop.signal,
+      onRound: async (report, delta) => {
+        if (!delta) await print(io, report, format, output);
+        else {
+          if (output) await writeFileAtomic(output, formatDrift(report, format));
+          const text = formatDelta(delta, format === 'json' ? 'json' : 'table');
+          if (text) io.out(text);
+        }
+      },
+    });
+    io.err(`clos drift: stopped after ${rounds} round(s); reports kept in ${session.state.dir}/drift/`);
+    return last;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,56 @@
+// Every format of the drift report, and what `--watch` prints between rounds: only the findings
+// that appeared and the ones that went away (by id). Pure: report in, text out.
+import { formatDriftHtml } from './drift-html.ts';
+import { formatDriftJunit } from './drift-junit.ts';
+import { formatDriftMarkdown } from './drift-markdown.ts';
+import type { DriftReport, FindingJson } from './drift-schema.ts';
+import { formatDriftTable } from './drift-table.ts';
+
+export const DRIFT_FORMATS = ['table', 'json', 'md', 'junit', 'html'] as const;
+export type DriftFormat = (typeof DRIFT_FORMATS)[number];
+
+export function formatDrift(r: DriftReport, format: DriftFormat): string {
+  switch (format) {
+    case 'table':
+      return formatDriftTable(r);
+    case 'json':
+      return `${JSON.stringify(r, null, 2)}\n`;
+    case 'md':
+      return formatDriftMarkdown(r);
+    case 'junit':
+      return formatDriftJunit(r);
+    case 'html':
+      return formatDriftHtml(r);
+  }
+}
+
+export interface DriftDelta {
+  readonly at: string;
+  readonly appeared: readonly FindingJson[];
+  readonly resolved: readonly FindingJson[];
+  readonly findings: number;
+  readonly drift: boolean;
+}
+
+export function driftDelta(previous: DriftReport, current: DriftReport): DriftDelta {
+  const before = new Set(previous.findings.map((f) => f.id));
+  const now = new Set(current.findings.map((f) => f.id));
+  return {
+    at: current.at,
+    appeared: current.findings.filter((f) => !before.has(f.id)),
+    resolved: previous.findings.filter((f) => !now.has(f.id)),
+    findings: current.findings.length,
+    drift: current.drift,
+  };
+}
+
+/** Table and Markdown: one line per change; JSON: one object per round (JSON Lines); nothing
+ *  at all for a round without change. */
+export function formatDelta(d: DriftDelta, format: DriftFormat): string {
+  if (d.appeared.length === 0 && d.resolved.length === 0) return '';
+  if (format === 'json') return `${JSON.stringify({ at: d.at, appeared: d.appeared, resolved: d.resolved.map((f) => f.id), findings: d.findings, drift: d.drift })}\n`;
+  const lines = [`${d.at}: ${d.appeared.length} new, ${d.resolved.length} resolved, ${d.findings} finding(s) now`];
+  for (const f of d.appeared) lines.push(`  + ${f.severity} ${f.switch} ${f.class} ${f.object}: ${f.actual}${f.causedBy ? ` (follows from ${f.causedBy})` : ` → ${f.remediation.text}`}`);
+  for (const f of d.resolved) lines.push(`  - resolved ${f.switch} ${f.class} ${f.object}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,98 @@
+// Drift: per switch, read CONFIG_DB (the managed tables), what clos last applied, and the
+// STATE_DB / APPL_DB tables the convergence checks read (FRR through vtysh for switches without
+// bgpmon), all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
+// A switch that does not answer is one `unreachable` finding; the others go on.
+import { buildChecks, neighStateFromFrr } from '../core/checks/checks.ts';
+import { diffConfig } from '../core/diff/diff.ts';
+import type { FlatDb } from '../core/diff/flat.ts';
+import { driftFindings, type SwitchReading } from '../core/drift/drift.ts';
+import type { Flavour } from '../core/model.ts';
+import { MANAGED_TABLES } from '../core/render/render.ts';
+import { buildDriftReport } from '../report/drift-report.ts';
+import type { DriftReport } from '../report/drift-schema.ts';
+import { SwitchError } from '../transport/transport.ts';
+import { showBgpSummary } from './plan.ts';
+import { inPool } from './pool.ts';
+import type { FabricSession } from './session.ts';
+
+/** The operational tables the convergence checks read (test/services/drift.test.ts keeps this
+ *  in step with buildChecks). */
+export const STATE_TABLES = ['PORT_TABLE', 'INTERFACE_TABLE', 'BGP_PEER_CONFIGURED_TABLE', 'NEIGH_STATE_TABLE'] as const;
+export const APPL_TABLES = ['PORT_TABLE', 'INTF_TABLE', 'ROUTE_TABLE', 'LLDP_ENTRY_TABLE'] as const;
+
+export interface DriftOptions {
+  readonly now?: () => number;
+}
+
+export async function driftFabric(session: FabricSession, opts: DriftOptions = {}): Promise<DriftReport> {
+  const now = opts.now ?? Date.now;
+  const t0 = now();
+  const intents = session.loaded.intents;
+  const flavours = new Map<string, Flavour>();
+  const readings = await inPool(session.switches, session.concurrency, async (name) => {
+    const intent = session.intents.get(name)!;
+    const reading = await readSwitch(session, name, (f) => flavours.set(name, f ?? intent.flavour));
+    if (!flavours.has(name)) flavours.set(name, intent.flavour);
+    return reading;
+  });
+  const checks = buildChecks(intents, { flavourOf: (s) => flavours.get(s.name) ?? s.flavour });
+  const findings = driftFindings({ intents, checks, readings });
+  return buildDriftReport({
+    fabric: session.loaded.fabric.name,
+    at: new Date(t0),
+    durationMs: now() - t0,
+    intents,
+    findings,
+    endpoints: new Map(readings.map((r) => [r.name, r.endpoint])),
+    flavours,
+  });
+}
+
+async function readSwitch(session: FabricSession, name: string, setFlavour: (f: Flavour | undefined) => void): Promise<SwitchReading> {
+  let endpoint: string | null = null;
+  try {
+    const link = await session.link(name);
+    endpoint = link.transport.endpoint;
+    const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
+    setFlavour(flavour);
+    const t = link.transport;
+    const [actual, state, appl, lastApplied] = await Promise.all([
+      t.read('CONFIG_DB', MANAGED_TABLES),
+      t.read('STATE_DB', STATE_TABLES),
+      t.read('APPL_DB', APPL_TABLES),
+      session.state.lastApplied(name),
+    ]);
+    const changes = diffConfig({ desired: session.desired.get(name)!, actual, ...(lastApplied ? { lastApplied } : {}) });
+    let frr: FlatDb | undefined;
+    let error: SwitchReading['error'];
+    if (flavour === 'legacy-vs') {
+      try {
+        frr = neighStateFromFrr(await showBgpSummary(link));
+      } catch (e) {
+        const err = e as Error & { code?: string; endpoint?: string };
+        error = { code: err.code ?? 'EXEC_FAILED', message: err.message, endpoint: err.endpoint ?? link.exec?.endpoint ?? null, object: 'vtysh (BGP state)' };
+      }
+    }
+    return {
+      name,
+      endpoint,
+      changes,
+      ...(lastApplied ? { lastApplied } : {}),
+      state: { name, flavour, state, appl, ...(frr ? { frr } : {}) },
+      ...(error ? { error } : {}),
+    };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const ep = e instanceof SwitchError ? e.endpoint : (endpoint ?? inventoryEndpoint(session, name));
+    return { name, endpoint: ep, error: { code: err.code ?? 'UNREACHABLE', message: err.message ?? String(e), endpoint: ep } };
+  }
+}
+
+/** Where the inventory says a switch is, for a switch whose link could not even be opened. */
+function inventoryEndpoint(session: FabricSession, name: string): string | null {
+  const e = session.inventory.switches[name];
+  if (!e) return null;
+  if (e.transport === 'gnmi' && e.gnmi) return `gnmi ${e.gnmi.host}:${e.gnmi.port}`;
+  if (e.redis) return e.redis.socket ? `redis unix:${e.redis.socket}` : `redis ${e.redis.host}:${e.redis.port}`;
+  return null;
+}
