@@ -31,13 +31,17 @@ export function formatIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
-/** Picks `count` free addresses of the range, lowest first. */
-export async function pickAddresses(cidr: string, count: number, taken: ReadonlySet<string>, port: number): Promise<string[]> {
+/** Picks `count` free addresses of the range, lowest first: not taken by another lab, and
+ *  with every one of `ports` free (the switch serves redis and gNMI there). */
+export async function pickAddresses(cidr: string, count: number, taken: ReadonlySet<string>, ports: readonly number[]): Promise<string[]> {
   const { first, last } = parseRange(cidr);
   const out: string[] = [];
   for (let n = first; n <= last && out.length < count; n++) {
     const ip = formatIp(n);
-    if (!taken.has(ip) && (await portFree(ip, port))) out.push(ip);
+    if (taken.has(ip)) continue;
+    let free = true;
+    for (const port of ports) free = free && (await portFree(ip, port));
+    if (free) out.push(ip);
   }
   if (out.length < count) {
     throw new LabError('LAB_ADDRESSES_EXHAUSTED', `--addresses ${cidr}: ${count} free address(es) needed, ${out.length} left (other labs or servers hold the rest)`);

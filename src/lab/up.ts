@@ -47,7 +47,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const fresh = topo.switches.filter((s) => !state.switches[s.name]);
   if (fresh.length > 0) {
     const taken = new Set(allStates(root).flatMap((st) => Object.values(st.switches).map((s) => s.address)));
-    const addrs = await pickAddresses(opts.addresses ?? DEFAULT_ADDRESSES, fresh.length, taken, REDIS_PORT);
+    const addrs = await pickAddresses(opts.addresses ?? DEFAULT_ADDRESSES, fresh.length, taken, [REDIS_PORT, GNMI_PORT]);
     fresh.forEach((s, i) => (state.switches[s.name] = switchState(topo.fabric, s, addrs[i]!, root)));
     writeState(state);
   }

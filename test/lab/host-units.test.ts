@@ -62,9 +62,18 @@ describe('names and paths', () => {
 
 describe('addresses', () => {
   it('skip those taken by other labs and the range\'s network address', async () => {
-    expect(await pickAddresses('127.0.1.240/29', 2, new Set(['127.0.1.241']), 6379)).toEqual(['127.0.1.242', '127.0.1.243']);
-    await expect(pickAddresses('127.0.1.240/30', 3, new Set(), 6379)).rejects.toThrow(/3 free address\(es\) needed, 2 left/);
-    await expect(pickAddresses('10.0.0.0/24', 1, new Set(), 6379)).rejects.toThrow(/inside 127\.0\.0\.0\/8/);
+    expect(await pickAddresses('127.0.1.240/29', 2, new Set(['127.0.1.241']), [6379, 8080])).toEqual(['127.0.1.242', '127.0.1.243']);
+    await expect(pickAddresses('127.0.1.240/30', 3, new Set(), [6379])).rejects.toThrow(/3 free address\(es\) needed, 2 left/);
+    // Something else listening on one of the ports makes the address unusable.
+    const { createServer } = await import('node:net');
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(8080, '127.0.1.242', r));
+    try {
+      expect(await pickAddresses('127.0.1.240/29', 2, new Set(), [6379, 8080])).toEqual(['127.0.1.241', '127.0.1.243']);
+    } finally {
+      srv.close();
+    }
+    await expect(pickAddresses('10.0.0.0/24', 1, new Set(), [6379])).rejects.toThrow(/inside 127\.0\.0\.0\/8/);
   });
 });
 
