@@ -1,0 +1,183 @@
+// The end-to-end scenario of redis-fabric.test.ts, over gNMI: every command with
+// `--transport gnmi`, so clos reaches each emulated switch through its gNMI server
+// (127.0.1.N:8080, in the switch's agent) — reads as Gets on DB targets, one SetRequest per
+// switch, the first bring-up's routing restart through gNOI, verify waiting on ON_CHANGE
+// subscriptions. lab up 2×4 → plan (full configuration) → apply → verify → loopbacks ping over
+// ECMP → plan shows nothing (over gNMI and over Redis alike) → a third rack → plan shows only
+// what is new → apply → verify. Fabric t-e2e-gnmi, addresses 127.0.1.48/28.
+import { writeFileSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flatten, type Fields } from '../../src/core/diff/flat.ts';
+import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
+import { runCli } from '../support/cli.ts';
+import {
+  downLab,
+  dumpConfigDb,
+  failingChecks,
+  labSwitch,
+  liveNextHops,
+  namespacesOf,
+  ping,
+  stopwatch,
+  tempFabric,
+  upLab,
+  withRack3,
+  type ApplyJson,
+  type PlanJson,
+} from './helpers.ts';
+
+const FABRIC = 't-e2e-gnmi';
+const ADDRESSES = '127.0.1.48/28';
+const FIRST = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
+const GNMI = ['--transport', 'gnmi'];
+const timings: string[] = [];
+let dir: string;
+let file: string;
+let fabric: LoadedFabric;
+
+const ns = (sw: string) => labSwitch(FABRIC, sw).namespace;
+const loopback = (sw: string) => fabric.allocation.switches.get(sw)!.loopback;
+const gnmiEndpoint = (sw: string) => `gnmi ${labSwitch(FABRIC, sw).address}:8080`;
+const link = (leaf: string, spine: string) => fabric.allocation.links.get(`${leaf} -- ${spine}`)!;
+/** The /31 of a cable: the spine takes the even address, the leaf the odd one. */
+const ends = (p2p: string) => {
+  const [a, b, c, d] = p2p.split('/')[0]!.split('.').map(Number) as [number, number, number, number];
+  return { spine: `${a}.${b}.${c}.${d}`, leaf: `${a}.${b}.${c}.${d + 1}` };
+};
+
+async function planJson(...extra: string[]): Promise<{ code: number; plan: PlanJson }> {
+  const r = await runCli('plan', file, '--json', ...extra);
+  expect(r.stderr).toBe('');
+  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
+}
+
+function fullConfigKeys(sw: string, factory: Record<string, unknown>): string[] {
+  const desired = flatten(fabric.configs.get(sw)!);
+  const held = (k: string, f: Fields) => {
+    const have = factory[k] as Record<string, string> | undefined;
+    return have !== undefined && Object.entries(f).every(([n, v]) => have[n] === v);
+  };
+  return [...desired].filter(([k, f]) => !held(k, f)).map(([k]) => k).sort();
+}
+
+async function verifyConverges(): Promise<void> {
+  const t = stopwatch();
+  const r = await runCli('verify', file, ...GNMI, '--timeout', '60s', '--format', 'json');
+  const report = JSON.parse(r.stdout) as { converged: boolean; summary: { checks: number; timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
+  expect(failingChecks(report)).toEqual([]);
+  expect(report.converged).toBe(true);
+  expect(r.code).toBe(0);
+  timings.push(`verify over gNMI: ${report.summary.checks} checks, converged after ${report.summary.timeToConvergeMs} ms (command ${t()})`);
+}
+
+beforeAll(async () => {
+  ({ dir, file } = tempFabric(FABRIC));
+  await downLab(FABRIC);
+  const t = stopwatch();
+  const up = await upLab(file, ADDRESSES);
+  expect([...up.added].sort()).toEqual([...FIRST].sort());
+  timings.push(`lab up 2×4: ${t()}`);
+  fabric = await loadFabric(file, { writeLock: false });
+}, 90_000);
+
+afterAll(async () => {
+  await downLab(FABRIC, dir);
+  expect(namespacesOf(FABRIC)).toEqual([]);
+  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
+}, 90_000);
+
+describe('a 2×4 fabric brought up and grown over gNMI only', () => {
+  it('lab status shows each switch\'s gNMI address', async () => {
+    const r = await runCli('lab', 'status', file, '--json');
+    const st = JSON.parse(r.stdout) as { switches: { name: string; gnmi: string }[] };
+    for (const s of st.switches) expect(s.gnmi).toBe(`${labSwitch(FABRIC, s.name).address}:8080`);
+  });
+
+  it('plan over gNMI shows the full configuration of every switch (exit 10)', async () => {
+    const { code, plan } = await planJson(...GNMI);
+    expect(code).toBe(10);
+    expect(plan.switches.map((p) => [p.switch, p.endpoint])).toEqual(FIRST.map((s) => [s, gnmiEndpoint(s)]));
+    for (const p of plan.switches) {
+      expect(p.error).toBeNull();
+      expect(p.firstBringUp).toBe(true);
+      expect(p.changes.map((c) => c.key).sort()).toEqual(fullConfigKeys(p.switch, await dumpConfigDb(labSwitch(FABRIC, p.switch))));
+    }
+  });
+
+  it('apply over gNMI: one Set per switch, the routing restart through gNOI (exit 0)', async () => {
+    const t = stopwatch();
+    const r = await runCli('apply', file, ...GNMI, '--yes', '--json');
+    expect(r.code).toBe(0);
+    const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
+    expect(outcomes.map((o) => [o.switch, o.status, o.restarted, o.endpoint, o.error ?? null])).toEqual(FIRST.map((s) => [s, 'applied', true, gnmiEndpoint(s), null]));
+    // What gNMI wrote is exactly the intent, as the Redis transport would have written it.
+    for (const sw of FIRST) {
+      const db = await dumpConfigDb(labSwitch(FABRIC, sw));
+      for (const [k, f] of flatten(fabric.configs.get(sw)!)) expect({ k, have: db[k] }).toEqual({ k, have: Object.keys(f).length ? expect.objectContaining(f) : { NULL: 'NULL' } });
+    }
+    timings.push(`apply 6 switches over gNMI: ${t()}`);
+  });
+
+  it('verify over gNMI passes within 60 s', verifyConverges, 70_000);
+
+  it('leaf loopbacks ping each other over both spines', () => {
+    for (const to of ['leaf3', 'leaf4', 'leaf2']) {
+      expect(liveNextHops(ns('leaf1'), loopback(to))).toHaveLength(2);
+      expect(ping(ns('leaf1'), loopback('leaf1'), loopback(to), 3)).toBe(true);
+    }
+  });
+
+  it('plan then shows nothing to do, over gNMI and over Redis alike (exit 0)', async () => {
+    for (const transport of ['gnmi', 'redis']) {
+      const { code, plan } = await planJson('--transport', transport);
+      expect(plan.switches.flatMap((p) => p.changes.map((c) => `${transport} ${p.switch}: ${c.op} ${c.key}`))).toEqual([]);
+      expect(code).toBe(0);
+    }
+  });
+
+  describe('a third rack, over gNMI', () => {
+    const NEW = ['leaf5', 'leaf6'];
+
+    it('lab up adds the two leaves; plan shows only them plus the spines\' new ports and neighbors', async () => {
+      writeFileSync(file, withRack3(readFileSync(file, 'utf8')));
+      const up = await upLab(file, ADDRESSES);
+      expect([...up.added].sort()).toEqual(NEW);
+      fabric = await loadFabric(file, { writeLock: false });
+      const { code, plan } = await planJson(...GNMI);
+      expect(code).toBe(10);
+      const changed = plan.switches.filter((p) => p.changes.length > 0).map((p) => p.switch);
+      expect(changed.sort()).toEqual(['leaf5', 'leaf6', 'spine1', 'spine2']);
+      for (const p of plan.switches) expect([p.switch, p.error]).toEqual([p.switch, null]);
+      for (const spine of ['spine1', 'spine2']) {
+        const p = plan.switches.find((x) => x.switch === spine)!;
+        expect(p.firstBringUp).toBe(false);
+        expect(p.impact).toBe('none');
+        const expected = NEW.flatMap((leaf) => {
+          const l = link(leaf, spine);
+          const ip = ends(l.p2p);
+          return [`PORT|${l.spinePort}`, `INTERFACE|${l.spinePort}`, `INTERFACE|${l.spinePort}|${ip.spine}/31`, `DEVICE_NEIGHBOR|${l.spinePort}`, `DEVICE_NEIGHBOR_METADATA|${leaf}`, `BGP_NEIGHBOR|${ip.leaf}`];
+        });
+        expect(p.changes.map((c) => c.key).sort()).toEqual(expected.sort());
+      }
+    });
+
+    it('apply writes the new leaves and the spines\' additions; verify passes', async () => {
+      const r = await runCli('apply', file, ...GNMI, '--yes', '--json');
+      expect(r.code).toBe(0);
+      const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
+      expect(Object.fromEntries(outcomes.map((o) => [o.switch, `${o.status}${o.restarted ? ', restarted' : ''}`]))).toEqual({
+        spine1: 'applied',
+        spine2: 'applied',
+        leaf1: 'unchanged',
+        leaf2: 'unchanged',
+        leaf3: 'unchanged',
+        leaf4: 'unchanged',
+        leaf5: 'applied, restarted',
+        leaf6: 'applied, restarted',
+      });
+      await verifyConverges();
+      for (const to of NEW) expect(ping(ns('leaf1'), loopback('leaf1'), loopback(to), 2)).toBe(true);
+      expect((await planJson(...GNMI)).code).toBe(0);
+    }, 90_000);
+  });
+});
