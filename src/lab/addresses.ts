@@ -33,7 +33,8 @@ export function formatIp(n: number): string {
 
 /** Picks `count` free addresses of the range, lowest first: not taken by another lab, and
  *  with every one of `ports` free (the switch serves redis and gNMI there). */
-export async function pickAddresses(cidr: string, count: number, taken: ReadonlySet<string>, ports: readonly number[]): Promise<string[]> {
+export async function pickAddresses(cidr: string, count: number, taken: ReadonlySet<string>, port: number | readonly number[]): Promise<string[]> {
+  const ports = typeof port === 'number' ? [port] : port;
   const { first, last } = parseRange(cidr);
   const out: string[] = [];
   for (let n = first; n <= last && out.length < count; n++) {
