@@ -38,11 +38,21 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+export const SWITCH_ERROR_CODES = {
+  UNREACHABLE: 'the switch did not accept a connection (address, port, TLS or network)',
+  REJECTED: 'the switch refused an operation (authentication, a rejected write: nothing applied)',
+  READBACK_MISMATCH: 'what was read back after a write differs from what was written',
+  EXEC_FAILED: 'a command on the switch (vtysh, restart of the bgp service) failed or cannot run',
+  TIMEOUT: 'the switch stopped answering in the middle of an operation',
+} as const;
+
+export type SwitchErrorCode = keyof typeof SWITCH_ERROR_CODES;
+
 /** A switch could not be reached or refused an operation. Names the switch, the endpoint and
  *  the cause, always. */
 export class SwitchError extends Error {
   constructor(
-    readonly code: 'UNREACHABLE' | 'REJECTED' | 'READBACK_MISMATCH' | 'EXEC_FAILED' | 'TIMEOUT',
+    readonly code: SwitchErrorCode,
     readonly switchName: string,
     readonly endpoint: string,
     message: string,

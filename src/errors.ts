@@ -1,0 +1,10 @@
+// Every operational error code (exit code 1), in one place: docs/errors.md lists exactly these
+// and the fabric file diagnostics (a test keeps them in sync).
+import { LAB_ERROR_CODES } from './lab/errors.ts';
+import { SWITCH_ERROR_CODES } from './transport/transport.ts';
+
+export const OPERATIONAL_ERROR_CODES: Readonly<Record<string, string>> = {
+  ...SWITCH_ERROR_CODES,
+  INVENTORY_INVALID: 'the inventory file is missing, unreadable, not for this fabric, or fails its schema',
+  ...LAB_ERROR_CODES,
+};
