@@ -95,21 +95,23 @@ export async function startGnmiServer(opts: GnmiServerOptions): Promise<GnmiServ
       const paths = req.path ?? [];
       const target = prefix?.target ?? '';
       const origin = prefix?.origin || paths.find((p) => p.origin)?.origin || '';
-      const notification: Notification[] = [];
-      for (const path of paths) {
-        const names = [...(prefix?.elem ?? []), ...(path.elem ?? [])].map((e) => e.name);
-        let val;
-        if (target) {
-          if (!isServedDb(target)) throw new GnmiStatusError(S.NOT_FOUND, `Invalid target dbName ${target}`);
-          val = await sdb.value(await sdb.resolve(target, names), 'db');
-        } else if (origin === SONIC_DB_ORIGIN) {
-          const [db, ns] = names;
-          if (!db || !isServedDb(db)) throw new GnmiStatusError(S.NOT_FOUND, `Invalid target: ${db ?? '(none)'}`);
-          if (ns !== 'localhost') throw new GnmiStatusError(S.NOT_FOUND, `Unsupported namespace/container ${ns ?? '(none)'}`);
-          val = await sdb.value(await sdb.resolveNative(db, names.slice(2)), 'sonic-db');
-        } else throw new GnmiStatusError(S.UNIMPLEMENTED, `only DB targets and origin ${SONIC_DB_ORIGIN} are served by this switch`);
-        notification.push({ timestamp: nowNs(), ...(prefix ? { prefix } : {}), update: [{ path, val }] });
-      }
+      // Paths are read concurrently (redis pipelines them), answered in request order.
+      const notification: Notification[] = await Promise.all(
+        paths.map(async (path): Promise<Notification> => {
+          const names = [...(prefix?.elem ?? []), ...(path.elem ?? [])].map((e) => e.name);
+          let val;
+          if (target) {
+            if (!isServedDb(target)) throw new GnmiStatusError(S.NOT_FOUND, `Invalid target dbName ${target}`);
+            val = await sdb.value(await sdb.resolve(target, names), 'db');
+          } else if (origin === SONIC_DB_ORIGIN) {
+            const [db, ns] = names;
+            if (!db || !isServedDb(db)) throw new GnmiStatusError(S.NOT_FOUND, `Invalid target: ${db ?? '(none)'}`);
+            if (ns !== 'localhost') throw new GnmiStatusError(S.NOT_FOUND, `Unsupported namespace/container ${ns ?? '(none)'}`);
+            val = await sdb.value(await sdb.resolveNative(db, names.slice(2)), 'sonic-db');
+          } else throw new GnmiStatusError(S.UNIMPLEMENTED, `only DB targets and origin ${SONIC_DB_ORIGIN} are served by this switch`);
+          return { timestamp: nowNs(), ...(prefix ? { prefix } : {}), update: [{ path, val }] };
+        }),
+      );
       return { notification };
     }),
     Set: unary<SetRequest, unknown>('Set', S.UNKNOWN, async (req) => {
