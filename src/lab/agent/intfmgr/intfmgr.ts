@@ -89,10 +89,13 @@ export class IntfMgr {
 
   private async createLoopbacks(names: readonly string[]): Promise<void> {
     const lines = (kind: string) => names.flatMap((n) => [`link add ${n} type ${kind}`, `link set ${n} up`]);
-    let failures = await this.ctx.ip.batch(lines(loopbackKind));
-    if (loopbackKind === 'dummy' && failures.some((f) => /Unknown device type/i.test(f.error))) {
+    const kind = loopbackKind;
+    let failures = await this.ctx.ip.batch(lines(kind));
+    // Judged on this batch's own kind: switches of one agent create loopbacks concurrently, and
+    // another may have switched the shared kind to ifb while this batch still tried dummy.
+    if (kind === 'dummy' && failures.some((f) => /Unknown device type/i.test(f.error))) {
+      if (loopbackKind === 'dummy') this.ctx.log.warn('intfmgrd: kernel has no dummy netdevs; loopbacks are ifb netdevs instead');
       loopbackKind = 'ifb';
-      this.ctx.log.warn('intfmgrd: kernel has no dummy netdevs; loopbacks are ifb netdevs instead');
       failures = await this.ctx.ip.batch(lines('ifb'));
     }
     for (const f of failures) this.ctx.log.error({ command: f.line, error: f.error }, 'intfmgrd: loopback creation failed');
