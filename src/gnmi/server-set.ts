@@ -3,7 +3,8 @@
 // JSON_IETF values only, targets CONFIG_DB (GCU in SONiC) and APPL_DB, a Set naming only the
 // database writing nothing. The whole request is ONE transaction like a GCU checkpoint/apply:
 // checkpoint the touched keys (DUMP), compute every key's final entry (JSON-Patch semantics: a
-// key- or table-level write replaces what it names), write them in one MULTI/EXEC, read back;
+// key- or table-level write replaces what it names), write them in one MULTI/EXEC that ends by
+// reading them back;
 // any error restores the checkpoint and fails the call, so nothing is ever half-applied.
 import type { Redis } from 'ioredis';
 import { separatorOf } from './messages.ts';
@@ -226,28 +227,38 @@ export async function applySet(sdb: SwitchDb, parsed: ParsedSet): Promise<void> 
   const written = writes.map(([k]) => k);
 
   const m = r.multi();
+  let commands = 0;
   for (const [k, h] of writes) {
     const have = snap.hashes.get(k);
+    commands++;
     if (!h) {
       m.del(k);
       continue;
     }
     m.hset(k, h); // the whole entry in one HSET: SONiC's daemons read it at the notification
     const stale = Object.keys(have ?? {}).filter((f) => !(f in h));
-    if (stale.length) m.hdel(k, ...stale);
+    if (stale.length) {
+      m.hdel(k, ...stale);
+      commands++;
+    }
   }
+  // The read back rides in the same transaction: what redis holds right after the writes.
+  for (const k of written) m.hgetall(k);
   let failure: string | undefined;
   try {
     const res = (await m.exec()) ?? [];
-    const i = res.findIndex(([e]) => e);
-    if (i >= 0) failure = `write ${i + 1} of ${res.length} failed: ${res[i]![0]!.message}`;
+    const i = res.slice(0, commands).findIndex(([e]) => e);
+    if (i >= 0) failure = `write ${i + 1} of ${commands} failed: ${res[i]![0]!.message}`;
+    else {
+      const wrong = written.find((k, j) => {
+        const [err, h] = res[commands + j] ?? [new Error('no reply')];
+        const back = err || !h || Object.keys(h as Hash).length === 0 ? null : (h as Hash);
+        return !sameHash(back, final.get(k) ?? null);
+      });
+      if (wrong) failure = `read back of ${wrong} differs from what was written`;
+    }
   } catch (e) {
     failure = `transaction failed: ${(e as Error).message}`;
-  }
-  if (!failure) {
-    const back = await sdb.readHashes(db, written);
-    const wrong = written.find((k) => !sameHash(back.get(k) ?? null, final.get(k) ?? null));
-    if (wrong) failure = `read back of ${wrong} differs from what was written`;
   }
   if (failure) {
     try {
