@@ -53,14 +53,16 @@ afterAll(async () => {
   }
 }, 120_000);
 
-/** `clos verify`: every convergence check passes. */
+/** `clos verify`: every convergence check passes. Once more when a switch could not even be
+ *  read: on a loaded 2-core machine a connection can miss its 3 s connect timeout. */
 async function converged(): Promise<void> {
-  const v = await runCli('verify', file, '--timeout', '120s');
+  let v = await runCli('verify', file, '--timeout', '120s');
+  if (v.code !== 0 && v.stdout.includes('could not be read')) v = await runCli('verify', file, '--timeout', '120s');
   expect(v.code, v.stdout).toBe(0);
 }
 
-async function drift(): Promise<{ code: number; report: DriftReport }> {
-  const r = await runCli('drift', file, '--format', 'json');
+async function drift(...args: string[]): Promise<{ code: number; report: DriftReport }> {
+  const r = await runCli('drift', file, '--format', 'json', ...args);
   expect([0, 12], r.stderr).toContain(r.code);
   return { code: r.code, report: driftReportSchema.parse(JSON.parse(r.stdout)) };
 }
@@ -122,6 +124,10 @@ describe('clos drift on the emulated fabric', () => {
       ]);
       await sleep(1_000);
     }
+    // The same over gNMI (the lab's switches serve it too).
+    const gnmi = await drift('--transport', 'gnmi');
+    expect(gnmi.report.findings).toEqual([]);
+    for (const s of gnmi.report.switches) expect(s.endpoint).toMatch(/^gnmi\b.*127\.0\.1\.\d+:8080/);
   });
 
   it('config drift made by hand is found once each, in its class, with the change apply makes; apply fixes it', async () => {
@@ -130,6 +136,7 @@ describe('clos drift on the emulated fabric', () => {
     let r = await driftUntil((x) => x.findings.length > 0);
     expect(r.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
     expect(r.findings[0]).toMatchObject({ severity: 'warning', expected: 'description=spine1:Ethernet0', actual: 'description=patched by hand', remediation: { kind: 'apply', text: 'clos apply: update PORT|Ethernet120 description=spine1:Ethernet0' } });
+    expect((await drift('--transport', 'gnmi')).report.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
 
     // A BGP_NEIGHBOR deleted: the session and the routes through it go, and point at it.
     expect(await redisCli('leaf2', 'DEL', 'BGP_NEIGHBOR|10.1.0.6')).toBe('1');

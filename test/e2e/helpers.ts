@@ -2,7 +2,7 @@
 // down, and its namespaces checked gone), and the switch seen the way an operator would see it:
 // redis, iproute2, ping. Waits are bounded polls that fail with what they last saw.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,8 +55,44 @@ export async function upLab(file: string, addresses: string) {
   return labUp(file, { addresses, bgpmonIntervalMs: 500 });
 }
 
+/** Did any test of this suite (or file) fail? For afterAll(suite). */
+export function anyFailed(suite: { tasks?: readonly unknown[]; result?: { state?: string } }): boolean {
+  if (suite.result?.state === 'fail') return true;
+  return (suite.tasks ?? []).some((t) => anyFailed(t as { tasks?: readonly unknown[]; result?: { state?: string } }));
+}
+
+/** What an engineer needs after a failed run, before the lab is gone: every daemon's log and
+ *  startup file, and per switch FRR's and the kernel's view. Into test-artifacts/ (ignored by
+ *  git); returns the directory. */
+export function saveArtifacts(fabric: string): string | undefined {
+  const st = readState(fabric);
+  if (!st) return undefined;
+  const out = join(ROOT, 'test-artifacts', `${fabric}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(out, { recursive: true });
+  const run = (cmd: string, args: string[]) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000 });
+    return `$ ${cmd} ${args.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}\n`;
+  };
+  for (const f of readdirSync(st.dir)) if (/\.(log|json|jsonl|yaml)$/.test(f)) cpSync(join(st.dir, f), join(out, f));
+  for (const sw of Object.values(st.switches)) {
+    const d = join(out, sw.name);
+    mkdirSync(d, { recursive: true });
+    if (existsSync(sw.dir)) for (const f of readdirSync(sw.dir)) if (/\.(log|out|conf)$/.test(f)) cpSync(join(sw.dir, f), join(d, f));
+    const vty = (c: string) => run('vtysh', ['--vty_socket', sw.dir, '-c', c]);
+    writeFileSync(
+      join(d, 'state.txt'),
+      [vty('show running-config'), vty('show bgp summary'), vty('show ip bgp'), vty('show ip route'), run('ip', ['-n', sw.namespace, 'addr']), run('ip', ['-n', sw.namespace, 'route'])].join('\n'),
+    );
+  }
+  return out;
+}
+
 /** Tears the lab down and proves it: no namespace of the fabric is left. */
-export async function downLab(fabric: string, dir?: string): Promise<void> {
+export async function downLab(fabric: string, dir?: string, suite?: Parameters<typeof anyFailed>[0]): Promise<void> {
+  if (suite && anyFailed(suite)) {
+    const where = saveArtifacts(fabric);
+    if (where) console.error(`e2e ${fabric}: a test failed; lab logs and FRR/kernel state saved in ${where}`);
+  }
   try {
     await labDown(fabric);
   } finally {

@@ -86,8 +86,8 @@ beforeAll(async () => {
   fabric = await load();
 }, 90_000);
 
-afterAll(async () => {
-  await downLab(FABRIC, dir);
+afterAll(async (suite) => {
+  await downLab(FABRIC, dir, suite);
   expect(namespacesOf(FABRIC)).toEqual([]);
   console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
 }, 90_000);

@@ -89,9 +89,9 @@ beforeAll(async () => {
   expect(redis).toBeDefined();
 }, 90_000);
 
-afterAll(async () => {
+afterAll(async (suite) => {
   if (stopped) await signalRedis('SIGCONT').catch(() => undefined);
-  await downLab(FABRIC, dir);
+  await downLab(FABRIC, dir, suite);
   expect(namespacesOf(FABRIC)).toEqual([]);
   console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
 }, 90_000);

@@ -37,8 +37,8 @@ beforeAll(async () => {
   fabric = await loadFabric(file, { writeLock: false });
 }, 90_000);
 
-afterAll(async () => {
-  await downLab(FABRIC, dir);
+afterAll(async (suite) => {
+  await downLab(FABRIC, dir, suite);
   expect(namespacesOf(FABRIC)).toEqual([]);
   console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
 }, 90_000);
