@@ -48,6 +48,7 @@ export interface RunRecord {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly lldpMs: number;
+  readonly cablingSettleMs: number;
   readonly startedAt: string;
   attempts: { readonly startedAt: string; readonly pid: number }[];
   status: RunStatus;
@@ -120,6 +121,7 @@ export function newRecord(o: Omit<RunRecord, 'version' | 'attempts' | 'status' |
     concurrency: o.concurrency,
     timeoutMs: o.timeoutMs,
     lldpMs: o.lldpMs,
+    cablingSettleMs: o.cablingSettleMs,
     startedAt: o.startedAt,
     attempts: [],
     status: 'running',

@@ -19,6 +19,9 @@ export interface BringupOptions {
   readonly timeoutMs: number;
   /** Budget of the LLDP wait (default: min(timeout, 60 s)). */
   readonly lldpMs?: number;
+  /** How long a cabling mismatch must hold before it counts (default 12 s: SONiC's lldp_syncd
+   *  refreshes every 10 s, so a neighbour can outlive its link that long). */
+  readonly cablingSettleMs?: number;
   readonly log?: Logger;
   /** Called after every recorded transition (progress display). */
   readonly onUpdate?: (record: RunRecord) => void;
@@ -59,6 +62,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
       concurrency: session.concurrency,
       timeoutMs: opts.timeoutMs,
       lldpMs: opts.lldpMs ?? Math.min(opts.timeoutMs, 60_000),
+      cablingSettleMs: opts.cablingSettleMs ?? 12_000,
       startedAt: new Date().toISOString(),
       stages,
     });
@@ -94,7 +98,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
     input: {
       runId: record.id,
       stages,
-      budgets: { lldpMs: record.lldpMs, gateMs: record.timeoutMs },
+      budgets: { lldpMs: record.lldpMs, gateMs: record.timeoutMs, cablingSettleMs: Math.min(record.cablingSettleMs, record.lldpMs) },
       ...(opts.resume ? { resume: { passed, touched: record.touched } } : {}),
     },
   });

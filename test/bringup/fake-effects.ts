@@ -10,6 +10,8 @@ export interface Behaviour {
   platformWrong?: Set<string>;
   /** Switch → what LLDP shows (default: correct, 1 s after the watch starts). */
   cabling?: Map<string, CablingSeen>;
+  /** Switch → what LLDP shows over time (ms after the watch starts). */
+  cablingOverTime?: Map<string, { at: number; seen: CablingSeen }[]>;
   /** Switch → ms until its gate passes (default 2000; Infinity: never). */
   gateMs?: Map<string, number>;
   /** Switch → ms after the write when an existing session drops. */
@@ -55,8 +57,9 @@ export class FakeWorld {
       watchCabling: fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
         this.note('cabling', input);
         const seen = b.cabling?.get(input.switch) ?? { ok: true, settled: true, detail: '' };
-        const h = clock.setTimeout(() => sendBack({ type: 'CABLING.SEEN', seen }), 1000);
-        return () => clock.clearTimeout(h);
+        const steps = b.cablingOverTime?.get(input.switch) ?? [{ at: 1000, seen }];
+        const hs = steps.map((st) => clock.setTimeout(() => sendBack({ type: 'CABLING.SEEN', seen: st.seen }), st.at));
+        return () => hs.forEach((h) => clock.clearTimeout(h));
       }),
       apply: fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
         this.note('apply', input);

@@ -10,7 +10,7 @@ import { switchMachine } from '../../src/bringup/machines/switch.ts';
 import type { SwitchReport } from '../../src/bringup/machines/types.ts';
 import type { StageSpec, Steps } from '../../src/bringup/stages.ts';
 
-const budgets = { lldpMs: 1000, gateMs: 1000 };
+const budgets = { lldpMs: 1000, gateMs: 1000, cablingSettleMs: 500 };
 
 /** Ids of the states the traversal reached (every ancestor of each reached leaf state). */
 function reached(machine: AnyStateMachine, input: unknown, events: EventObject[] | ((s: never) => EventObject[])): Set<string> {
@@ -42,6 +42,7 @@ describe('switch machine: every state reachable', () => {
     { type: 'CABLING.SEEN', seen: { ok: false, settled: true, detail: 'x' } } as EventObject,
     { type: 'CABLING.SEEN', seen: { ok: false, settled: false, detail: 'x' } } as EventObject,
     after('lldpBudget', 'switch.checkingCabling'),
+    after('cablingSettle', 'switch.checkingCabling.confirming'),
     done('apply', { written: 1 }),
     error('apply'),
     { type: 'GATE.SEEN', seen: { passed: 1, total: 2, failing: ['x'] } } as EventObject,

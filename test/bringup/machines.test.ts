@@ -9,7 +9,7 @@ import { planStages } from '../../src/bringup/stages.ts';
 import { compileDc1 } from './fabric.ts';
 import { FakeWorld, flush } from './fake-effects.ts';
 
-const budgets = { lldpMs: 30_000, gateMs: 60_000 };
+const budgets = { lldpMs: 30_000, gateMs: 60_000, cablingSettleMs: 5000 };
 const dc1r3 = compileDc1(1);
 const rackStages = planStages(dc1r3.intents, rackScope(dc1r3.intents, ['r3']), 8);
 const input = { runId: 'run-1', stages: rackStages, budgets };
@@ -69,8 +69,16 @@ describe('run machine', () => {
     expect(w.log.filter((l) => l.startsWith('apply'))).toEqual([]);
     expect(w.log.filter((l) => l.startsWith('stage rollback')).sort()).toEqual(['stage rollback leaf5', 'stage rollback leaf6', 'stage rollback spine1', 'stage rollback spine2']);
     expect(r.snapshot.context.status).toMatchObject({ links: 'rolled-back', cabling: 'failed', leaves: 'pending' });
-    // A settled mismatch does not wait for the LLDP budget.
-    expect(w.clock.now()).toBeLessThan(5_000);
+    // A settled mismatch waits only until it has held for cablingSettle, not for the LLDP budget.
+    expect(w.clock.now()).toBeGreaterThanOrEqual(6_000);
+    expect(w.clock.now()).toBeLessThan(10_000);
+  });
+
+  it('a stale LLDP neighbour that is replaced within the settle time is not a miscabling', async () => {
+    const wrong = { ok: false, settled: true, detail: 'leaf5 Ethernet120: intended spine1 Ethernet16, seen spine2 Ethernet16' };
+    const w = new FakeWorld({ cablingOverTime: new Map([['leaf5', [{ at: 500, seen: wrong }, { at: 3000, seen: { ok: true, settled: true, detail: '' } }]]]) });
+    const r = await w.run(input);
+    expect(r.output).toEqual({ result: 'done' });
   });
 
   it('LLDP that never completes fails after its budget, naming what is missing', async () => {

@@ -86,7 +86,7 @@ describe('bring-up service on in-memory switches', () => {
     const s = await lab.open(dc1Text(1));
     const before = new Map([...SPINES, 'leaf5', 'leaf6'].map((sw) => [sw, lab.config(sw)]));
     lab.swap('leaf5', 'Ethernet120', 'Ethernet124');
-    const { record } = await runBringup(s, { racks: ['r3'], timeoutMs: 5000 });
+    const { record } = await runBringup(s, { racks: ['r3'], timeoutMs: 5000, cablingSettleMs: 300 });
     expect(record.status).toBe('rolled-back');
     expect(record.failure).toContain('CABLING_MISMATCH');
     expect(record.failure).toContain('leaf5 Ethernet120: intended spine1 Ethernet16, seen spine2 Ethernet16');

@@ -120,9 +120,11 @@ export const switchMachine = setup({
     changed: ({ context }) => context.changed,
     cablingOk: ({ event }) => event.type === 'CABLING.SEEN' && event.seen.ok,
     cablingWrong: ({ event }) => event.type === 'CABLING.SEEN' && event.seen.settled && !event.seen.ok,
+    cablingPending: ({ event }) => event.type === 'CABLING.SEEN' && !event.seen.ok,
   },
   delays: {
     lldpBudget: ({ context }) => context.budgets.lldpMs,
+    cablingSettle: ({ context }) => context.budgets.cablingSettleMs,
     gateBudget: ({ context }) => context.budgets.gateMs,
   },
 }).createMachine({
@@ -177,10 +179,6 @@ export const switchMachine = setup({
         'CABLING.SEEN': [
           { guard: and(['cablingOk', { type: 'wants', params: { stop: 'live' as const } }]), target: 'live', actions: assign({ cabling: ({ event }) => event.seen }) },
           { guard: 'cablingOk', target: 'done', actions: assign({ cabling: ({ event }) => event.seen }) },
-          // Every port answered and one is wrong: miscabled, waiting longer changes nothing.
-          { guard: and(['cablingWrong', 'changed']), target: 'rollingBack', actions: assign({ cabling: ({ event }) => event.seen, failure: ({ event }) => mismatch(event.seen) }) },
-          { guard: 'cablingWrong', target: 'failed', actions: assign({ cabling: ({ event }) => event.seen, failure: ({ event }) => mismatch(event.seen) }) },
-          { actions: assign({ cabling: ({ event }) => event.seen }) },
         ],
       },
       after: {
@@ -193,6 +191,29 @@ export const switchMachine = setup({
             }),
           }),
         ),
+      },
+      initial: 'watching',
+      states: {
+        watching: {
+          on: {
+            'CABLING.SEEN': [
+              { guard: 'cablingWrong', target: 'confirming', actions: assign({ cabling: ({ event }) => event.seen }) },
+              { guard: 'cablingPending', actions: assign({ cabling: ({ event }) => event.seen }) },
+            ],
+          },
+        },
+        // Every port answered and one is wrong. LLDP tables can hold a neighbour a little longer
+        // than its link (SONiC's lldp_syncd reads lldpd every 10 s): the mismatch must stay the
+        // same for cablingSettle before it counts as a miscabling.
+        confirming: {
+          on: {
+            'CABLING.SEEN': [
+              { guard: 'cablingWrong', target: 'confirming', reenter: true, actions: assign({ cabling: ({ event }) => event.seen }) },
+              { guard: 'cablingPending', target: 'watching', actions: assign({ cabling: ({ event }) => event.seen }) },
+            ],
+          },
+          after: { cablingSettle: fail(assign({ failure: ({ context }) => mismatch(context.cabling!) })) },
+        },
       },
     },
     live: {

@@ -17,6 +17,8 @@ export interface Failure {
 export interface Budgets {
   /** How long LLDP may take to show every intended neighbour. */
   readonly lldpMs: number;
+  /** How long a mismatch must stay the same before it counts (stale LLDP entries). */
+  readonly cablingSettleMs: number;
   /** How long a gate may take to pass. */
   readonly gateMs: number;
 }
