@@ -3,8 +3,9 @@
 // (127.0.1.N:8080, in the switch's agent) — reads as Gets on DB targets, one SetRequest per
 // switch, the first bring-up's routing restart through gNOI, verify waiting on ON_CHANGE
 // subscriptions. lab up 2×4 → plan (full configuration) → apply → verify → loopbacks ping over
-// ECMP → plan shows nothing (over gNMI and over Redis alike) → a third rack → plan shows only
-// what is new → apply → verify. Fabric t-e2e-gnmi, addresses 127.0.1.48/28.
+// ECMP → plan shows nothing (over gNMI and over Redis alike) → drift finds nothing, then finds a
+// change made by hand the same over gNMI and over Redis → a third rack → plan shows only what is
+// new → apply → verify. Fabric t-e2e-gnmi, addresses 127.0.1.48/28.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flatten, type Fields } from '../../src/core/diff/flat.ts';
@@ -18,6 +19,7 @@ import {
   liveNextHops,
   namespacesOf,
   ping,
+  redisOf,
   stopwatch,
   tempFabric,
   upLab,
@@ -132,6 +134,32 @@ describe('a 2×4 fabric brought up and grown over gNMI only', () => {
       const { code, plan } = await planJson('--transport', transport);
       expect(plan.switches.flatMap((p) => p.changes.map((c) => `${transport} ${p.switch}: ${c.op} ${c.key}`))).toEqual([]);
       expect(code).toBe(0);
+    }
+  });
+
+  it('drift over gNMI finds nothing; a change made by hand is found alike over gNMI and over Redis', async () => {
+    type DriftJson = { drift: boolean; switches: { name: string; endpoint: string | null }[]; findings: { id: string; class: string; object: string }[] };
+    const drift = async (transport: string) => {
+      const r = await runCli('drift', file, '--transport', transport, '--format', 'json');
+      return { code: r.code, report: JSON.parse(r.stdout) as DriftJson };
+    };
+    const clean = await drift('gnmi');
+    expect(clean.report.findings.map((f) => f.id)).toEqual([]);
+    expect(clean.code).toBe(0);
+    expect(clean.report.switches.map((s) => [s.name, s.endpoint])).toEqual(FIRST.map((s) => [s, gnmiEndpoint(s)]));
+    const port = link('leaf1', 'spine1').leafPort;
+    const r = redisOf(labSwitch(FABRIC, 'leaf1'));
+    await r.connect();
+    const description = await r.hget(`PORT|${port}`, 'description');
+    await r.hset(`PORT|${port}`, 'description', 'changed by hand');
+    try {
+      const [overGnmi, overRedis] = [await drift('gnmi'), await drift('redis')];
+      expect(overGnmi.code).toBe(12);
+      expect(overGnmi.report.findings.map((f) => f.object)).toContain(`PORT|${port}`);
+      expect(overGnmi.report.findings.map((f) => [f.id, f.class])).toEqual(overRedis.report.findings.map((f) => [f.id, f.class]));
+    } finally {
+      await r.hset(`PORT|${port}`, 'description', description!);
+      r.disconnect();
     }
   });
 
