@@ -25,7 +25,9 @@ export interface SwitchRecord {
   convergeMs?: number;
   endpoint?: string;
   flavour?: 'sonic' | 'legacy-vs';
+  /** Changes in scope planned when the switch was reached, and written in this stage. */
   changes?: number;
+  written?: number;
   left?: number;
   failure?: Failure;
   notes?: readonly string[];
@@ -166,6 +168,7 @@ export function applyContext(record: RunRecord, c: RunContext, at: number): bool
         if (r.flavour) s.flavour = r.flavour;
         if (r.changes !== undefined) s.changes = r.changes;
         if (r.left !== undefined) s.left = r.left;
+        if (r.written !== undefined) s.written = r.written;
         if (r.failure) s.failure = r.failure;
         s.notes = r.notes;
       }

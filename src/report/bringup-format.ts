@@ -89,7 +89,7 @@ export function formatReport(r: RunRecord, fabricFile: string): string {
           st.spec.id,
           s.name,
           s.result ?? s.step,
-          s.changes !== undefined ? String(s.changes) : '',
+          st.spec.steps.links || st.spec.steps.apply ? String(s.written ?? 0) : '',
           s.convergeMs !== undefined ? seconds(s.convergeMs) : '',
           [s.failure ? `${s.failure.code}: ${s.failure.message}` : '', ...(s.notes ?? [])].filter(Boolean).join('; '),
         ]),
@@ -105,7 +105,7 @@ export function formatReport(r: RunRecord, fabricFile: string): string {
   const lines = [
     table(['stage', 'result', 'time', 'converged in', 'switches'], stageRows),
     '',
-    table(['stage', 'switch', 'result', 'changes', 'converged in', 'notes'], switchRows),
+    table(['stage', 'switch', 'result', 'written', 'converged in', 'notes'], switchRows),
     '',
     verdict,
   ];

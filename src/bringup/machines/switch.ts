@@ -20,6 +20,8 @@ export interface SwitchContext {
   readonly reach?: ReachOutput;
   /** Something may have been written in this stage: a failure rolls back. */
   readonly changed: boolean;
+  /** Changes written in this stage (CONFIG_DB entries, restarts, vtysh sessions). */
+  readonly written: number;
   readonly failure?: Failure;
   readonly cabling?: CablingSeen;
   readonly gate?: GateSeen;
@@ -70,6 +72,7 @@ export function reportOf(context: SwitchContext, result: SwitchReport['result'])
     stage: context.stage,
     result,
     changed: context.changed,
+    written: context.written,
     ...(context.failure ? { failure: context.failure } : {}),
     ...(context.reach ? { endpoint: context.reach.endpoint, flavour: context.reach.flavour, changes: context.reach.changes, left: context.reach.left } : {}),
     notes: context.notes,
@@ -78,6 +81,7 @@ export function reportOf(context: SwitchContext, result: SwitchReport['result'])
 
 const noteWrite = assign<SwitchContext, { type: string; output: WriteOutput }, undefined, SwitchEvent, never>({
   changed: ({ context, event }) => context.changed && event.output.written > 0,
+  written: ({ context, event }) => context.written + event.output.written,
   notes: ({ context, event }) => [...context.notes, ...(event.output.notes ?? [])],
 });
 
@@ -129,7 +133,7 @@ export const switchMachine = setup({
   },
 }).createMachine({
   id: 'switch',
-  context: ({ input }) => ({ switch: input.switch, stage: input.stage, steps: input.steps, budgets: input.budgets, changed: false, notes: [] }),
+  context: ({ input }) => ({ switch: input.switch, stage: input.stage, steps: input.steps, budgets: input.budgets, changed: false, written: 0, notes: [] }),
   initial: 'reaching',
   states: {
     reaching: {
@@ -168,7 +172,7 @@ export const switchMachine = setup({
         id: 'bringLinksUp',
         src: 'bringLinksUp',
         input: ({ context }) => ({ switch: context.switch, stage: context.stage }),
-        onDone: next('linking', assign({ changed: ({ context, event }) => context.changed && event.output.written > 0 })),
+        onDone: next('linking', assign({ changed: ({ context, event }) => context.changed && event.output.written > 0, written: ({ context, event }) => context.written + event.output.written })),
         onError: { target: 'rollingBack', actions: assign({ failure: ({ event }) => failureOf('linking', event.error) }) },
       },
     },

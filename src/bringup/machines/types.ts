@@ -71,6 +71,7 @@ export interface SwitchReport {
   readonly stage: string;
   readonly result: SwitchResult;
   readonly changed: boolean;
+  readonly written?: number;
   readonly failure?: Failure;
   readonly endpoint?: string;
   readonly flavour?: 'sonic' | 'legacy-vs';
