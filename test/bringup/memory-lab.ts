@@ -15,7 +15,15 @@ import type { DbName } from '../../src/transport/transport.ts';
 
 type End = `${string} ${string}`; // "leaf5 Ethernet120"
 
+interface Frr {
+  asn?: number;
+  peers: Map<string, number>;
+}
+
 export class MemoryLab {
+  /** legacy-vs: no bgpcfgd, bgpmon or LLDP; BGP lives in FRR, configured through vtysh. */
+  readonly frr = new Map<string, Frr>();
+  constructor(readonly flavour: 'sonic' | 'legacy-vs' = 'sonic') {}
   readonly dir = mkdtempSync(join(tmpdir(), 'clos-bringup-'));
   readonly file = join(this.dir, 'dc1.fabric.yaml');
   readonly switches = new Map<string, MemoryTransport>();
@@ -55,10 +63,12 @@ export class MemoryLab {
         endpoint: `fake-exec ${name}`,
         run: async (argv) => {
           this.commands.push(`${name}: ${argv.join(' ')}`);
-          return { code: 0, stdout: '{}', stderr: '' };
+          if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') return { code: 0, stdout: JSON.stringify(this.summary(name)), stderr: '' };
+          if (argv[0] === 'vtysh' && argv[2] === 'configure terminal') this.configure(name, argv.filter((_, i) => i % 2 === 0 && i > 2));
+          return { code: 0, stdout: '', stderr: '' };
         },
       },
-      flavourHint: 'sonic',
+      flavourHint: this.flavour,
       close: async () => {},
     });
     this.recompute();
@@ -84,6 +94,43 @@ export class MemoryLab {
     if (up) this.cut.delete(e);
     else this.cut.add(e);
     this.schedule();
+  }
+
+  /** vtysh configuration lines, as FRR would take them (the part bring-up uses). */
+  private configure(sw: string, lines: readonly string[]): void {
+    const f: Frr = this.frr.get(sw) ?? { peers: new Map() };
+    this.frr.set(sw, f);
+    for (const raw of lines) {
+      const l = raw.trim();
+      let m: RegExpExecArray | null;
+      if ((m = /^router bgp (\d+)$/.exec(l))) f.asn = Number(m[1]);
+      else if ((m = /^no router bgp/.exec(l))) {
+        delete f.asn;
+        f.peers.clear();
+      } else if ((m = /^neighbor ([\d.]+) remote-as (\d+)$/.exec(l))) f.peers.set(m[1]!, Number(m[2]));
+      else if ((m = /^no neighbor ([\d.]+)$/.exec(l))) f.peers.delete(m[1]!);
+    }
+    this.schedule();
+  }
+
+  private summary(sw: string): unknown {
+    const f = this.frr.get(sw);
+    if (!f?.asn) return {};
+    const peers = Object.fromEntries([...f.peers].map(([ip, remoteAs]) => [ip, { remoteAs, localAs: f.asn, state: this.frrUp(sw, ip) ? 'Established' : 'Active' }]));
+    return { ipv4Unicast: { as: f.asn, peers } };
+  }
+
+  /** A session of FRR (legacy-vs) is up when the link is up and both ends have each other. */
+  private frrUp(sw: string, ip: string): boolean {
+    const far = this.addresses().get(ip);
+    if (!far || !this.frr.get(sw)?.asn) return false;
+    for (const k of this.switches.get(sw)!.dbs.CONFIG_DB.keys()) {
+      const m = /^INTERFACE\|([^|]+)\|([\d.]+)\/\d+$/.exec(k);
+      if (!m) continue;
+      const wire = this.linkUp(sw, m[1]!);
+      if (wire && wire.peer === far[0] && wire.port === far[1]) return Boolean(this.frr.get(far[0])?.asn && this.frr.get(far[0])!.peers.has(m[2]!));
+    }
+    return false;
   }
 
   config(sw: string): Map<string, Fields> {
@@ -143,7 +190,7 @@ export class MemoryLab {
           const up = this.linkUp(sw, key);
           state.set(`PORT_TABLE|${key}`, { state: 'ok', netdev_oper_status: up ? 'up' : 'down', admin_status: f.admin_status ?? 'down', mtu: f.mtu ?? '9100' });
           appl.set(`PORT_TABLE:${key}`, { ...f, admin_status: f.admin_status ?? 'down', oper_status: up ? 'up' : 'down' });
-          if (up) {
+          if (up && this.flavour === 'sonic') {
             const alias = this.switches.get(up.peer)!.dbs.CONFIG_DB.get(`PORT|${up.port}`)?.alias ?? up.port;
             appl.set(`LLDP_ENTRY_TABLE:${key}`, { lldp_rem_sys_name: up.peer, lldp_rem_port_id: alias, lldp_rem_port_desc: '' });
           }
@@ -158,7 +205,9 @@ export class MemoryLab {
       }
       const asn = cfg.get('DEVICE_METADATA|localhost')?.bgp_asn;
       const ups: { peer: string; ip: string }[] = [];
-      if (asn) {
+      if (this.flavour === 'legacy-vs') {
+        for (const ip of this.frr.get(sw)?.peers.keys() ?? []) if (this.frrUp(sw, ip)) ups.push({ peer: this.addresses().get(ip)![0], ip });
+      } else if (asn) {
         for (const [k, f] of cfg) {
           if (!k.startsWith('BGP_NEIGHBOR|')) continue;
           const ip = k.slice('BGP_NEIGHBOR|'.length);

@@ -155,3 +155,46 @@ describe('bring-up service on in-memory switches', () => {
     for (const [sw, cfg] of before) expect(lab.config(sw), sw).toEqual(cfg);
   });
 });
+
+describe('bring-up service on in-memory legacy-vs switches (no bgpcfgd, bgpmon or LLDP)', () => {
+  const frrPeers = (lab: MemoryLab, sw: string) => [...(lab.frr.get(sw)?.peers.keys() ?? [])].sort();
+
+  async function builtLegacy(): Promise<MemoryLab> {
+    const lab = new MemoryLab('legacy-vs');
+    const s = await lab.open(dc1Text(0));
+    const { record } = await runBringup(s, { timeoutMs: 5000 });
+    expect(record.status, record.failure).toBe('done');
+    return lab;
+  }
+
+  it('whole fabric, then a rack: BGP through vtysh, cabling by carrier, sessions read from FRR', async () => {
+    const lab = await builtLegacy();
+    expect(frrPeers(lab, 'spine1')).toHaveLength(4);
+    const s = await lab.open(dc1Text(1));
+    const { record } = await runBringup(s, { racks: ['r3'], timeoutMs: 5000 });
+    expect(record.status, record.failure).toBe('done');
+    expect(frrPeers(lab, 'spine1')).toHaveLength(6);
+    expect(frrPeers(lab, 'leaf5')).toHaveLength(2);
+    expect(lab.commands.some((c) => c.startsWith('spine1: vtysh -c configure terminal'))).toBe(true);
+  });
+
+  it('a swap is invisible without LLDP: the first spine gate catches it and the spine takes its FRR neighbours back', async () => {
+    const lab = await builtLegacy();
+    const s = await lab.open(dc1Text(1));
+    const spine1 = lab.config('spine1');
+    const peers = frrPeers(lab, 'spine1');
+    lab.swap('leaf5', 'Ethernet120', 'Ethernet124');
+    const { record } = await runBringup(s, { racks: ['r3'], timeoutMs: 1000 });
+    expect(record.status).toBe('rolled-back');
+    expect(record.stages.map((st) => [st.spec.id, st.status])).toEqual([
+      ['links', 'passed'],
+      ['cabling', 'passed'],
+      ['leaves', 'passed'],
+      ['spine spine1', 'rolled-back'],
+      ['spine spine2', 'pending'],
+    ]);
+    expect(record.failure).toContain('GATE_TIMEOUT');
+    expect(lab.config('spine1')).toEqual(spine1);
+    expect(frrPeers(lab, 'spine1')).toEqual(peers);
+  });
+});
