@@ -2,9 +2,9 @@
 // the spine port given to each leaf, server prefixes) is drawn here, with the lock's values
 // kept as they are. A change that would move a kept value is refused unless allowed.
 import { diag, type Diagnostic, type DocPath } from '../diagnostics.ts';
-import type { Allocation, AllocationChange, Fabric, LinkAllocation, SwitchAllocation, SwitchDef } from '../model.ts';
+import type { Allocation, AllocationChange, Fabric, LinkAllocation, Rack, SwitchAllocation, SwitchDef } from '../model.ts';
 import { linkId } from '../model.ts';
-import { compareNames } from '../names.ts';
+import { compareNames, nameRanks } from '../names.ts';
 import { intToIp, ipToInt, parsePrefix } from '../net/ipv4.ts';
 import { portNumber } from '../platform/ports.ts';
 import { allocateIn, type Claim, type Space } from './space.ts';
@@ -47,14 +47,16 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
 
   const spines = [...fabric.spines].sort((a, b) => compareNames(a.name, b.name));
   const leaves = [...fabric.leaves].sort((a, b) => compareNames(a.name, b.name));
-  const cables = [...fabric.cables].sort((a, b) => compareNames(a.leaf, b.leaf) || compareNames(a.spine, b.spine));
+  const rank = nameRanks(fabric.switches.keys());
+  const cables = [...fabric.cables].sort((a, b) => rank.get(a.leaf)! - rank.get(b.leaf)! || rank.get(a.spine)! - rank.get(b.spine)!);
   const u = fabric.underlay;
 
   const run = (space: Space, field: string, claims: Claim[]): Map<string, number> | undefined => {
     const r = allocateIn(space, claims);
-    for (const o of r.added) changes.push({ kind: 'add', object: o, field, to: space.format(r.values.get(o)!, widthOf(claims, o, space)) });
+    const widthOf = widths(claims, space);
+    for (const o of r.added) changes.push({ kind: 'add', object: o, field, to: space.format(r.values.get(o)!, widthOf(o)) });
     for (const m of r.moved) {
-      const w = widthOf(claims, m.object, space);
+      const w = widthOf(m.object);
       moves.push({ kind: 'move', object: m.object, field, from: space.format(m.from, w), to: `${space.format(m.to, w)} (${m.reason})` });
     }
     if (r.exhausted) {
@@ -116,10 +118,11 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
   changes.push(...moves);
 
   const switches = new Map<string, SwitchAllocation>();
+  const racks = racksByName(fabric);
   const put = (s: SwitchDef): void => {
     const key = `switch ${s.name}`;
     const srv = servers.get(key);
-    const rack = fabric.racks.find((r) => r.name === s.rack);
+    const rack = s.rack === undefined ? undefined : racks.get(s.rack);
     switches.set(s.name, {
       role: s.role,
       ...(s.rack ? { rack: s.rack } : {}),
@@ -164,6 +167,13 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
   return { allocation: sortAllocation({ fabric: fabric.name, switches, links }), changes, diagnostics: [] };
 }
 
+/** The first rack of each name (names are unique once resolved). */
+function racksByName(fabric: Fabric): Map<string, Rack> {
+  const m = new Map<string, Rack>();
+  for (const r of fabric.racks) if (!m.has(r.name)) m.set(r.name, r);
+  return m;
+}
+
 type Run = (space: Space, field: string, claims: Claim[]) => Map<string, number> | undefined;
 
 function allocateServers(
@@ -204,8 +214,11 @@ function claim(object: string, pin: number | undefined | '' , locked: number | u
   };
 }
 
-function widthOf(claims: readonly Claim[], object: string, space: Space): number {
-  return claims.find((c) => c.object === object)?.width ?? space.width;
+/** The width each object claimed (the first claim of an object wins), by name. */
+function widths(claims: readonly Claim[], space: Space): (object: string) => number {
+  const byObject = new Map<string, number | undefined>();
+  for (const c of claims) if (!byObject.has(c.object)) byObject.set(c.object, c.width);
+  return (object) => byObject.get(object) ?? space.width;
 }
 
 function lockIp(ip: string | undefined): number | undefined {
@@ -234,10 +247,39 @@ function exhaustion(space: Space, field: string, needed: number, fabric: Fabric)
 
 /** Sorted by name (natural order), so the lock and every output are byte-stable. */
 export function sortAllocation(a: Allocation): Allocation {
-  const switches = new Map([...a.switches].sort(([x], [y]) => compareNames(x, y)));
-  const links = new Map(
-    [...a.links].sort(([, x], [, y]) => compareNames(x.leaf, y.leaf) || compareNames(x.spine, y.spine)),
-  );
+  const rank = allocationRanks(a);
+  const switches = new Map([...a.switches].sort(([x], [y]) => rank.get(x)! - rank.get(y)!));
+  const links = new Map([...a.links].sort(([, x], [, y]) => rank.get(x.leaf)! - rank.get(y.leaf)! || rank.get(x.spine)! - rank.get(y.spine)!));
   return { fabric: a.fabric, switches, links };
+}
+
+/** Whether sortAllocation would leave the order as it is (it does, for what allocate returns). */
+export function isSortedAllocation(a: Allocation): boolean {
+  const rank = allocationRanks(a);
+  let prev = -1;
+  for (const name of a.switches.keys()) {
+    const r = rank.get(name)!;
+    if (r < prev) return false;
+    prev = r;
+  }
+  let prevLeaf = -1;
+  let prevSpine = -1;
+  for (const l of a.links.values()) {
+    const leaf = rank.get(l.leaf)!;
+    const spine = rank.get(l.spine)!;
+    if (leaf < prevLeaf || (leaf === prevLeaf && spine < prevSpine)) return false;
+    prevLeaf = leaf;
+    prevSpine = spine;
+  }
+  return true;
+}
+
+function allocationRanks(a: Allocation): Map<string, number> {
+  const names = new Set(a.switches.keys());
+  for (const l of a.links.values()) {
+    names.add(l.leaf);
+    names.add(l.spine);
+  }
+  return nameRanks(names);
 }
 export type { DocPath };

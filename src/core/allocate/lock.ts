@@ -6,7 +6,8 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { diag, type Diagnostic } from '../diagnostics.ts';
 import type { Allocation, LinkAllocation, SwitchAllocation } from '../model.ts';
-import { sortAllocation } from './allocate.ts';
+import { isSortedAllocation, sortAllocation } from './allocate.ts';
+import { PLAIN, readCanonicalLock, RESERVED, type LockData } from './lock-canonical.ts';
 
 export const LOCK_VERSION = 1;
 
@@ -41,7 +42,7 @@ export const lockSchema = z.strictObject({
 });
 
 export function serializeLock(a: Allocation): string {
-  const sorted = sortAllocation(a);
+  const sorted = isSortedAllocation(a) ? a : sortAllocation(a);
   const lines = [
     `# Allocations of fabric ${a.fabric}, kept by clos. Commit this file next to the fabric file:`,
     '# values here never move unless you pass --allow-renumber; removed racks stay reserved',
@@ -81,9 +82,6 @@ function flow(fields: [string, string | number | boolean | undefined][]): string
   return `{${parts.join(', ')}}`;
 }
 
-const PLAIN = /^([A-Za-z][A-Za-z0-9_./-]*( -- [A-Za-z][A-Za-z0-9_./-]*)?|\d{1,3}(\.\d{1,3}){3}(\/\d{1,2})?)$/;
-const RESERVED = /^(true|false|yes|no|on|off|y|n|null)$/i;
-
 /** A string as a YAML scalar: plain when it cannot be read as anything else, else quoted. */
 function scalar(s: string): string {
   return PLAIN.test(s) && !RESERVED.test(s) ? s : JSON.stringify(s);
@@ -95,6 +93,18 @@ export interface ParsedLock {
 }
 
 export function parseLock(text: string, fabricName: string): ParsedLock {
+  const read = readCanonicalLock(text);
+  return toLock(read ? { data: read } : readWithYaml(text), fabricName);
+}
+
+/** parseLock without the fast reader of the canonical form (tests check that both agree). */
+export function parseLockWithYaml(text: string, fabricName: string): ParsedLock {
+  return toLock(readWithYaml(text), fabricName);
+}
+
+type Read = { readonly data: LockData; readonly diagnostics?: undefined } | { readonly data?: undefined; readonly diagnostics: readonly Diagnostic[] };
+
+function readWithYaml(text: string): Read {
   let data: unknown;
   try {
     data = parseYaml(text);
@@ -107,11 +117,17 @@ export function parseLock(text: string, fabricName: string): ParsedLock {
     const first = r.error.issues[0]!;
     return { diagnostics: [diag('LOCK_INVALID', [], `the lock file does not have the expected shape at ${first.path.join('.') || 'top level'}: ${first.message}`, 'restore it from version control, or delete it to allocate afresh')] };
   }
-  if (r.data.fabric !== fabricName) {
-    return { diagnostics: [diag('LOCK_INVALID', [], `the lock file belongs to fabric ${r.data.fabric}, not ${fabricName}`, 'each fabric file has its own lock file')] };
+  return { data: { ...r.data, switches: r.data.switches ?? {}, links: r.data.links ?? {} } };
+}
+
+function toLock(read: Read, fabricName: string): ParsedLock {
+  if (!read.data) return { diagnostics: read.diagnostics };
+  const data = read.data;
+  if (data.fabric !== fabricName) {
+    return { diagnostics: [diag('LOCK_INVALID', [], `the lock file belongs to fabric ${data.fabric}, not ${fabricName}`, 'each fabric file has its own lock file')] };
   }
   const switches = new Map<string, SwitchAllocation>();
-  for (const [name, s] of Object.entries(r.data.switches ?? {})) {
+  for (const [name, s] of Object.entries(data.switches)) {
     switches.set(name, {
       role: s.role,
       ...(s.rack === undefined ? {} : { rack: s.rack }),
@@ -122,7 +138,7 @@ export function parseLock(text: string, fabricName: string): ParsedLock {
     });
   }
   const links = new Map<string, LinkAllocation>();
-  for (const [id, l] of Object.entries(r.data.links ?? {})) {
+  for (const [id, l] of Object.entries(data.links)) {
     const m = /^(\S+) -- (\S+)$/.exec(id);
     if (!m) return { diagnostics: [diag('LOCK_INVALID', [], `the lock file names a link "${id}" that is not "leaf -- spine"`, 'restore it from version control')] };
     links.set(id, {
@@ -134,5 +150,5 @@ export function parseLock(text: string, fabricName: string): ParsedLock {
       ...(l.removed ? { removed: true } : {}),
     });
   }
-  return { lock: { fabric: r.data.fabric, switches, links }, diagnostics: [] };
+  return { lock: { fabric: data.fabric, switches, links }, diagnostics: [] };
 }

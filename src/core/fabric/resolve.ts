@@ -263,10 +263,12 @@ function resolveCables(
   }
   let missingUplinkReported = false;
   const reportedServerClash = new Set<string>();
+  const rackByName = new Map<string, Rack>();
+  for (const r of racks) if (!rackByName.has(r.name)) rackByName.set(r.name, r);
   for (const leaf of leaves) {
     const used = new Map<string, string>(); // leaf port → what uses it
     const servers = serverPorts.get(leaf.name) ?? [];
-    const rack = racks.find((r) => r.name === leaf.rack);
+    const rack = leaf.rack === undefined ? undefined : rackByName.get(leaf.rack);
     for (const p of servers) {
       if (!leaf.platform.portsByName.has(p)) {
         out.push(diag('UNKNOWN_PORT', [...(rack?.servers?.path ?? []), 'ports'], `leaf ${leaf.name} (${leaf.hwsku}) has no server port ${p}`, `its ports are ${portSpan(leaf.platform)}`));

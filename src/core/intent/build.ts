@@ -6,6 +6,7 @@ import type {
   LinkAllocation,
   NeighborIntent,
   PortIntent,
+  Rack,
   SwitchDef,
   SwitchIntent,
   VlanIntent,
@@ -24,7 +25,11 @@ export function buildIntents(fabric: Fabric, allocation: Allocation): SwitchInte
     }
   }
   const spineCount = fabric.spines.length;
-  return [...fabric.spines, ...fabric.leaves].map((s) => buildSwitch(fabric, allocation, s, bySwitch.get(s.name) ?? [], spineCount));
+  const racks = new Map<string, Rack>();
+  for (const r of fabric.racks) if (!racks.has(r.name)) racks.set(r.name, r);
+  return [...fabric.spines, ...fabric.leaves].map((s) =>
+    buildSwitch(fabric, allocation, s, bySwitch.get(s.name) ?? [], spineCount, s.rack === undefined ? undefined : racks.get(s.rack)),
+  );
 }
 
 function buildSwitch(
@@ -33,6 +38,7 @@ function buildSwitch(
   s: SwitchDef,
   links: readonly LinkAllocation[],
   spineCount: number,
+  rack: Rack | undefined,
 ): SwitchIntent {
   const u = fabric.underlay;
   const own = allocation.switches.get(s.name)!;
@@ -44,7 +50,8 @@ function buildSwitch(
     ports.push({ def, speed: u.portSpeed ?? def.speed, mtu: u.mtu, description, ...(address ? { address } : {}) });
   };
   for (const l of links) {
-    const base = ipToInt(l.p2p.split('/')[0]!);
+    const slash = l.p2p.indexOf('/');
+    const base = ipToInt(slash < 0 ? l.p2p : l.p2p.slice(0, slash));
     const spineIp = intToIp(base);
     const leafIp = intToIp(base + 1);
     const isSpine = s.role === 'spine';
@@ -69,15 +76,14 @@ function buildSwitch(
     });
   }
   let vlan: VlanIntent | undefined;
-  const rack = s.rack === undefined ? undefined : fabric.racks.find((r) => r.name === s.rack);
   if (rack?.servers && own.servers) {
     const name = `Vlan${rack.servers.vlan}`;
     for (const p of rack.servers.ports) port(p, `servers:${name}`);
     const [net, len] = own.servers.split('/');
     vlan = { vlan: rack.servers.vlan, name, ports: rack.servers.ports, gateway: `${intToIp(ipToInt(net!) + 1)}/${len}`, prefix: own.servers };
   }
-  ports.sort((a, b) => portNumber(a.def.name) - portNumber(b.def.name));
-  neighbors.sort((a, b) => ipToInt(a.peerIp) - ipToInt(b.peerIp));
+  sortBy(ports, (p) => portNumber(p.def.name));
+  sortBy(neighbors, (n) => ipToInt(n.peerIp));
   return {
     name: s.name,
     role: s.role,
@@ -96,4 +102,12 @@ function buildSwitch(
     ...(vlan ? { vlan } : {}),
     spineCount,
   };
+}
+
+/** Sorts in place by a numeric key computed once per item (a spine has thousands of ports and
+ *  neighbors); stable, as Array.prototype.sort is. */
+function sortBy<T>(items: T[], key: (item: T) => number): void {
+  const keyed = items.map((item) => ({ item, k: key(item) }));
+  keyed.sort((a, b) => a.k - b.k);
+  keyed.forEach((x, i) => (items[i] = x.item));
 }

@@ -3,6 +3,31 @@
 import { Netmask } from 'netmask';
 
 export function ipToInt(ip: string): number {
+  // Dotted quads are read digit by digit (builds and lint read hundreds of thousands);
+  // anything else the general way, whose result it must equal.
+  let n = 0;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < ip.length; i++) {
+    const c = ip.charCodeAt(i);
+    if (c >= 48 && c <= 57 && digits < 3) {
+      part = part * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      n = n * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return ipToIntSlow(ip);
+    }
+  }
+  if (dots !== 3 || digits === 0) return ipToIntSlow(ip);
+  return (n * 256 + part) >>> 0;
+}
+
+function ipToIntSlow(ip: string): number {
   let n = 0;
   for (const part of ip.split('.')) n = n * 256 + Number(part);
   return n >>> 0;

@@ -36,11 +36,16 @@ export function renderConfigDb(s: SwitchIntent): ConfigDb {
 
 function sortFields(f: Record<string, string | string[]>): Record<string, string | string[]> {
   const keys = Object.keys(f);
-  if (keys.length <= 1) return f;
+  if (keys.length <= 1 || isSorted(keys)) return f; // renderers mostly write fields in order
   keys.sort();
   const out: Record<string, string | string[]> = {};
   for (const k of keys) out[k] = f[k]!;
   return out;
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
 }
 
 /** Redis form, as in SONiC's mock tables: `TABLE|key` → hash; list fields as `name@` with
