@@ -33,13 +33,14 @@ const READY_KINDS = new Set(['port', 'interface', 'address', 'bgp-consumed']);
 export function gateChecks(kind: GateKind, name: string, intents: Intents, scope: Scope, opts: CheckOptions = {}): Check[] {
   if (kind === 'none') return [];
   const intent = intents.get(name)!;
-  const own = buildChecks([intent], opts).filter((c) => READY_KINDS.has(c.kind) && inScope(scope, intent, c));
+  const mine = buildChecks([intent], opts);
+  const own = mine.filter((c) => READY_KINDS.has(c.kind) && inScope(scope, intent, c));
   if (kind === 'ready') return own;
   const out = [...own];
   for (const n of intent.neighbors) {
     if (!neighborInScope(scope, intent, n)) continue;
     const peer = intents.get(n.peerName);
-    out.push(...buildChecks([intent], opts).filter((c) => c.kind === 'bgp-session' && checkOwner(intent, c) === n.peerName));
+    out.push(...mine.filter((c) => c.kind === 'bgp-session' && checkOwner(intent, c) === n.peerName));
     if (peer) {
       // The far end too: a session is one TCP connection, but each side reports it.
       out.push(...buildChecks([peer], opts).filter((c) => c.kind === 'bgp-session' && c.expect.type === 'fields' && c.expect.keys[0] === `NEIGH_STATE_TABLE|${n.localAddr}`));

@@ -107,6 +107,18 @@ describe('run machine: every state reachable', () => {
   });
 });
 
+describe('the stages, scope and gates of a bring-up are pure', () => {
+  const dir = new URL('../../src/bringup', import.meta.url).pathname;
+  for (const f of ['scope.ts', 'stages.ts', 'gates.ts']) {
+    it(f, () => {
+      const text = readFileSync(join(dir, f), 'utf8');
+      const imports = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+      expect(imports.filter((i) => !i.startsWith('../core/') && !i.startsWith('./'))).toEqual([]);
+      expect(text).not.toMatch(/\bconsole\.|Date\.now\(|new Date\(|process\./);
+    });
+  }
+});
+
 describe('src/bringup/machines imports no transport', () => {
   const dir = new URL('../../src/bringup/machines', import.meta.url).pathname;
   const FORBIDDEN = /^(ioredis|@grpc\/|protobufjs|fastify|pino|node:|fs|net|child_process)|\/(transport|services|lab|io|inventory)\/|\.\.\/effects/;
