@@ -1,5 +1,6 @@
 // Every operational error code (exit code 1), in one place: docs/errors.md lists exactly these
 // and the fabric file diagnostics (a test keeps them in sync).
+import { BRINGUP_ERROR_CODES } from './bringup/errors.ts';
 import { LAB_ERROR_CODES } from './lab/errors.ts';
 import { SWITCH_ERROR_CODES } from './transport/transport.ts';
 
@@ -7,4 +8,5 @@ export const OPERATIONAL_ERROR_CODES: Readonly<Record<string, string>> = {
   ...SWITCH_ERROR_CODES,
   INVENTORY_INVALID: 'the inventory file is missing, unreadable, not for this fabric, or fails its schema',
   ...LAB_ERROR_CODES,
+  ...BRINGUP_ERROR_CODES,
 };

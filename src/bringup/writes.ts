@@ -15,11 +15,12 @@ import { configureFrr, restartRouting, waitConsumed } from '../services/routing.
 import type { FabricSession } from '../services/session.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
+import type { BringupErrorCode } from './errors.ts';
 import { neighborInScope, scopeChanges, type Scope } from './scope.ts';
 
 export class BringupError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: BringupErrorCode,
     message: string,
   ) {
     super(message);
