@@ -61,8 +61,8 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
     if (plan.changes.length > 0) {
       checkpoint = makeCheckpoint(checkpointId, plan);
       await session.state.saveCheckpoint(checkpoint);
-      await link.transport.apply(plan.changes);
-      const after = await link.transport.read('CONFIG_DB', MANAGED_TABLES);
+      const receipt = await link.transport.apply(plan.changes);
+      const after = receipt ? withReadBack(plan.actual, plan.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', MANAGED_TABLES);
       const left = diffConfig({ desired, actual: after, ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) });
       if (left.length > 0) {
         throw new SwitchError('READBACK_MISMATCH', plan.switch, plan.endpoint, `read back differs from what was written: ${left.slice(0, 3).map(describeChange).join('; ')}`);
@@ -108,6 +108,18 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
     }
     return done({ status: 'failed', error: errorOf(e), restored, restarted, frrConfigured, ...(checkpoint ? { checkpoint: checkpoint.id } : {}) });
   }
+}
+
+/** The switch after the write: what plan read, with the keys the change set touched replaced
+ *  by what the transaction read back (absent there = absent on the switch). */
+function withReadBack(before: FlatDb | undefined, changes: readonly Change[], readBack: ReadonlyMap<string, Fields>): FlatDb {
+  const after = new Map(before ?? []);
+  for (const { key } of changes) {
+    const now = readBack.get(key);
+    if (now) after.set(key, now);
+    else after.delete(key);
+  }
+  return after;
 }
 
 function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {

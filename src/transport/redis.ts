@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
-import { DB_ID, SEPARATOR, SwitchError, type DbName, type Transport, type Unwatch } from './transport.ts';
+import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 export interface RedisEndpoint {
   readonly host?: string;
@@ -126,13 +126,21 @@ export class RedisTransport implements Transport {
     const patterns = tables ? tables.map((t) => `${t}${sep}*`) : ['*'];
     const keys: string[] = [];
     try {
-      for (const match of patterns) {
-        let cursor = '0';
-        do {
-          const [next, batch] = await r.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      // One SCAN per table, all tables' SCANs pipelined: one round trip (and one write) per
+      // round instead of one per table and cursor step.
+      let open = patterns.map((match) => ({ match, cursor: '0' }));
+      while (open.length > 0) {
+        const round = r.pipeline();
+        for (const o of open) round.scan(o.cursor, 'MATCH', o.match, 'COUNT', 1000);
+        const replies = (await round.exec()) ?? [];
+        open = open.filter((o, i) => {
+          const [err, reply] = replies[i] ?? [new Error('no reply')];
+          if (err) throw err;
+          const [next, batch] = reply as [string, string[]];
           keys.push(...batch);
-          cursor = next;
-        } while (cursor !== '0');
+          o.cursor = next;
+          return next !== '0';
+        });
       }
       keys.sort();
       const out = new Map<string, Fields>();
@@ -155,11 +163,15 @@ export class RedisTransport implements Transport {
     }
   }
 
-  async apply(changes: readonly Change[]): Promise<void> {
+  async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {
     if (changes.length === 0) return;
     const r = await this.client('CONFIG_DB');
     const multi = r.multi();
     for (const c of changes) queueChange(multi, c);
+    // The read-back rides in the same transaction: no other round trip, and nothing can come
+    // between the write and what is read.
+    const touched = [...new Set(changes.map((c) => c.key))];
+    for (const k of touched) multi.hgetall(k);
     let results: [Error | null, unknown][] | null;
     try {
       results = await multi.exec();
@@ -184,6 +196,15 @@ export class RedisTransport implements Transport {
       // Redis runs every queued command even when one fails; say which, so the caller rolls back.
       throw new SwitchError('REJECTED', this.switchName, this.endpoint, `command ${failed + 1} of the transaction failed: ${results[failed]![0]!.message}`);
     }
+    const readBack = new Map<string, Fields>();
+    const reads = results.slice(results.length - touched.length);
+    touched.forEach((k, i) => {
+      const hash = reads[i]![1] as Record<string, string>;
+      if (Object.keys(hash).length === 0) return;
+      delete hash.NULL;
+      readBack.set(k, hash);
+    });
+    return { readBack };
   }
 
   async watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch> {

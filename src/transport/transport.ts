@@ -16,8 +16,10 @@ export interface Transport {
   /** Entries of the given tables (all tables when omitted), keyed `TABLE<sep>key`, decoded:
    *  the NULL placeholder dropped, list fields kept as `name@`. */
   read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>>;
-  /** Applies one switch's change set all-or-nothing (MULTI/EXEC, or one gNMI SetRequest). */
-  apply(changes: readonly Change[]): Promise<void>;
+  /** Applies one switch's change set all-or-nothing (MULTI/EXEC, or one gNMI SetRequest).
+   *  A transport that can read the changed keys back in the same transaction returns them
+   *  (saves apply a separate read of every managed table). */
+  apply(changes: readonly Change[]): Promise<void | ApplyReceipt>;
   /** Calls onChange with the full key (`TABLE<sep>key`) each time a key of these tables changes.
    *  Resolves once the subscription is active. */
   watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch>;
@@ -25,6 +27,12 @@ export interface Transport {
 }
 
 export type Unwatch = () => Promise<void>;
+
+export interface ApplyReceipt {
+  /** Every key the change set touched, as the switch holds it right after the write (read
+   *  atomically with it); a key absent here is absent on the switch. */
+  readonly readBack: ReadonlyMap<string, Fields>;
+}
 
 /** Runs the few actions SONiC only offers as commands (vtysh, restart of the bgp service). */
 export interface ExecChannel {
