@@ -7,9 +7,11 @@
 // - rack r4 cabled wrongly (leaf7's two uplinks swapped in its namespace): the run stops before
 //   any BGP change, names the ports, and the spines' CONFIG_DB is byte-identical to before;
 // - rack r4 cabled right, spine2's link to leaf7 taken down as spine2's stage starts: spine2
-//   rolls back to exactly its checkpoint (its CONFIG_DB as before the run), exit 13.
+//   rolls back to exactly its checkpoint (its CONFIG_DB as before the run), exit 13;
+// - the same rack again, the `clos bringup` process killed (SIGKILL) in spine2's stage: a
+//   `clos bringup --resume` finishes it.
 // The lab is always torn down, even when a test fails.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,5 +223,31 @@ describe('clos bringup on the emulated fabric', () => {
     expect(await configDump('spine2')).toBe(spine2Before);
     // The passed stages stay: spine1 has its sessions to the new leaves.
     expect(Object.values(await sessions('spine1')).filter((x) => x === 'Established')).toHaveLength(8);
+  }, 180_000);
+
+  it('a run killed in the middle of a spine stage is resumed with --resume', async () => {
+    const child = spawn(process.execPath, [join(process.cwd(), 'bin/clos.js'), 'bringup', file, '--racks', 'r4', '--timeout', '60s'], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    let killedAt: string | undefined;
+    for (let i = 0; i < 3000 && !killedAt; i++) {
+      const rec = await newestRecord();
+      const st = rec?.stages.find((s) => s.spec.id === 'spine spine2');
+      if (rec?.status === 'running' && st?.status === 'running' && ['applying', 'gating'].includes(st.switches[0]!.step)) {
+        child.kill('SIGKILL');
+        killedAt = st.switches[0]!.step;
+      } else await sleep(20);
+    }
+    await exited;
+    expect(killedAt).toBeDefined();
+    const killed = (await newestRecord())!;
+    expect(killed.status).toBe('running');
+    const r = await runCli('bringup', file, '--resume', '--timeout', '60s');
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    const done = (await newestRecord())!;
+    expect(done.id).toBe(killed.id);
+    expect(done.attempts).toHaveLength(2);
+    expect(done.stages.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed', 'passed']);
+    for (const s of ['spine1', 'spine2']) expect(Object.values(await sessions(s)).filter((x) => x === 'Established')).toHaveLength(8);
+    for (const s of ['leaf7', 'leaf8']) expect(Object.values(await sessions(s))).toEqual(['Established', 'Established']);
   }, 180_000);
 });
