@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { planBringup } from '../bringup/dry-run.ts';
 import type { RunRecord } from '../bringup/record.ts';
 import { runBringup } from '../bringup/run.ts';
+import { createLogger } from '../log.ts';
 import { openSession } from '../services/session.ts';
 import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
 import { parseDuration } from './duration.ts';
@@ -50,7 +51,9 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
         setExit(switches.some((s) => s.error) ? EXIT.ERROR : EXIT.OK);
         return;
       }
-      const progress = new Progress(io, !flags.json && io === processIo && Boolean(process.stderr.isTTY));
+      // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
+      const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;
+      const progress = new Progress(io, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -62,6 +65,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
           timeoutMs,
           ...(lldpMs !== undefined ? { lldpMs } : {}),
           signal: stop.signal,
+          ...(log ? { log } : {}),
           onUpdate: (r) => progress.show(r),
         });
       } finally {
