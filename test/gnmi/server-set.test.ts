@@ -55,7 +55,7 @@ describe('parseSetRequest', () => {
 });
 
 describe('finalEntries: what each touched key becomes', () => {
-  const current = new Map([
+  const current = new Map<string, Record<string, string>>([
     ['PORT|Ethernet0', { admin_status: 'down', mtu: '9100', lanes: '1' }],
     ['PORT|Ethernet4', { admin_status: 'down', lanes: '5' }],
     ['INTERFACE|Ethernet0', { NULL: 'NULL' }],
