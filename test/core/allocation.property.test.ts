@@ -404,6 +404,7 @@ function checkSpineGrew(before: string, after: string, newLeaves: ReadonlySet<st
 
 // Modest by default (the file runs in a few seconds); CLOS_PROP_RUNS=1000 for a long hunt.
 const SCALE = Number(process.env.CLOS_PROP_RUNS ?? 30) / 30;
+const TIMEOUT = 30_000 * Math.max(1, SCALE);
 const RUNS = { numRuns: Math.max(1, Math.round(30 * SCALE)) };
 
 describe('allocation properties', () => {
@@ -426,7 +427,7 @@ describe('allocation properties', () => {
       }),
       RUNS,
     );
-  });
+  }, TIMEOUT);
 
   it('does not depend on the order of racks, or of leaves in a rack', () => {
     const reordered = fabricArb.chain((f) =>
@@ -460,7 +461,7 @@ describe('allocation properties', () => {
       }),
       RUNS,
     );
-  });
+  }, TIMEOUT);
 
   it('adding a rack changes no existing allocation, and only adds entries for it on the spines', () => {
     const arb = fabricArb.chain((f) =>
@@ -497,7 +498,7 @@ describe('allocation properties', () => {
       }),
       RUNS,
     );
-  });
+  }, TIMEOUT);
 
   it('a removed rack stays reserved, comes back with its values, and is released by --prune', () => {
     const arb = fabricArb
@@ -586,7 +587,7 @@ describe('allocation properties', () => {
       }),
       { numRuns: Math.max(1, Math.round(25 * SCALE)) },
     );
-  });
+  }, TIMEOUT);
 
   it('a pin that would move an existing value is refused with RENUMBER unless allowed', () => {
     const arb = fabricArb
@@ -680,5 +681,5 @@ describe('allocation properties', () => {
       }),
       RUNS,
     );
-  });
+  }, TIMEOUT);
 });
