@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Fields } from '../core/diff/flat.ts';
-import { writeFileAtomic } from './files.ts';
+import { writeFileAtomicSync } from './files.ts';
 
 export function stateDirFor(fabricPath: string, fabricName: string, env = process.env): string {
   return env.CLOS_STATE_DIR ? join(env.CLOS_STATE_DIR, fabricName) : join(dirname(fabricPath), '.clos', fabricName);
@@ -39,12 +39,12 @@ export class StateDir {
 
   async saveApplied(sw: string, flat: ReadonlyMap<string, Fields> | null): Promise<void> {
     const body = flat ? Object.fromEntries([...flat].sort(([a], [b]) => (a < b ? -1 : 1))) : {};
-    await writeFileAtomic(this.appliedPath(sw), `${JSON.stringify(body, null, 2)}\n`);
+    writeFileAtomicSync(this.appliedPath(sw), `${JSON.stringify(body, null, 2)}\n`);
   }
 
   async saveCheckpoint(cp: Checkpoint): Promise<string> {
     const p = join(this.dir, 'checkpoints', cp.id, `${cp.switch}.json`);
-    await writeFileAtomic(p, `${JSON.stringify(cp, null, 2)}\n`);
+    writeFileAtomicSync(p, `${JSON.stringify(cp, null, 2)}\n`);
     return p;
   }
 
