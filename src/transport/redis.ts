@@ -1,10 +1,12 @@
 // The Redis transport: SONiC's databases over ioredis (TCP, unix socket, password, TLS). Reads
 // with SCAN + pipelined HGETALL; one switch's change set in ONE MULTI/EXEC, so SONiC's daemons
-// never see a partial entry and a failure leaves nothing half-written.
+// never see a partial entry and a failure leaves nothing half-written. The transaction goes
+// over its own lean RESP connection (resp.ts): one write, one parse.
 import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
+import { RespConnection, RespError, RespTimeout, type Reply } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 export interface RedisEndpoint {
@@ -28,6 +30,7 @@ export class RedisTransport implements Transport {
   readonly endpoint: string;
   private readonly clients = new Map<DbName, Promise<Redis>>();
   private readonly subscribers: Redis[] = [];
+  private tx: Promise<RespConnection> | undefined;
 
   constructor(
     readonly switchName: string,
@@ -66,7 +69,12 @@ export class RedisTransport implements Transport {
   private client(db: DbName): Promise<Redis> {
     let c = this.clients.get(db);
     if (!c) {
-      c = this.connect(DB_ID[db]);
+      // CONFIG_DB's transaction connection opens with its client: whoever reads CONFIG_DB
+      // (plan) has it ready, so apply's write goes out at once, in one piece. Its failure is
+      // apply's to report, not the read's.
+      const tx = db === 'CONFIG_DB' ? this.txConnection().catch(() => undefined) : undefined;
+      const opened = this.connect(DB_ID[db]);
+      c = tx ? opened.then(async (r) => (await tx, r)) : opened;
       this.clients.set(db, c);
       c.catch(() => this.clients.delete(db));
     }
@@ -165,21 +173,20 @@ export class RedisTransport implements Transport {
 
   async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {
     if (changes.length === 0) return;
-    const r = await this.client('CONFIG_DB');
-    const multi = r.multi();
-    for (const c of changes) queueChange(multi, c);
+    const conn = await this.txConnection();
     // The read-back rides in the same transaction: no other round trip, and nothing can come
     // between the write and what is read.
     const touched = [...new Set(changes.map((c) => c.key))];
-    for (const k of touched) multi.hgetall(k);
-    let results: [Error | null, unknown][] | null;
+    const cmds: string[][] = [['MULTI'], ...changes.flatMap(changeCommands), ...touched.map((k) => ['HGETALL', k]), ['EXEC']];
+    let replies: Reply[];
     try {
-      results = await multi.exec();
+      replies = await conn.send(cmds, this.commandTimeoutMs);
     } catch (e) {
+      this.dropTx();
       // The server may have the whole transaction in its socket buffer: a paused or overloaded
       // redis runs it, whole (never half: MULTI/EXEC), once it reads again. So it is NOT
       // "nothing applied": the outcome is unknown until the switch answers.
-      if (this.timedOut('CONFIG_DB', e)) {
+      if (e instanceof RespTimeout) {
         throw new SwitchError(
           'TIMEOUT',
           this.switchName,
@@ -188,23 +195,56 @@ export class RedisTransport implements Transport {
           { cause: e },
         );
       }
-      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `transaction failed, nothing applied: ${(e as Error).message}`, { cause: e });
+      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost before the transaction was answered (${(e as Error).message}): it may have been applied, whole; roll the switch back to its checkpoint once it answers`, { cause: e });
     }
-    if (!results) throw new SwitchError('REJECTED', this.switchName, this.endpoint, 'transaction aborted, nothing applied');
-    const failed = results.findIndex(([err]) => err);
+    const exec = replies[replies.length - 1];
+    if (!Array.isArray(exec)) {
+      // Refused while queuing (EXECABORT): redis discarded the whole transaction.
+      const why = replies.slice(1, -1).find((r): r is RespError => r instanceof RespError) ?? exec;
+      const msg = why instanceof Error ? why.message : 'transaction aborted';
+      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `transaction failed, nothing applied: ${msg}`);
+    }
+    const failed = exec.findIndex((r) => r instanceof RespError);
     if (failed >= 0) {
       // Redis runs every queued command even when one fails; say which, so the caller rolls back.
-      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `command ${failed + 1} of the transaction failed: ${results[failed]![0]!.message}`);
+      throw new SwitchError('REJECTED', this.switchName, this.endpoint, `command ${failed + 1} of the transaction failed: ${(exec[failed] as RespError).message}`);
     }
     const readBack = new Map<string, Fields>();
-    const reads = results.slice(results.length - touched.length);
-    touched.forEach((k, i) => {
-      const hash = reads[i]![1] as Record<string, string>;
-      if (Object.keys(hash).length === 0) return;
-      delete hash.NULL;
-      readBack.set(k, hash);
-    });
+    const first = exec.length - touched.length;
+    for (let i = 0; i < touched.length; i++) {
+      const flat = exec[first + i] as string[];
+      if (flat.length === 0) continue;
+      const hash: Record<string, string> = {};
+      for (let j = 0; j + 1 < flat.length; j += 2) if (flat[j] !== 'NULL') hash[flat[j]!] = flat[j + 1]!;
+      readBack.set(touched[i]!, hash);
+    }
     return { readBack };
+  }
+
+  /** The connection transactions go over (RESP directly: one write, one parse). */
+  private txConnection(): Promise<RespConnection> {
+    if (this.tx) {
+      const current = this.tx;
+      return current.then((c) => (c.isOpen ? c : (this.dropTx(current), this.txConnection())));
+    }
+    const t = this.target;
+    const opened = RespConnection.open(
+      { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
+      DB_ID.CONFIG_DB,
+      Math.max(t.connectTimeoutMs ?? 3000, this.commandTimeoutMs),
+    ).catch((e: unknown) => {
+      if (this.tx === opened) this.tx = undefined;
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      throw this.unreachable(e);
+    });
+    this.tx = opened;
+    return opened;
+  }
+
+  private dropTx(which = this.tx): void {
+    if (!which || which !== this.tx) return;
+    this.tx = undefined;
+    void which.then((c) => c.close(), () => undefined);
   }
 
   async watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch> {
@@ -228,6 +268,7 @@ export class RedisTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.dropTx();
     for (const s of this.subscribers.splice(0)) s.disconnect();
     const clients = [...this.clients.values()];
     this.clients.clear();
@@ -235,30 +276,33 @@ export class RedisTransport implements Transport {
   }
 }
 
-type Queue = ReturnType<Redis['multi']>;
-
-/** One entry = one HSET (SONiC's daemons read the whole hash at each notification). */
-function queueChange(q: Queue, c: Change): void {
-  const hset = (fields: Fields) => q.hset(c.key, Object.keys(fields).length ? fields : { NULL: 'NULL' });
+/** The commands of one change, as the transaction sends them. One entry = one HSET (SONiC's
+ *  daemons read the whole hash at each notification); DEL before a replace; HDEL of fields clos
+ *  no longer renders. An entry without fields holds the NULL placeholder. */
+export function changeCommands(c: Change): string[][] {
   switch (c.op) {
     case 'add':
-      hset(c.set ?? {});
-      break;
+      return [hsetCommand(c.key, c.set ?? {})];
     case 'replace':
-      q.del(c.key);
-      hset(c.after ?? c.set ?? {});
-      break;
+      return [['DEL', c.key], hsetCommand(c.key, c.after ?? c.set ?? {})];
     case 'update': {
+      const out: string[][] = [];
       const remaining = Object.keys(c.after ?? {}).length;
-      if (c.set && Object.keys(c.set).length) q.hset(c.key, c.set);
-      else if (remaining === 0) q.hset(c.key, { NULL: 'NULL' });
-      if (c.unset?.length) q.hdel(c.key, ...c.unset);
+      if (c.set && Object.keys(c.set).length) out.push(hsetCommand(c.key, c.set));
+      else if (remaining === 0) out.push(hsetCommand(c.key, {}));
+      if (c.unset?.length) out.push(['HDEL', c.key, ...c.unset]);
       // An entry that had no fields holds the NULL placeholder; it goes once fields arrive.
-      if (remaining > 0 && Object.keys(c.before ?? { x: '' }).length === 0) q.hdel(c.key, 'NULL');
-      break;
+      if (remaining > 0 && Object.keys(c.before ?? { x: '' }).length === 0) out.push(['HDEL', c.key, 'NULL']);
+      return out;
     }
     case 'delete':
-      q.del(c.key);
-      break;
+      return [['DEL', c.key]];
   }
+}
+
+function hsetCommand(key: string, fields: Fields): string[] {
+  const cmd = ['HSET', key];
+  for (const f in fields) cmd.push(f, fields[f]!);
+  if (cmd.length === 2) cmd.push('NULL', 'NULL');
+  return cmd;
 }

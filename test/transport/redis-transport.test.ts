@@ -1,7 +1,8 @@
-// A hung switch (its redis paused with SIGSTOP) during a write: the transaction goes unanswered.
-// Redis has the whole MULTI…EXEC in its socket buffer and runs it, whole, when it resumes — so
-// the transport must say "unknown, may still be applied", never "nothing applied", and must
-// not queue anything more behind it.
+// The Redis transport against a real redis-server: a change set in one transaction with its
+// read-back, a command refused at run time, and a hung switch (redis paused with SIGSTOP) during
+// a write: the transaction goes unanswered, yet redis has the whole MULTI…EXEC in its socket
+// buffer and runs it, whole, when it resumes — so the transport must say "unknown, may still be
+// applied", never "nothing applied", and must not queue anything more behind it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -91,6 +92,54 @@ describe('RedisTransport against a paused redis', () => {
       expect(Date.now() - t0).toBeLessThan(1_500);
     } finally {
       process.kill(server.pid!, 'SIGCONT');
+      await t.close();
+    }
+  });
+});
+
+describe('RedisTransport.apply', () => {
+  it('writes the change set in one transaction and returns what it reads back in it', async () => {
+    const t = new RedisTransport('leaf3', { socket });
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    try {
+      await probe.flushdb();
+      await probe.hset('PORT|Ethernet0', { admin_status: 'down', alias: 'fortyGigE0/0', description: 'old' });
+      await probe.hset('VLAN|Vlan9', { vlanid: '9' });
+      const receipt = await t.apply([
+        { op: 'delete', key: 'VLAN|Vlan9', before: { vlanid: '9' }, impact: 'none' },
+        { op: 'update', key: 'PORT|Ethernet0', set: { admin_status: 'up' }, unset: ['description'], before: { admin_status: 'down', alias: 'fortyGigE0/0', description: 'old' }, after: { admin_status: 'up', alias: 'fortyGigE0/0' }, impact: 'none' },
+        { op: 'add', key: 'INTERFACE|Ethernet0', set: {}, after: {}, impact: 'none' },
+        { op: 'add', key: 'INTERFACE|Ethernet0|10.1.0.1/31', set: {}, after: {}, impact: 'none' },
+      ] as Change[]);
+      // Entries without fields are held as {NULL: NULL} and read back as {} (present, no fields);
+      // the deleted key is absent.
+      expect(receipt && Object.fromEntries(receipt.readBack)).toEqual({
+        'PORT|Ethernet0': { admin_status: 'up', alias: 'fortyGigE0/0' },
+        'INTERFACE|Ethernet0': {},
+        'INTERFACE|Ethernet0|10.1.0.1/31': {},
+      });
+      expect(await probe.hgetall('INTERFACE|Ethernet0')).toEqual({ NULL: 'NULL' });
+      expect(await probe.exists('VLAN|Vlan9')).toBe(0);
+    } finally {
+      probe.disconnect();
+      await t.close();
+    }
+  });
+
+  it('a command refused at run time fails the switch naming the command (the rest ran: the caller restores)', async () => {
+    const t = new RedisTransport('leaf4', { socket });
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    try {
+      await probe.flushdb();
+      await probe.set('PORT|Ethernet4', 'not a hash');
+      const err = await t.apply([
+        { op: 'add', key: 'INTERFACE|Ethernet4', set: {}, after: {}, impact: 'none' },
+        { op: 'update', key: 'PORT|Ethernet4', set: { admin_status: 'up' }, before: {}, after: { admin_status: 'up' }, impact: 'none' },
+      ] as Change[]).then(() => undefined, (e: unknown) => e as SwitchError);
+      expect(err?.code).toBe('REJECTED');
+      expect(err?.message).toMatch(new RegExp(`^leaf4 \\(redis unix:\\S+\\): command 2 of the transaction failed: WRONGTYPE`));
+    } finally {
+      probe.disconnect();
       await t.close();
     }
   });

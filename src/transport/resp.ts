@@ -1,0 +1,239 @@
+// A minimal RESP2 connection for the one thing that must be fast and exact: a switch's whole
+// change set as ONE write (MULTI … EXEC) and its replies parsed in one go. ioredis's
+// per-command machinery (a Command, a promise and a timer per command) costs two to three
+// times what redis itself spends on a few thousand commands; here a transaction is one buffer,
+// one timer, one parse. Reads, watches and everything else stay on ioredis.
+import { readFileSync } from 'node:fs';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+
+export type Reply = string | number | null | RespError | Reply[];
+
+/** An error reply of the server (`-ERR …`, `-EXECABORT …`). */
+export class RespError extends Error {
+  override readonly name = 'RespError';
+}
+
+/** The connection failed to answer in time: the bytes sent are in the server's hands. */
+export class RespTimeout extends Error {
+  override readonly name = 'RespTimeout';
+}
+
+/** The connection closed before every reply arrived. */
+export class RespClosed extends Error {
+  override readonly name = 'RespClosed';
+}
+
+export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
+  const parts: string[] = [];
+  for (const c of cmds) {
+    parts.push(`*${c.length}\r\n`);
+    for (const a of c) parts.push(`$${Buffer.byteLength(a)}\r\n${a}\r\n`);
+  }
+  return Buffer.from(parts.join(''));
+}
+
+/** Incremental RESP2 reply parser: feed chunks, take complete replies. */
+export class RespReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  feed(chunk: Buffer): void {
+    this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
+    this.pos = 0;
+  }
+
+  /** The next complete reply, or undefined when more data is needed. */
+  next(): Reply | undefined {
+    const r = this.parse(this.pos);
+    if (!r) return undefined;
+    this.pos = r.end;
+    return r.value;
+  }
+
+  /** End of the header line starting at `at` (index of its CR), or -1 when incomplete. */
+  private eol(at: number): number {
+    const cr = this.buf.indexOf(0x0d, at);
+    return cr < 0 || cr + 1 >= this.buf.length ? -1 : cr;
+  }
+
+  /** The integer of a header line (`$12`, `*3`, `:1`), read from the bytes. */
+  private int(from: number, cr: number): number {
+    let i = from;
+    let sign = 1;
+    if (this.buf[i] === 0x2d) {
+      sign = -1;
+      i++;
+    }
+    let n = 0;
+    for (; i < cr; i++) n = n * 10 + (this.buf[i]! - 0x30);
+    return sign * n;
+  }
+
+  private parse(at: number): { value: Reply; end: number } | undefined {
+    if (at >= this.buf.length) return undefined;
+    const type = this.buf[at];
+    const cr = this.eol(at);
+    if (cr < 0) return undefined;
+    const end = cr + 2;
+    switch (type) {
+      case 0x2b: // +
+        return { value: this.buf.toString('utf8', at + 1, cr), end };
+      case 0x2d: // -
+        return { value: new RespError(this.buf.toString('utf8', at + 1, cr)), end };
+      case 0x3a: // :
+        return { value: this.int(at + 1, cr), end };
+      case 0x24: {
+        // $
+        const n = this.int(at + 1, cr);
+        if (n < 0) return { value: null, end };
+        if (this.buf.length < end + n + 2) return undefined;
+        return { value: this.buf.toString('utf8', end, end + n), end: end + n + 2 };
+      }
+      case 0x2a: {
+        // *
+        const n = this.int(at + 1, cr);
+        if (n < 0) return { value: null, end };
+        const out: Reply[] = new Array(n);
+        let next = end;
+        for (let i = 0; i < n; i++) {
+          const r = this.parse(next);
+          if (!r) return undefined;
+          out[i] = r.value;
+          next = r.end;
+        }
+        return { value: out, end: next };
+      }
+      default:
+        throw new RespError(`not a RESP reply (byte 0x${(type ?? 0).toString(16)})`);
+    }
+  }
+}
+
+export interface RespTarget {
+  readonly host?: string;
+  readonly port?: number;
+  readonly socket?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
+}
+
+/** One connection; one request (a batch of commands) at a time. */
+export class RespConnection {
+  private readonly reader = new RespReader();
+  private pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void } | undefined;
+  private closed: Error | undefined;
+
+  private constructor(private readonly sock: Socket) {
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    sock.on('error', (e) => this.fail(new RespClosed(e.message)));
+    sock.on('close', () => this.fail(new RespClosed('connection closed')));
+  }
+
+  /** Connects, authenticates and selects the database; rejects with the cause. */
+  static async open(t: RespTarget, db: number, timeoutMs: number): Promise<RespConnection> {
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s: Socket = t.socket
+        ? netConnect({ path: t.socket })
+        : t.tls
+          ? tlsConnect({
+              host: t.host ?? '127.0.0.1',
+              port: t.port ?? 6379,
+              ...(t.tls.ca ? { ca: readFileSync(t.tls.ca) } : {}),
+              ...(t.tls.cert ? { cert: readFileSync(t.tls.cert) } : {}),
+              ...(t.tls.key ? { key: readFileSync(t.tls.key) } : {}),
+              ...(t.tls.servername ? { servername: t.tls.servername } : {}),
+            })
+          : netConnect({ host: t.host ?? '127.0.0.1', port: t.port ?? 6379 });
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new RespTimeout(`connect timed out after ${timeoutMs} ms`));
+      }, timeoutMs);
+      s.once(t.tls && !t.socket ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        s.removeAllListeners('error');
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+    });
+    sock.setNoDelay(true);
+    const conn = new RespConnection(sock);
+    const hello: string[][] = [];
+    if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
+    hello.push(['SELECT', String(db)]);
+    try {
+      const replies = await conn.send(hello, timeoutMs);
+      const err = replies.find((r): r is RespError => r instanceof RespError);
+      if (err) throw err;
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+    return conn;
+  }
+
+  /** Sends the commands in one write; resolves with one reply per command. On timeout the
+   *  connection is destroyed (nothing more may queue behind what the server has not read). */
+  send(cmds: readonly (readonly string[])[], timeoutMs: number): Promise<Reply[]> {
+    if (this.closed) return Promise.reject(this.closed);
+    if (this.pending) return Promise.reject(new Error('RespConnection: one request at a time'));
+    return new Promise<Reply[]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending = undefined;
+        this.close();
+        reject(new RespTimeout(`no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending = {
+        want: cmds.length,
+        got: [],
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+      this.sock.write(encodeCommands(cmds));
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  close(): void {
+    this.closed ??= new RespClosed('connection closed');
+    this.sock.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.reader.feed(chunk);
+    let r: Reply | undefined;
+    try {
+      while (this.pending && (r = this.reader.next()) !== undefined) {
+        const p = this.pending;
+        p.got.push(r);
+        if (p.got.length === p.want) {
+          this.pending = undefined;
+          p.resolve(p.got);
+        }
+      }
+    } catch (e) {
+      this.fail(e as Error);
+      this.sock.destroy();
+    }
+  }
+
+  private fail(e: Error): void {
+    this.closed ??= e;
+    const p = this.pending;
+    this.pending = undefined;
+    p?.reject(e);
+  }
+}

@@ -1,0 +1,43 @@
+// The lean RESP path the Redis transport sends transactions over: encoding, and a reply parser
+// that takes data in any chunking.
+import { describe, expect, it } from 'vitest';
+import { encodeCommands, RespError, RespReader, type Reply } from '../../src/transport/resp.ts';
+
+function readAll(chunks: readonly Buffer[]): Reply[] {
+  const r = new RespReader();
+  const out: Reply[] = [];
+  for (const c of chunks) {
+    r.feed(c);
+    for (let v = r.next(); v !== undefined; v = r.next()) out.push(v);
+  }
+  return out;
+}
+
+const WIRE = Buffer.from('+OK\r\n+QUEUED\r\n-ERR wrong number of arguments\r\n:42\r\n:-1\r\n$-1\r\n*-1\r\n$4\r\nhé!\r\n*3\r\n:1\r\n*2\r\n$5\r\nasn\r\n\r\n$0\r\n\r\n$3\r\nx\ny\r\n*0\r\n');
+const EXPECTED: Reply[] = ['OK', 'QUEUED', new RespError('ERR wrong number of arguments'), 42, -1, null, null, 'hé!', [1, ['asn\r\n', ''], 'x\ny'], []];
+
+describe('RESP', () => {
+  it('encodes commands as arrays of bulk strings, lengths in bytes', () => {
+    expect(encodeCommands([['HSET', 'PORT|Ethernet0', 'description', 'spine1 é'], ['EXEC']]).toString()).toBe(
+      '*4\r\n$4\r\nHSET\r\n$14\r\nPORT|Ethernet0\r\n$11\r\ndescription\r\n$9\r\nspine1 é\r\n*1\r\n$4\r\nEXEC\r\n',
+    );
+  });
+
+  it('parses every reply type, nested arrays and binary-safe bulk strings', () => {
+    expect(readAll([WIRE])).toEqual(EXPECTED);
+  });
+
+  it('gives the same replies whatever the chunking, down to one byte at a time', () => {
+    for (const size of [1, 2, 3, 7, 16]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < WIRE.length; i += size) chunks.push(WIRE.subarray(i, i + size));
+      expect(readAll(chunks)).toEqual(EXPECTED);
+    }
+  });
+
+  it('refuses what is not RESP', () => {
+    const r = new RespReader();
+    r.feed(Buffer.from('HTTP/1.1 400\r\n'));
+    expect(() => r.next()).toThrow(/not a RESP reply \(byte 0x48\)/);
+  });
+});
