@@ -66,6 +66,7 @@ export class SwitchAgent {
   private timer?: NodeJS.Timeout;
   private server?: net.Server;
   private restarting?: Promise<void>;
+  private watcher?: ConfigWatcher;
 
   constructor(
     readonly rt: SwitchRuntime,
@@ -132,6 +133,7 @@ export class SwitchAgent {
     await this.readLinks();
     await this.intfmgr.init();
     const watcher = new ConfigWatcher(this.redis.sub, this.redis.config, this.cfg, (tables) => this.onConfig(tables), log);
+    this.watcher = watcher;
     await watcher.start();
     // ioredis reconnects (and re-subscribes) by itself; a redis that restarted lost every DB
     // (`save ""`), so CONFIG_DB is read again and every entry the agent owns rewritten.
@@ -283,6 +285,12 @@ export class SwitchAgent {
       await this.tasks.bgp?.idle();
       await Promise.all(this.polls.map((p) => p.idle()));
       await this.frr.stop();
+      // Like the bgp container's start (sonic-cfggen reads CONFIG_DB then), the static part is
+      // rendered from CONFIG_DB as redis holds it NOW: this agent's view may not have caught up
+      // with a write made just before the restart (a controller restarts right after its
+      // transaction), and a static part rendered without bgp_asn or Loopback0 never advertises
+      // the loopback (bgpcfgd then creates `router bgp` bare, for the neighbors).
+      await this.watcher?.fullSync(true);
       await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
       await this.bgpmon?.reset();
       this.bgpcfgd?.resumeAfterRestart();
