@@ -11,7 +11,8 @@
 //   All switches in parallel (--concurrency, default 64).
 // - The limit: the same commands (MULTI, the same HSET/HDEL/DEL, EXEC per switch) as RESP,
 //   piped by `redis-cli --pipe`, 64 in parallel.
-// Each round starts from factory state; the table shows the median of the rounds.
+// Each round starts from factory state and measures the limit and clos back to back; the table
+// shows the median and the best of the rounds, and the median of the per-round ratios.
 // Options: --rounds N (default 5), --concurrency N (default 64), --addresses CIDR (default
 // 127.0.2.0/24: away from the 127.0.1.x labs and tests), --json.
 import { spawn } from 'node:child_process';
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Change } from '../src/core/diff/diff.ts';
+import type { PortDef } from '../src/core/model.ts';
 import { loadFabric } from '../src/io/fabric.ts';
 import { writeInventory } from '../src/inventory/write.ts';
 import type { Inventory } from '../src/inventory/schema.ts';
@@ -103,7 +105,7 @@ interface BenchSwitch {
   readonly name: string;
   readonly endpoint: RedisEndpoint;
   readonly dir: string;
-  readonly ports: import('../src/core/model.ts').PortDef[];
+  readonly ports: PortDef[];
 }
 
 async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
