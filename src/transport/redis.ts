@@ -87,22 +87,28 @@ export class RedisTransport implements Transport {
     // (SELECT, ready check): give up at the first unanswered command and say so.
     let connecting = true;
     let hung: Error | undefined;
+    let refused: Error | undefined;
     let giveUp: (e: Error) => void = () => {};
     const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
     gaveUp.catch(() => undefined);
     r.on('error', (e: Error) => {
-      if (connecting && /Command timed out/.test(e.message)) {
+      if (!connecting) return; // surfaced through the failing command instead
+      if (/Command timed out/.test(e.message)) {
         hung ??= e;
         giveUp(e);
+      } else if (/WRONGPASS|NOAUTH|invalid password/i.test(e.message)) {
+        // ioredis reports a refused AUTH as an event, then "Connection is closed".
+        refused ??= e;
+        giveUp(e);
       }
-    }); // otherwise surfaced through the failing command instead
+    });
     try {
       await Promise.race([r.connect(), gaveUp]);
       return r;
     } catch (e) {
       r.disconnect();
       if (hung) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: hung });
-      throw this.unreachable(e);
+      throw this.unreachable(refused ?? e);
     } finally {
       connecting = false;
     }
