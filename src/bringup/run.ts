@@ -10,7 +10,7 @@ import { switchMachine } from './machines/switch.ts';
 import { applyContext, newRecord, RecordWriter, recordPath, unfinishedRun, type RunRecord } from './record.ts';
 import { rackScope, wholeFabric, type Scope } from './scope.ts';
 import { planStages } from './stages.ts';
-import { placeholderCheckpoint, BringupError } from './writes.ts';
+import { baselineCheckpoint, BringupError } from './writes.ts';
 
 export interface BringupOptions {
   readonly racks?: readonly string[];
@@ -75,7 +75,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
   delete record.failure;
   // Every switch gets the run's checkpoint id now (empty until the run writes to it): a
   // `clos rollback F --to <run id>` then touches only what this run changed.
-  for (const sw of session.switches) await placeholderCheckpoint(session, sw, record.id, record.startedAt);
+  for (const sw of session.switches) await baselineCheckpoint(session, sw, record.id, record.startedAt);
   await writer.save();
 
   const passed = record.stages.filter((s) => s.status === 'passed').map((s) => s.spec.id);

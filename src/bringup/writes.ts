@@ -36,7 +36,7 @@ export async function runCheckpoint(session: FabricSession, sw: string, runId: s
 
 /** An empty checkpoint under the run's id for a switch the run has not touched, so that
  *  `clos rollback F --to <run id>` leaves it alone instead of picking an older checkpoint. */
-export async function placeholderCheckpoint(session: FabricSession, sw: string, runId: string, at: string): Promise<void> {
+export async function baselineCheckpoint(session: FabricSession, sw: string, runId: string, at: string): Promise<void> {
   if (await runCheckpoint(session, sw, runId)) return;
   const last = await session.state.lastApplied(sw);
   await session.state.saveCheckpoint({ id: runId, switch: sw, endpoint: '(not touched by this run)', at, keys: {}, lastApplied: last ? Object.fromEntries(last) : null });
@@ -53,7 +53,7 @@ export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan,
     added++;
   }
   if (cp && added === 0 && cp.endpoint === plan.endpoint) return;
-  // The placeholder written at the run's start already holds the applied scope from before the run.
+  // The baseline written at the run's start already holds the applied scope from before the run.
   const lastApplied = cp ? cp.lastApplied : plan.lastApplied ? Object.fromEntries(plan.lastApplied) : null;
   await session.state.saveCheckpoint({ id: runId, switch: plan.switch, endpoint: plan.endpoint, at: cp?.at ?? at, keys, lastApplied });
 }

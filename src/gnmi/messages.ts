@@ -55,7 +55,7 @@ export function entryJson(fields: Fields): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(fields).map(([f, v]) => fieldJson(f, v)));
 }
 
-/** Back to clos's flat form: the NULL placeholder dropped, arrays as `name@` joined by commas,
+/** Back to clos's flat form: the NULL:NULL filler entry dropped, arrays as `name@` joined by commas,
  *  anything else as its string. */
 export function fieldsOf(json: unknown): Fields {
   const out: Record<string, string> = {};

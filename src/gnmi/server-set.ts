@@ -103,7 +103,7 @@ export function parseSetRequest(req: SetRequest): ParsedSet {
   return { db: target, fullConfig: false, ops };
 }
 
-/** An entry of config_db.json (strings, lists) as a redis hash; the NULL placeholder for none. */
+/** An entry of config_db.json (strings, lists) as a redis hash; the NULL:NULL filler entry for none. */
 function entryHash(key: string, v: unknown): Hash {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new GnmiStatusError(UNKNOWN, `Key ${key}: Unsupported value ${JSON.stringify(v)}`);
   const h: Hash = {};

@@ -128,7 +128,7 @@ export async function startGnmiServer(opts: GnmiServerOptions): Promise<GnmiServ
 
   server.addService(systemServiceDefinition(), {
     KillProcess: unary<KillProcessRequest, unknown>('KillProcess', S.UNKNOWN, async (req) => {
-      if (req.pid) throw new GnmiStatusError(S.UNIMPLEMENTED, 'Pid option is not implemented');
+      if (req.pid) throw new GnmiStatusError(S.UNIMPLEMENTED, 'Pid option is not supported');
       if (req.signal !== 'SIGNAL_TERM') throw new GnmiStatusError(S.UNIMPLEMENTED, 'KillProcess only supports SIGNAL_TERM (option 1) for graceful process termination. Please specify SIGNAL_TERM');
       if (!req.restart) throw new GnmiStatusError(S.UNIMPLEMENTED, 'stopping a service is not supported by this switch; set restart');
       if (!opts.restartService) throw new GnmiStatusError(S.UNIMPLEMENTED, 'service control is not available on this switch');

@@ -284,7 +284,7 @@ export class RedisTransport implements Transport {
 
 /** The commands of one change, as the transaction sends them. One entry = one HSET (SONiC's
  *  daemons read the whole hash at each notification); DEL before a replace; HDEL of fields clos
- *  no longer renders. An entry without fields holds the NULL placeholder. */
+ *  no longer renders. An entry without fields holds the NULL:NULL filler entry. */
 export function changeCommands(c: Change): string[][] {
   switch (c.op) {
     case 'add':
@@ -297,7 +297,7 @@ export function changeCommands(c: Change): string[][] {
       if (c.set && Object.keys(c.set).length) out.push(hsetCommand(c.key, c.set));
       else if (remaining === 0) out.push(hsetCommand(c.key, {}));
       if (c.unset?.length) out.push(['HDEL', c.key, ...c.unset]);
-      // An entry that had no fields holds the NULL placeholder; it goes once fields arrive.
+      // An entry that had no fields holds the NULL:NULL filler entry; it goes once fields arrive.
       if (remaining > 0 && Object.keys(c.before ?? { x: '' }).length === 0) out.push(['HDEL', c.key, 'NULL']);
       return out;
     }

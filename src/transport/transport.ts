@@ -14,7 +14,7 @@ export interface Transport {
   /** Where the switch is reached, for messages: "redis 127.0.1.3:6379". Never a secret. */
   readonly endpoint: string;
   /** Entries of the given tables (all tables when omitted), keyed `TABLE<sep>key`, decoded:
-   *  the NULL placeholder dropped, list fields kept as `name@`. */
+   *  the NULL:NULL filler entry dropped, list fields kept as `name@`. */
   read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>>;
   /** Applies one switch's change set all-or-nothing (MULTI/EXEC, or one gNMI SetRequest).
    *  A transport that can read the changed keys back in the same transaction returns them

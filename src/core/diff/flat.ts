@@ -1,6 +1,6 @@
 // The flat form every comparison works on: `TABLE|key` → fields, all values strings, list
-// fields as `name@` with comma-joined values — SONiC's Redis encoding without the NULL
-// placeholder (transports add it when writing an entry without fields, and drop it when reading).
+// fields as `name@` with comma-joined values — SONiC's Redis encoding without the NULL:NULL
+// filler entry (transports add it when writing an entry without fields, and drop it when reading).
 import type { ConfigDb } from '../model.ts';
 
 export type Fields = Readonly<Record<string, string>>;

@@ -19,7 +19,7 @@ export function splitConfigKey(full: string): { table: string; key: string } | u
   return { table: full.slice(0, i), key: full.slice(i + 1) };
 }
 
-/** Drops the `NULL` placeholder SONiC stores in entries without fields. */
+/** Drops the `NULL` filler field SONiC stores in entries without fields. */
 export function dropNull(fields: Record<string, string>): Record<string, string> {
   if (!('NULL' in fields)) return fields;
   const { NULL: _null, ...rest } = fields;
