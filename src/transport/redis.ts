@@ -6,17 +6,12 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
-import { RespConnection, RespError, RespTimeout, type Reply } from './resp.ts';
+import { RespConnection, RespError, RespTimeout, type Reply, type RespTarget } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
-export interface RedisEndpoint {
-  readonly host?: string;
-  readonly port?: number;
-  readonly socket?: string;
-  readonly username?: string;
-  /** The password itself, resolved by the caller from the environment; never logged. */
-  readonly password?: string;
-  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
+/** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
+ *  itself — resolved by the caller from the environment, never logged — and TLS files). */
+export interface RedisEndpoint extends RespTarget {
   readonly connectTimeoutMs?: number;
   /** A command unanswered this long fails (a hung or paused server); default 10 s. */
   readonly commandTimeoutMs?: number;
