@@ -12,18 +12,23 @@ export interface Tunnel {
 /** argv of a command whose stdin/stdout is a byte stream to the remote port. */
 export function tunnelCommand(via: { kind: 'ssh'; host: string; port: number; user: string } | { kind: 'docker-exec'; container: string }, host: string, port: number): string[] {
   if (via.kind === 'ssh') return ['ssh', '-p', String(via.port), '-o', 'BatchMode=yes', '-W', `${host}:${port}`, `${via.user}@${via.host}`];
-  return ['docker', 'exec', '-i', via.container, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}; cat <&3 & cat >&3`];
+  // Remote → stdout in the foreground, so the stream ends when redis closes the connection; the
+  // background copy needs its explicit `<&0` (bash gives background jobs /dev/null otherwise).
+  return ['docker', 'exec', '-i', via.container, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}; cat <&0 >&3 & cat <&3; kill $! 2>/dev/null`];
 }
 
 export async function openTunnel(argv: readonly string[]): Promise<Tunnel> {
+  const open = new Set<() => void>();
   const server: Server = createServer((socket) => {
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'ignore'] });
     socket.pipe(child.stdin);
     child.stdout.pipe(socket);
     const end = () => {
+      open.delete(end);
       socket.destroy();
       child.kill();
     };
+    open.add(end);
     socket.on('close', end);
     socket.on('error', end);
     child.on('exit', end);
@@ -35,5 +40,13 @@ export async function openTunnel(argv: readonly string[]): Promise<Tunnel> {
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    // Closing the tunnel ends every stream still open through it (and its ssh/docker process).
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const end of [...open]) end();
+      }),
+  };
 }
