@@ -1,18 +1,10 @@
 // Checks depend on what each switch runs: a legacy-vs switch (no bgpcfgd, bgpmon, lldp — like
 // docker-sonic-vs release images) is read through FRR, and advertises no LLDP to its peers.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildChecks } from '../../src/core/checks/checks.ts';
-import { compileFabric } from '../../src/core/compile.ts';
+import { compileDc1 } from '../support/dc1.ts';
 
-const root = new URL('../..', import.meta.url).pathname;
-const compiled = compileFabric({
-  text: readFileSync(`${root}/topologies/dc1.fabric.yaml`, 'utf8'),
-  file: 'dc1.fabric.yaml',
-  lockText: readFileSync(`${root}/topologies/dc1.lock.yaml`, 'utf8'),
-  lockFile: 'dc1.lock.yaml',
-});
-if (!compiled.ok) throw new Error('dc1 does not compile');
+const compiled = compileDc1();
 
 describe('buildChecks with a legacy-vs switch', () => {
   const checks = buildChecks(compiled.intents, { flavourOf: (s) => (s.name === 'leaf4' ? 'legacy-vs' : 'sonic') });

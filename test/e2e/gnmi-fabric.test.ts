@@ -7,90 +7,23 @@
 // change made by hand the same over gNMI and over Redis → a third rack → plan shows only what is
 // new → apply → verify. Fabric t-e2e-gnmi, addresses 127.0.1.48/28.
 import { writeFileSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flatten, type Fields } from '../../src/core/diff/flat.ts';
-import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
+import { describe, expect, it } from 'vitest';
+import { flatten } from '../../src/core/diff/flat.ts';
 import { runCli } from '../support/cli.ts';
-import {
-  downLab,
-  dumpConfigDb,
-  failingChecks,
-  labSwitch,
-  liveNextHops,
-  namespacesOf,
-  ping,
-  redisOf,
-  stopwatch,
-  tempFabric,
-  upLab,
-  withRack3,
-  type ApplyJson,
-  type PlanJson,
-} from './helpers.ts';
+import { dumpConfigDb, e2eLab, labSwitch, liveNextHops, ping, RACK3_APPLIED, redisOf, statusByApply, stopwatch, upLab, withRack3, type ApplyJson } from './helpers.ts';
 
 const FABRIC = 't-e2e-gnmi';
 const ADDRESSES = '127.0.1.48/28';
 const FIRST = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
 const GNMI = ['--transport', 'gnmi'];
-const timings: string[] = [];
-let dir: string;
-let file: string;
-let fabric: LoadedFabric;
-
-const ns = (sw: string) => labSwitch(FABRIC, sw).namespace;
-const loopback = (sw: string) => fabric.allocation.switches.get(sw)!.loopback;
+const lab = e2eLab(FABRIC, ADDRESSES, { added: FIRST });
+const { ns, loopback, link, planJson, fullConfigKeys, timings } = lab;
 const gnmiEndpoint = (sw: string) => `gnmi ${labSwitch(FABRIC, sw).address}:8080`;
-const link = (leaf: string, spine: string) => fabric.allocation.links.get(`${leaf} -- ${spine}`)!;
-/** The /31 of a cable: the spine takes the even address, the leaf the odd one. */
-const ends = (p2p: string) => {
-  const [a, b, c, d] = p2p.split('/')[0]!.split('.').map(Number) as [number, number, number, number];
-  return { spine: `${a}.${b}.${c}.${d}`, leaf: `${a}.${b}.${c}.${d + 1}` };
-};
-
-async function planJson(...extra: string[]): Promise<{ code: number; plan: PlanJson }> {
-  const r = await runCli('plan', file, '--json', ...extra);
-  expect(r.stderr).toBe('');
-  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
-}
-
-function fullConfigKeys(sw: string, factory: Record<string, unknown>): string[] {
-  const desired = flatten(fabric.configs.get(sw)!);
-  const held = (k: string, f: Fields) => {
-    const have = factory[k] as Record<string, string> | undefined;
-    return have !== undefined && Object.entries(f).every(([n, v]) => have[n] === v);
-  };
-  return [...desired].filter(([k, f]) => !held(k, f)).map(([k]) => k).sort();
-}
-
-async function verifyConverges(): Promise<void> {
-  const t = stopwatch();
-  const r = await runCli('verify', file, ...GNMI, '--timeout', '60s', '--format', 'json');
-  const report = JSON.parse(r.stdout) as { converged: boolean; summary: { checks: number; timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
-  expect(failingChecks(report)).toEqual([]);
-  expect(report.converged).toBe(true);
-  expect(r.code).toBe(0);
-  timings.push(`verify over gNMI: ${report.summary.checks} checks, converged after ${report.summary.timeToConvergeMs} ms (command ${t()})`);
-}
-
-beforeAll(async () => {
-  ({ dir, file } = tempFabric(FABRIC));
-  await downLab(FABRIC);
-  const t = stopwatch();
-  const up = await upLab(file, ADDRESSES);
-  expect([...up.added].sort()).toEqual([...FIRST].sort());
-  timings.push(`lab up 2×4: ${t()}`);
-  fabric = await loadFabric(file, { writeLock: false });
-}, 90_000);
-
-afterAll(async () => {
-  await downLab(FABRIC, dir);
-  expect(namespacesOf(FABRIC)).toEqual([]);
-  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
-}, 90_000);
+const verifyConverges = () => lab.verifyConverges(GNMI, 'verify over gNMI');
 
 describe('a 2×4 fabric brought up and grown over gNMI only', () => {
   it('lab status shows each switch\'s gNMI address', async () => {
-    const r = await runCli('lab', 'status', file, '--json');
+    const r = await runCli('lab', 'status', lab.file, '--json');
     const st = JSON.parse(r.stdout) as { switches: { name: string; gnmi: string }[] };
     for (const s of st.switches) expect(s.gnmi).toBe(`${labSwitch(FABRIC, s.name).address}:8080`);
   });
@@ -108,14 +41,14 @@ describe('a 2×4 fabric brought up and grown over gNMI only', () => {
 
   it('apply over gNMI: one Set per switch, the routing restart through gNOI (exit 0)', async () => {
     const t = stopwatch();
-    const r = await runCli('apply', file, ...GNMI, '--yes', '--json');
+    const r = await runCli('apply', lab.file, ...GNMI, '--yes', '--json');
     expect(r.code).toBe(0);
     const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
     expect(outcomes.map((o) => [o.switch, o.status, o.restarted, o.endpoint, o.error ?? null])).toEqual(FIRST.map((s) => [s, 'applied', true, gnmiEndpoint(s), null]));
     // What gNMI wrote is exactly the intent, as the Redis transport would have written it.
     for (const sw of FIRST) {
       const db = await dumpConfigDb(labSwitch(FABRIC, sw));
-      for (const [k, f] of flatten(fabric.configs.get(sw)!)) expect({ k, have: db[k] }).toEqual({ k, have: Object.keys(f).length ? expect.objectContaining(f) : { NULL: 'NULL' } });
+      for (const [k, f] of flatten(lab.fabric.configs.get(sw)!)) expect({ k, have: db[k] }).toEqual({ k, have: Object.keys(f).length ? expect.objectContaining(f) : { NULL: 'NULL' } });
     }
     timings.push(`apply 6 switches over gNMI: ${t()}`);
   });
@@ -140,7 +73,7 @@ describe('a 2×4 fabric brought up and grown over gNMI only', () => {
   it('drift over gNMI finds nothing; a change made by hand is found alike over gNMI and over Redis', async () => {
     type DriftJson = { drift: boolean; switches: { name: string; endpoint: string | null }[]; findings: { id: string; class: string; object: string }[] };
     const drift = async (transport: string) => {
-      const r = await runCli('drift', file, '--transport', transport, '--format', 'json');
+      const r = await runCli('drift', lab.file, '--transport', transport, '--format', 'json');
       return { code: r.code, report: JSON.parse(r.stdout) as DriftJson };
     };
     const clean = await drift('gnmi');
@@ -167,10 +100,10 @@ describe('a 2×4 fabric brought up and grown over gNMI only', () => {
     const NEW = ['leaf5', 'leaf6'];
 
     it('lab up adds the two leaves; plan shows only them plus the spines\' new ports and neighbors', async () => {
-      writeFileSync(file, withRack3(readFileSync(file, 'utf8')));
-      const up = await upLab(file, ADDRESSES);
+      writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
+      const up = await upLab(lab.file, ADDRESSES);
       expect([...up.added].sort()).toEqual(NEW);
-      fabric = await loadFabric(file, { writeLock: false });
+      await lab.load();
       const { code, plan } = await planJson(...GNMI);
       expect(code).toBe(10);
       const changed = plan.switches.filter((p) => p.changes.length > 0).map((p) => p.switch);
@@ -180,29 +113,15 @@ describe('a 2×4 fabric brought up and grown over gNMI only', () => {
         const p = plan.switches.find((x) => x.switch === spine)!;
         expect(p.firstBringUp).toBe(false);
         expect(p.impact).toBe('none');
-        const expected = NEW.flatMap((leaf) => {
-          const l = link(leaf, spine);
-          const ip = ends(l.p2p);
-          return [`PORT|${l.spinePort}`, `INTERFACE|${l.spinePort}`, `INTERFACE|${l.spinePort}|${ip.spine}/31`, `DEVICE_NEIGHBOR|${l.spinePort}`, `DEVICE_NEIGHBOR_METADATA|${leaf}`, `BGP_NEIGHBOR|${ip.leaf}`];
-        });
-        expect(p.changes.map((c) => c.key).sort()).toEqual(expected.sort());
+        expect(p.changes.map((c) => c.key).sort()).toEqual(lab.spineKeysFor(spine, NEW).sort());
       }
     });
 
     it('apply writes the new leaves and the spines\' additions; verify passes', async () => {
-      const r = await runCli('apply', file, ...GNMI, '--yes', '--json');
+      const r = await runCli('apply', lab.file, ...GNMI, '--yes', '--json');
       expect(r.code).toBe(0);
       const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
-      expect(Object.fromEntries(outcomes.map((o) => [o.switch, `${o.status}${o.restarted ? ', restarted' : ''}`]))).toEqual({
-        spine1: 'applied',
-        spine2: 'applied',
-        leaf1: 'unchanged',
-        leaf2: 'unchanged',
-        leaf3: 'unchanged',
-        leaf4: 'unchanged',
-        leaf5: 'applied, restarted',
-        leaf6: 'applied, restarted',
-      });
+      expect(statusByApply(outcomes)).toEqual(RACK3_APPLIED);
       await verifyConverges();
       for (const to of NEW) expect(ping(ns('leaf1'), loopback('leaf1'), loopback(to), 2)).toBe(true);
       expect((await planJson(...GNMI)).code).toBe(0);

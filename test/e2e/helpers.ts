@@ -7,9 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { flatten, type Fields } from '../../src/core/diff/flat.ts';
+import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { labUp } from '../../src/lab/lab.ts';
 import { allStates, readState, type SwitchState } from '../../src/lab/state.ts';
+import { runCli } from '../support/cli.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const CONFIG_DB = 4;
@@ -29,6 +33,23 @@ export function dc1Text(name: string): string {
   const out = text.replace(/^fabric: dc1$/m, `fabric: ${name}`);
   if (out === text) throw new Error('topologies/dc1.fabric.yaml has no "fabric: dc1" line any more');
   return out;
+}
+
+/** What apply does once rack r3 is added to a converged dc1, as statusByApply gives it. */
+export const RACK3_APPLIED: Readonly<Record<string, string>> = {
+  spine1: 'applied',
+  spine2: 'applied',
+  leaf1: 'unchanged',
+  leaf2: 'unchanged',
+  leaf3: 'unchanged',
+  leaf4: 'unchanged',
+  leaf5: 'applied, restarted',
+  leaf6: 'applied, restarted',
+};
+
+/** Each switch's apply status, with ", restarted" where its routing was restarted. */
+export function statusByApply(outcomes: ApplyJson['outcomes']): Record<string, string> {
+  return Object.fromEntries(outcomes.map((o) => [o.switch, `${o.status}${o.restarted ? ', restarted' : ''}`]));
 }
 
 /** Adds rack r3 (leaf5, leaf6) after the last rack of a dc1-shaped file. */
@@ -228,4 +249,96 @@ export interface ApplyJson {
 /** The failing checks of a verify report, one line each, for failure messages. */
 export function failingChecks(report: { switches: { name: string; error: string | null; checks: { id: string; pass: boolean; seen: string }[] }[] }): string[] {
   return report.switches.flatMap((s) => (s.error ? [`${s.name}: ${s.error}`] : s.checks.filter((c) => !c.pass).map((c) => `${s.name}: ${c.id}: ${c.seen}`)));
+}
+
+/** The /31 of a cable: the spine takes the even address, the leaf the odd one. */
+export function ends(p2p: string): { spine: string; leaf: string } {
+  const [a, b, c, d] = p2p.split('/')[0]!.split('.').map(Number) as [number, number, number, number];
+  return { spine: `${a}.${b}.${c}.${d}`, leaf: `${a}.${b}.${c}.${d + 1}` };
+}
+
+/** The lab of one e2e test file and what its tests ask of it (see e2eLab). */
+export class E2eLab {
+  dir = '';
+  file = '';
+  readonly timings: string[] = [];
+  private loaded: LoadedFabric | undefined;
+
+  constructor(readonly name: string) {}
+
+  /** The fabric file as last loaded (load() again after editing it). */
+  get fabric(): LoadedFabric {
+    if (!this.loaded) throw new Error(`the fabric of ${this.name} is not loaded`);
+    return this.loaded;
+  }
+
+  load = async (): Promise<LoadedFabric> => {
+    this.loaded = await loadFabric(this.file, { writeLock: false });
+    return this.loaded;
+  };
+
+  ns = (sw: string): string => labSwitch(this.name, sw).namespace;
+  loopback = (sw: string): string => this.fabric.allocation.switches.get(sw)!.loopback;
+  link = (leaf: string, spine: string) => this.fabric.allocation.links.get(`${leaf} -- ${spine}`)!;
+
+  planJson = async (...extra: string[]): Promise<{ code: number; plan: PlanJson }> => {
+    const r = await runCli('plan', this.file, '--json', ...extra);
+    expect(r.stderr).toBe('');
+    return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
+  };
+
+  /** What a first bring-up must write: every desired entry the factory state does not already
+   *  hold (field subset), and nothing else. */
+  fullConfigKeys = (sw: string, factory: Record<string, unknown>): string[] => {
+    const desired = flatten(this.fabric.configs.get(sw)!);
+    const held = (k: string, f: Fields) => {
+      const have = factory[k] as Record<string, string> | undefined;
+      return have !== undefined && Object.entries(f).every(([n, v]) => have[n] === v);
+    };
+    return [...desired].filter(([k, f]) => !held(k, f)).map(([k]) => k).sort();
+  };
+
+  /** The CONFIG_DB keys a spine gains when `leaves` are cabled to it: per leaf its port, the
+   *  port's interface and /31 address, the device neighbor and the BGP neighbor. */
+  spineKeysFor = (spine: string, leaves: readonly string[]): string[] =>
+    leaves.flatMap((leaf) => {
+      const l = this.link(leaf, spine);
+      const ip = ends(l.p2p);
+      return [`PORT|${l.spinePort}`, `INTERFACE|${l.spinePort}`, `INTERFACE|${l.spinePort}|${ip.spine}/31`, `DEVICE_NEIGHBOR|${l.spinePort}`, `DEVICE_NEIGHBOR_METADATA|${leaf}`, `BGP_NEIGHBOR|${ip.leaf}`];
+    });
+
+  /** verify (with `extra` arguments) converges within 60 s, every check passing; the time goes
+   *  into the timings under `label`. */
+  verifyConverges = async (extra: string[] = [], label = 'verify'): Promise<void> => {
+    const t = stopwatch();
+    const r = await runCli('verify', this.file, ...extra, '--timeout', '60s', '--format', 'json');
+    const report = JSON.parse(r.stdout) as { converged: boolean; summary: { checks: number; timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
+    expect(failingChecks(report)).toEqual([]);
+    expect(report.converged).toBe(true);
+    expect(r.code).toBe(0);
+    this.timings.push(`${label}: ${report.summary.checks} checks, converged after ${report.summary.timeToConvergeMs} ms (command ${t()})`);
+  };
+}
+
+/** dc1 as fabric `name` (through `edit`) in a temp dir, its lab up on `addresses` in beforeAll
+ *  (after taking down what a run that died before its afterAll left; with `added`, lab up must
+ *  have added exactly those switches) and its fabric loaded; in afterAll the lab is taken down
+ *  (artifacts saved when a test failed), no namespace of it left, and the timings printed. */
+export function e2eLab(name: string, addresses: string, opts: { edit?: (text: string) => string; added?: readonly string[]; what?: string } = {}): E2eLab {
+  const lab = new E2eLab(name);
+  beforeAll(async () => {
+    ({ dir: lab.dir, file: lab.file } = tempFabric(name, opts.edit));
+    await downLab(name);
+    const t = stopwatch();
+    const up = await upLab(lab.file, addresses);
+    if (opts.added) expect([...up.added].sort()).toEqual([...opts.added].sort());
+    lab.timings.push(`lab up ${opts.what ?? '2×4'}: ${t()}`);
+    await lab.load();
+  }, 90_000);
+  afterAll(async (suite) => {
+    await downLab(name, lab.dir, suite);
+    expect(namespacesOf(name)).toEqual([]);
+    console.log(`e2e ${name}:\n  ${lab.timings.join('\n  ')}`);
+  }, 90_000);
+  return lab;
 }

@@ -5,92 +5,16 @@
 // ports and neighbors → apply → verify. Fabric t-e2e, redis on 127.0.1.16/28.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { flatten, type Fields } from '../../src/core/diff/flat.ts';
-import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import {
-  downLab,
-  dumpConfigDb,
-  failingChecks,
-  labSwitch,
-  liveNextHops,
-  namespacesOf,
-  ping,
-  rxPackets,
-  setLink,
-  stopwatch,
-  tempFabric,
-  upLab,
-  waitUntil,
-  withRack3,
-  type ApplyJson,
-  type PlanJson,
-} from './helpers.ts';
+import { dumpConfigDb, e2eLab, ends, labSwitch, liveNextHops, ping, RACK3_APPLIED, rxPackets, setLink, statusByApply, stopwatch, upLab, waitUntil, withRack3, type ApplyJson, type PlanJson } from './helpers.ts';
 
 const FABRIC = 't-e2e';
 const ADDRESSES = '127.0.1.16/28';
 const FIRST = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
-const timings: string[] = [];
-let dir: string;
-let file: string;
-let fabric: LoadedFabric;
-
-const ns = (sw: string) => labSwitch(FABRIC, sw).namespace;
-const loopback = (sw: string) => fabric.allocation.switches.get(sw)!.loopback;
-const link = (leaf: string, spine: string) => fabric.allocation.links.get(`${leaf} -- ${spine}`)!;
-/** The /31 of a cable: the spine takes the even address, the leaf the odd one. */
-const ends = (p2p: string) => {
-  const [a, b, c, d] = p2p.split('/')[0]!.split('.').map(Number) as [number, number, number, number];
-  return { spine: `${a}.${b}.${c}.${d}`, leaf: `${a}.${b}.${c}.${d + 1}` };
-};
-
-async function load(): Promise<LoadedFabric> {
-  return loadFabric(file, { writeLock: false });
-}
-
-async function planJson(): Promise<{ code: number; plan: PlanJson }> {
-  const r = await runCli('plan', file, '--json');
-  expect(r.stderr).toBe('');
-  return { code: r.code, plan: JSON.parse(r.stdout) as PlanJson };
-}
-
-/** What a first bring-up must write: every desired entry the factory state does not already
- *  hold (field subset), and nothing else. */
-function fullConfigKeys(sw: string, factory: Record<string, unknown>): string[] {
-  const desired = flatten(fabric.configs.get(sw)!);
-  const held = (k: string, f: Fields) => {
-    const have = factory[k] as Record<string, string> | undefined;
-    return have !== undefined && Object.entries(f).every(([n, v]) => have[n] === v);
-  };
-  return [...desired].filter(([k, f]) => !held(k, f)).map(([k]) => k).sort();
-}
-
-async function verifyConverges(): Promise<void> {
-  const t = stopwatch();
-  const r = await runCli('verify', file, '--timeout', '60s', '--format', 'json');
-  const report = JSON.parse(r.stdout) as { converged: boolean; summary: { checks: number; timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
-  expect(failingChecks(report)).toEqual([]);
-  expect(report.converged).toBe(true);
-  expect(r.code).toBe(0);
-  timings.push(`verify: ${report.summary.checks} checks, converged after ${report.summary.timeToConvergeMs} ms (command ${t()})`);
-}
-
-beforeAll(async () => {
-  ({ dir, file } = tempFabric(FABRIC));
-  await downLab(FABRIC); // what a run that died before its afterAll left
-  const t = stopwatch();
-  const up = await upLab(file, ADDRESSES);
-  expect([...up.added].sort()).toEqual([...FIRST].sort());
-  timings.push(`lab up 2×4: ${t()}`);
-  fabric = await load();
-}, 90_000);
-
-afterAll(async (suite) => {
-  await downLab(FABRIC, dir, suite);
-  expect(namespacesOf(FABRIC)).toEqual([]);
-  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
-}, 90_000);
+const lab = e2eLab(FABRIC, ADDRESSES, { added: FIRST });
+const { ns, loopback, link, planJson, fullConfigKeys, timings } = lab;
+const verifyConverges = () => lab.verifyConverges();
 
 describe('a 2×4 fabric from factory state to converged, then a third rack', () => {
   it('plan shows the full configuration: every switch a first bring-up (exit 10)', async () => {
@@ -104,7 +28,7 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
       expect(p.changes.map((c) => c.key).sort()).toEqual(fullConfigKeys(p.switch, await dumpConfigDb(labSwitch(FABRIC, p.switch))));
       expect(p.changes.find((c) => c.key === 'DEVICE_METADATA|localhost')?.impact).toBe('restart');
     }
-    const table = await runCli('plan', file);
+    const table = await runCli('plan', lab.file);
     expect(table.code).toBe(10);
     expect(table.stdout.match(/first bring-up: routing service restart after the write/g)).toHaveLength(6);
     expect(table.stdout).toContain('6 switch(es) with changes pending, 0 up to date.');
@@ -112,7 +36,7 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
 
   it('apply writes every switch and restarts its routing (first bring-up), exit 0', async () => {
     const t = stopwatch();
-    const r = await runCli('apply', file, '--yes', '--json');
+    const r = await runCli('apply', lab.file, '--yes', '--json');
     expect(r.code).toBe(0);
     const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
     expect(outcomes.map((o) => [o.switch, o.status, o.restarted, o.error ?? null])).toEqual(FIRST.map((s) => [s, 'applied', true, null]));
@@ -174,9 +98,9 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
     const applied = new Map<string, Record<string, unknown>>();
 
     it('plan --offline allocates only the new leaves and their links, moving nothing', async () => {
-      for (const sw of FIRST) applied.set(sw, JSON.parse(readFileSync(join(dir, '.clos', FABRIC, 'applied', `${sw}.json`), 'utf8')));
-      writeFileSync(file, withRack3(readFileSync(file, 'utf8')));
-      const r = await runCli('plan', file, '--offline', '--json');
+      for (const sw of FIRST) applied.set(sw, JSON.parse(readFileSync(join(lab.dir, '.clos', FABRIC, 'applied', `${sw}.json`), 'utf8')));
+      writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
+      const r = await runCli('plan', lab.file, '--offline', '--json');
       expect(r.code).toBe(10);
       const changes = (JSON.parse(r.stdout) as PlanJson).allocationChanges;
       expect(changes.length).toBeGreaterThan(0);
@@ -189,10 +113,10 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
 
     it('lab up adds the two leaves and their four cables; nothing else changes', async () => {
       const t = stopwatch();
-      const up = await upLab(file, ADDRESSES);
+      const up = await upLab(lab.file, ADDRESSES);
       expect([...up.added].sort()).toEqual(NEW);
       expect(up.cablesAdded).toBe(4);
-      fabric = await load();
+      await lab.load();
       timings.push(`lab up, rack r3: ${t()}`);
     });
 
@@ -215,13 +139,7 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
       }
       for (const spine of ['spine1', 'spine2']) {
         const p = bySwitch.get(spine)!;
-        const expected: string[] = [];
-        for (const leaf of NEW) {
-          const l = link(leaf, spine);
-          const ip = ends(l.p2p);
-          expected.push(`PORT|${l.spinePort}`, `INTERFACE|${l.spinePort}`, `INTERFACE|${l.spinePort}|${ip.spine}/31`, `DEVICE_NEIGHBOR|${l.spinePort}`, `DEVICE_NEIGHBOR_METADATA|${leaf}`, `BGP_NEIGHBOR|${ip.leaf}`);
-        }
-        expect(p.changes.map((c) => c.key).sort()).toEqual(expected.sort());
+        expect(p.changes.map((c) => c.key).sort()).toEqual(lab.spineKeysFor(spine, NEW).sort());
         // Not one entry the spine already had from clos is touched: no reset, no restart.
         for (const c of p.changes) expect(applied.get(spine)).not.toHaveProperty([c.key]);
         expect(p.firstBringUp).toBe(false);
@@ -231,20 +149,10 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
 
     it('apply writes the new leaves and the spines\' additions, leaves the rest unchanged', async () => {
       const t = stopwatch();
-      const r = await runCli('apply', file, '--yes', '--json');
+      const r = await runCli('apply', lab.file, '--yes', '--json');
       expect(r.code).toBe(0);
       const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
-      const got = Object.fromEntries(outcomes.map((o) => [o.switch, `${o.status}${o.restarted ? ', restarted' : ''}`]));
-      expect(got).toEqual({
-        spine1: 'applied',
-        spine2: 'applied',
-        leaf1: 'unchanged',
-        leaf2: 'unchanged',
-        leaf3: 'unchanged',
-        leaf4: 'unchanged',
-        leaf5: 'applied, restarted',
-        leaf6: 'applied, restarted',
-      });
+      expect(statusByApply(outcomes)).toEqual(RACK3_APPLIED);
       timings.push(`apply rack r3: ${t()}`);
     });
 

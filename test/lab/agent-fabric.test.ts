@@ -3,16 +3,13 @@
 // bring the fabric up, and each bgpcfgd/portsyncd/lldp behaviour must show where a controller
 // would look: redis, FRR's JSON, the kernel. Fabric t-agent-2x2, addresses 127.0.1.64/27.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { restartBgp } from '../../src/lab/agent-client.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { isAlive, readRecords } from '../../src/lab/processes.ts';
-import type { LabState } from '../../src/lab/state.ts';
-import { upTopology } from '../../src/lab/up.ts';
 import {
+  agentLab,
   APPL_DB,
   CONFIG_DB,
   frrPeers,
@@ -26,7 +23,6 @@ import {
   redisCli,
   STATE_DB,
   staysFalse,
-  SwitchDbs,
   vtysh,
   waitFor,
 } from './agent-helpers.ts';
@@ -49,10 +45,8 @@ const SESSIONS: [string, string][] = [
   ['leaf2', '10.0.0.6'],
 ];
 
-let state: LabState;
-let tmp: string;
-const sw = (name: string) => state.switches[name]!;
-const dbs = new SwitchDbs(sw);
+const lab = agentLab(FABRIC, TOPOLOGY, ADDRESSES);
+const { sw, dbs } = lab;
 const cfg = (name: string) => dbs.db(name, CONFIG_DB);
 
 async function neighState(name: string, peer: string): Promise<string | undefined> {
@@ -72,18 +66,6 @@ function inFrr(name: string, peer: string): boolean {
 async function consumed(name: string, peer: string): Promise<boolean> {
   return (await dbs.db(name, STATE_DB).exists(`BGP_PEER_CONFIGURED_TABLE|${peer}`)) === 1;
 }
-
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'clos-agent-'));
-  await labDown(FABRIC); // what a run that died before its afterAll left
-  state = (await upTopology(TOPOLOGY, { fabricFile: join(tmp, `${FABRIC}.fabric.yaml`), addresses: ADDRESSES, bgpmonIntervalMs: 500 })).state;
-}, 120_000);
-
-afterAll(async () => {
-  dbs.closeAll();
-  await labDown(FABRIC);
-  rmSync(tmp, { recursive: true, force: true });
-}, 60_000);
 
 describe('switch agent on a 2×2 lab', () => {
   it('starts in the factory state: every port mirrored admin down, FRR named after the switch with no BGP', async () => {
@@ -286,7 +268,7 @@ describe('switch agent on a 2×2 lab', () => {
   });
 
   it('lab down stops every process the agent started (FRR, link monitors) and leaves no namespace', async () => {
-    const records = await readRecords(state.records);
+    const records = await readRecords(lab.state().records);
     expect(records.filter((r) => r.name === 'ip-monitor').length).toBeGreaterThanOrEqual(4);
     dbs.closeAll();
     await labDown(FABRIC);

@@ -1,10 +1,15 @@
 // Helpers for the switch agent's lab tests: look at a switch the way a controller or an
 // operator would (redis, vtysh, iproute2, ping), never at the agent's logs.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { SwitchState } from '../../src/lab/state.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { labDown } from '../../src/lab/down.ts';
+import type { LabState, SwitchState } from '../../src/lab/state.ts';
+import { upTopology } from '../../src/lab/up.ts';
 
 export const APPL_DB = 0;
 export const CONFIG_DB = 4;
@@ -39,6 +44,34 @@ export class SwitchDbs {
     for (const r of this.clients.values()) r.disconnect();
     this.clients.clear();
   }
+}
+
+/** The lab of one agent test file: brought up in beforeAll (after taking down what a run that
+ *  died before its afterAll left), taken down in afterAll with its DB clients closed and its
+ *  temp dir removed. `up()` runs `lab up` again (the lab's state is refreshed). */
+export function agentLab(fabric: string, topology: Parameters<typeof upTopology>[0], addresses: string) {
+  let tmp = '';
+  let current: LabState | undefined;
+  const state = (): LabState => {
+    if (!current) throw new Error(`the lab of ${fabric} is not up`);
+    return current;
+  };
+  const sw = (name: string): SwitchState => state().switches[name]!;
+  const up = async (): Promise<void> => {
+    current = (await upTopology(topology, { fabricFile: join(tmp, `${fabric}.fabric.yaml`), addresses, bgpmonIntervalMs: 500 })).state;
+  };
+  const lab = { state, sw, dbs: new SwitchDbs(sw), up };
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), `clos-${fabric}-`));
+    await labDown(fabric);
+    await lab.up();
+  }, 120_000);
+  afterAll(async () => {
+    lab.dbs.closeAll();
+    await labDown(fabric);
+    rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+  return lab;
 }
 
 /** Loads a file of redis-cli commands into a switch's CONFIG_DB, with redis-cli itself. */

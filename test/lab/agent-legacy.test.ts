@@ -2,36 +2,15 @@
 // BGP_NEIGHBOR in CONFIG_DB reaches nothing; FRR runs and is configured through vtysh, as a
 // controller must do there; ports, addresses and fpmsyncd still work. Fabric t-agent-legacy
 // (1 spine, 1 leaf), addresses 127.0.1.96/28.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown } from '../../src/lab/down.ts';
-import type { LabState } from '../../src/lab/state.ts';
-import { upTopology } from '../../src/lab/up.ts';
-import { APPL_DB, frrPeers, kernelAddresses, redisCli, STATE_DB, staysFalse, SwitchDbs, vtysh, waitFor } from './agent-helpers.ts';
+import { describe, expect, it } from 'vitest';
+import { agentLab, APPL_DB, frrPeers, kernelAddresses, redisCli, STATE_DB, staysFalse, vtysh, waitFor } from './agent-helpers.ts';
 import { clos } from './host-fixtures.ts';
 
 const FABRIC = 't-agent-legacy';
 const FIXTURES = new URL('../fixtures/lab-2x2/', import.meta.url).pathname;
 
-let state: LabState;
-let tmp: string;
-const sw = (name: string) => state.switches[name]!;
-const dbs = new SwitchDbs(sw);
-
-beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'clos-agent-legacy-'));
-  await labDown(FABRIC);
-  const topo = clos(FABRIC, 1, 1, 'legacy-vs');
-  state = (await upTopology(topo, { fabricFile: join(tmp, `${FABRIC}.fabric.yaml`), addresses: '127.0.1.96/28', bgpmonIntervalMs: 500 })).state;
-}, 120_000);
-
-afterAll(async () => {
-  dbs.closeAll();
-  await labDown(FABRIC);
-  rmSync(tmp, { recursive: true, force: true });
-}, 60_000);
+const { sw, dbs } = agentLab(FABRIC, clos(FABRIC, 1, 1, 'legacy-vs'), '127.0.1.96/28');
 
 describe('switch agent, legacy-vs flavour', () => {
   it('ignores BGP_NEIGHBOR while portmgrd and intfmgrd apply the rest of CONFIG_DB', async () => {

@@ -2,29 +2,19 @@
 // `lab up` hands the switches to a new agent, which adopts the FRR that kept running), and a
 // switch's redis-server dying (restarted empty by `lab up`: the agent reads CONFIG_DB again and
 // the switch follows it). Fabric t-agent-recover (1 spine, 1 leaf), addresses 127.0.1.112/28.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labDown } from '../../src/lab/down.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, type ProcessRecord, readRecords } from '../../src/lab/processes.ts';
-import type { LabState } from '../../src/lab/state.ts';
-import { upTopology } from '../../src/lab/up.ts';
-import { frrPeers, kernelAddresses, kernelLink, redisCli, STATE_DB, SwitchDbs, waitFor } from './agent-helpers.ts';
+import { agentLab, frrPeers, kernelAddresses, kernelLink, redisCli, STATE_DB, waitFor } from './agent-helpers.ts';
 import { clos } from './host-fixtures.ts';
 
 const FABRIC = 't-agent-recover';
 const FIXTURES = new URL('../fixtures/lab-2x2/', import.meta.url).pathname;
 const TOPOLOGY = clos(FABRIC, 1, 1);
 
-let state: LabState;
-let tmp: string;
-const sw = (name: string) => state.switches[name]!;
-const dbs = new SwitchDbs(sw);
-const up = async () => {
-  state = (await upTopology(TOPOLOGY, { fabricFile: join(tmp, `${FABRIC}.fabric.yaml`), addresses: '127.0.1.112/28', bgpmonIntervalMs: 500 })).state;
-};
-const alive = async (filter: (r: ProcessRecord) => boolean) => (await readRecords(state.records)).filter((r) => filter(r) && isAlive(r));
+const { sw, dbs, up, state } = agentLab(FABRIC, TOPOLOGY, '127.0.1.112/28');
+const alive = async (filter: (r: ProcessRecord) => boolean) => (await readRecords(state().records)).filter((r) => filter(r) && isAlive(r));
 /** FRR's own pid files, checked against /proc (independent of how records are kept). */
 const frrPids = () =>
   ['zebra', 'bgpd'].map((d) => {
@@ -35,18 +25,9 @@ const frrPids = () =>
 const neighState = async () => (await dbs.hash('leaf1', STATE_DB, 'NEIGH_STATE_TABLE|10.0.0.0')).state;
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'clos-agent-recover-'));
-  await labDown(FABRIC);
-  await up();
   for (const name of ['spine1', 'leaf1']) redisCli(sw(name), join(FIXTURES, `${name}.redis`));
   await waitFor('leaf1 – spine1 Established', async () => (await neighState()) === 'Established', 30_000);
 }, 120_000);
-
-afterAll(async () => {
-  dbs.closeAll();
-  await labDown(FABRIC);
-  rmSync(tmp, { recursive: true, force: true });
-}, 60_000);
 
 describe('switch agent recovery', () => {
   it('is replaced by the next lab up after a SIGKILL, adopting the FRR that kept running', async () => {

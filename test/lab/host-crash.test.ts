@@ -1,30 +1,20 @@
 // A `clos lab up` killed midway (SIGKILL: no cleanup of its own) leaves state that `clos lab
 // down` fully undoes. Fabric t-host-crash, addresses 127.0.1.144/28.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { labDown } from '../../src/lab/down.ts';
 import { isAlive, readRecords } from '../../src/lab/processes.ts';
 import { fabricDir } from '../../src/lab/paths.ts';
-import { fabricYaml } from './host-fixtures.ts';
+import { fabricYaml, hostLabFile } from './host-fixtures.ts';
 
 const FABRIC = 't-host-crash';
 const ROOT = new URL('../..', import.meta.url).pathname;
-let dir: string;
+const fabricFile = hostLabFile(FABRIC);
 
 const namespaces = () => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith(`clos-${FABRIC}-`));
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clos-host-crash-'));
-  await labDown(FABRIC);
-}, 60_000);
-afterAll(async () => {
-  await labDown(FABRIC);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
 
 // Two cut points: while the host starts redis/lldpd, and once the agent is starting FRR (the
 // agent is detached: it keeps starting FRR after `up` died, and `down` must still catch all).
@@ -34,7 +24,7 @@ const CUTS: [string, (lines: string[]) => boolean][] = [
 ];
 
 it.each(CUTS)('down after an up killed midway (%s) leaves no namespace, process or file', async (_, cutWhen) => {
-  const file = join(dir, `${FABRIC}.fabric.yaml`);
+  const file = fabricFile();
   writeFileSync(file, fabricYaml(FABRIC, 2, 3)); // 8 switches: up takes long enough to be cut
   const records = join(fabricDir(FABRIC), 'processes.jsonl');
   const up = spawn(process.execPath, [join(ROOT, 'bin/clos.js'), 'lab', 'up', file, '--addresses', '127.0.1.144/28'], { stdio: 'ignore' });

@@ -1,5 +1,10 @@
 // Hand-built lab topologies for host tests (no fabric file needed).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { BUILTIN_PLATFORMS } from '../../src/core/platform/catalogue.ts';
+import { labDown } from '../../src/lab/down.ts';
 import type { LabLink, LabSwitch, LabTopology } from '../../src/lab/topology.ts';
 
 const S6000 = BUILTIN_PLATFORMS.get('Force10-S6000')!;
@@ -53,4 +58,20 @@ export function fabricYaml(name: string, spines: number, racks: number): string 
     '  spine-ports: Ethernet0-Ethernet116/4',
     '',
   ].join('\n');
+}
+
+/** Where a host test writes the fabric file of `fabric`: a temp dir made in beforeAll, where the
+ *  lab of `fabric` is also taken down (what a run that died before its afterAll left); afterAll
+ *  takes the lab down again and removes the dir. */
+export function hostLabFile(fabric: string): () => string {
+  let dir = '';
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `clos-${fabric}-`));
+    await labDown(fabric);
+  }, 60_000);
+  afterAll(async () => {
+    await labDown(fabric);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+  return () => join(dir, `${fabric}.fabric.yaml`);
 }

@@ -1,29 +1,17 @@
 // `clos lab up --flavour legacy-vs`: switches like docker-sonic-vs release images, without
 // lldp: no lldpd is started, everything else is. Fabric t-host-legacy, addresses 127.0.1.160/28.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { labDown } from '../../src/lab/down.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { expect, it } from 'vitest';
 import { readRecords } from '../../src/lab/processes.ts';
 import { readState } from '../../src/lab/state.ts';
 import { runCli } from '../support/cli.ts';
-import { fabricYaml } from './host-fixtures.ts';
+import { fabricYaml, hostLabFile } from './host-fixtures.ts';
 
 const FABRIC = 't-host-legacy';
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'clos-host-legacy-'));
-  await labDown(FABRIC);
-}, 60_000);
-afterAll(async () => {
-  await labDown(FABRIC);
-  rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+const fabricFile = hostLabFile(FABRIC);
 
 it('builds legacy-vs switches without lldpd, with redis, FRR and the agent running', async () => {
-  const file = join(dir, `${FABRIC}.fabric.yaml`);
+  const file = fabricFile();
   writeFileSync(file, fabricYaml(FABRIC, 1, 1));
   const up = await runCli('lab', 'up', file, '--addresses', '127.0.1.160/28', '--flavour', 'legacy-vs');
   expect(up.stderr).toBe('');

@@ -1,9 +1,7 @@
 // verify against in-memory switches: event-driven waits, the budget, unreachable switches, the
 // FRR path through the exec channel, and the checks generated for a whole fabric.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildChecks, type Check, type CheckDb, type CheckKind, type Expectation } from '../../src/core/checks/checks.ts';
-import { compileFabric } from '../../src/core/compile.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import type { VerifyReport } from '../../src/report/verify-schema.ts';
 import { verifyReportSchema } from '../../src/report/verify-schema.ts';
@@ -11,6 +9,7 @@ import { FRR_SUMMARY_ARGV, describeExpectation, verifyFabric } from '../../src/s
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';
+import { compileDc1 } from '../support/dc1.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -270,14 +269,7 @@ describe('verifyFabric: FRR (switches without bgpmon)', () => {
 });
 
 describe('verifyFabric: the checks of a whole fabric', () => {
-  const root = new URL('../..', import.meta.url).pathname;
-  const compiled = compileFabric({
-    text: readFileSync(`${root}/topologies/dc1.fabric.yaml`, 'utf8'),
-    file: 'dc1.fabric.yaml',
-    lockText: readFileSync(`${root}/topologies/dc1.lock.yaml`, 'utf8'),
-    lockFile: 'dc1.lock.yaml',
-  });
-  if (!compiled.ok) throw new Error('dc1 does not compile');
+  const compiled = compileDc1();
 
   /** What a converged switch holds, made from what the checks expect. */
   function converge(checks: readonly Check[], transports: Map<string, MemoryTransport>, frrPeers: Map<string, Record<string, string>>): void {
