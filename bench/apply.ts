@@ -38,10 +38,10 @@ import { openSession } from '../src/services/session.ts';
 import type { SwitchLink } from '../src/transport/connect.ts';
 import { changeCommands, RedisTransport } from '../src/transport/redis.ts';
 import { encodeCommands } from '../src/transport/resp.ts';
+import { podBenchFabric } from './pod-fabric.ts';
 
 const SPINES = 4;
 const LEAVES = 60;
-const LEAF_PORTS = 64;
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -54,34 +54,7 @@ const JSON_OUT = process.argv.includes('--json');
 
 /** 4 spines × 60 leaves, racks of two leaves each with a server VLAN on 8 ports. */
 export function benchFabric(name: string): string {
-  const racks: string[] = [];
-  for (let r = 0; r < LEAVES / 2; r++) {
-    racks.push(`  - {name: r${r + 1}, leaves: [leaf${2 * r + 1}, leaf${2 * r + 2}], servers: {vlan: 1000, ports: Ethernet0-Ethernet28/4, prefix-length: 26}}`);
-  }
-  return [
-    `fabric: ${name}`,
-    `description: bench, ${SPINES} spines and ${LEAVES} leaves`,
-    'underlay:',
-    '  asn: {spine: 65100, leaves: 4200000001-4200000999}',
-    '  loopbacks: 10.0.0.0/24',
-    '  p2p: 10.64.0.0/22',
-    '  servers: 172.16.0.0/16',
-    '  timers: {keepalive: 3, holdtime: 9}',
-    '  mtu: 9100',
-    '  port-speed: 100000',
-    'defaults:',
-    '  hwsku: Bench-64x100G',
-    'platforms:',
-    `  Bench-64x100G: {ports: Ethernet0-Ethernet${(LEAF_PORTS - 1) * 4}/4, speed: 100000}`,
-    'spines:',
-    ...Array.from({ length: SPINES }, (_, i) => `  - spine${i + 1}`),
-    'racks:',
-    ...racks,
-    'cabling:',
-    `  leaf-uplinks: [${Array.from({ length: SPINES }, (_, i) => `Ethernet${(LEAF_PORTS - SPINES + i) * 4}`).join(', ')}]`,
-    `  spine-ports: Ethernet0-Ethernet${(LEAVES - 1) * 4}/4`,
-    '',
-  ].join('\n');
+  return podBenchFabric({ name, description: 'bench', spines: SPINES, leaves: LEAVES });
 }
 
 // ---------------------------------------------------------------------------------------------

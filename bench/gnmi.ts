@@ -12,6 +12,7 @@
 // are no-ops (the routing restart is not what is measured). Prints a Markdown table.
 // Options: --switches 64 (4 spines + the rest leaves), --rounds 3, --single-rounds 10,
 // --host 127.0.1.44, --json, --cpu-prof DIR (profile the gNMI server process into DIR).
+import { POD_PORTS, podBenchFabric } from './pod-fabric.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ const SELF = fileURLToPath(import.meta.url);
 const REDIS_BASE = 17000;
 const GNMI_BASE = 18000;
 const SPINES = 4;
-const PORTS = 64;
+const PORTS = POD_PORTS;
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -60,35 +61,7 @@ async function serve(spec: { host: string; count: number }): Promise<void> {
 // ---- the switches ------------------------------------------------------------------------
 
 function fabricText(switches: number): string {
-  const leaves = switches - SPINES;
-  const racks = Array.from({ length: Math.ceil(leaves / 2) }, (_, r) => {
-    const names = [2 * r + 1, 2 * r + 2].filter((n) => n <= leaves).map((n) => `leaf${n}`);
-    return `  - {name: r${r + 1}, leaves: [${names.join(', ')}], servers: {vlan: 1000, ports: Ethernet0-Ethernet28/4, prefix-length: 26}}`;
-  });
-  return [
-    'fabric: bench-gnmi',
-    `description: gNMI bench, ${SPINES} spines and ${leaves} leaves`,
-    'underlay:',
-    '  asn: {spine: 65100, leaves: 4200000001-4200000999}',
-    '  loopbacks: 10.0.0.0/24',
-    '  p2p: 10.64.0.0/22',
-    '  servers: 172.16.0.0/16',
-    '  timers: {keepalive: 3, holdtime: 9}',
-    '  mtu: 9100',
-    '  port-speed: 100000',
-    'defaults:',
-    '  hwsku: Bench-64x100G',
-    'platforms:',
-    `  Bench-64x100G: {ports: Ethernet0-Ethernet${(PORTS - 1) * 4}/4, speed: 100000}`,
-    'spines:',
-    ...Array.from({ length: SPINES }, (_, i) => `  - spine${i + 1}`),
-    'racks:',
-    ...racks,
-    'cabling:',
-    `  leaf-uplinks: [${Array.from({ length: SPINES }, (_, i) => `Ethernet${(PORTS - SPINES + i) * 4}`).join(', ')}]`,
-    `  spine-ports: Ethernet0-Ethernet${(leaves - 1) * 4}/4`,
-    '',
-  ].join('\n');
+  return podBenchFabric({ name: 'bench-gnmi', description: 'gNMI bench', spines: SPINES, leaves: switches - SPINES });
 }
 
 interface Switch {

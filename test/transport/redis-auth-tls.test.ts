@@ -4,12 +4,12 @@
 // password, naming switch and endpoint, and nothing written).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net.ts';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { DB_ID, SwitchError } from '../../src/transport/transport.ts';
@@ -30,17 +30,6 @@ async function start(args: string[], ready: () => boolean): Promise<void> {
     await sleep(20);
   }
   if (p.exitCode !== null) throw new Error(`redis-server ${args.join(' ')} exited`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
 }
 
 function openssl(...args: string[]): void {

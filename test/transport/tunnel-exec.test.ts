@@ -4,12 +4,12 @@
 // that records its argv.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/net.ts';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { execChannel, runProcess } from '../../src/transport/exec.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
@@ -19,17 +19,6 @@ import { openTunnel, tunnelCommand } from '../../src/transport/tunnel.ts';
 let dir: string;
 let redis: ChildProcess;
 let port: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clos-tunnel-'));
