@@ -2,6 +2,7 @@
 // call → print).
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { serializeLock } from '../core/allocate/lock.ts';
 import { toRedisForm } from '../core/render/render.ts';
 import type { AllocationChange } from '../core/model.ts';
 import { loadFabric } from '../io/fabric.ts';
@@ -65,7 +66,6 @@ export function registerCompileCommands(program: Command, io: Io, setExit: (code
         files.set(join(dir, `${name}.${suffix}`), `${JSON.stringify(body, null, 4)}\n`);
       }
       // The lock goes with the configs: both land, or (on error) neither.
-      const { serializeLock } = await import('../core/allocate/lock.ts');
       files.set(f.lockPath, serializeLock(f.allocation));
       await writeFilesAtomic(files);
       io.out(`wrote ${f.configs.size} ${flags.format === 'redis' ? 'Redis-form' : 'config_db.json'} files to ${dir}; lock ${f.lockPath}`);

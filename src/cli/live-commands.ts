@@ -1,12 +1,14 @@
 // plan (live), apply and rollback: flags → options → one service call → print.
 import type { Command } from 'commander';
+import { serializeLock } from '../core/allocate/lock.ts';
+import type { Allocation } from '../core/model.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { applyFabric } from '../services/apply.ts';
 import { hasWork, planFabric } from '../services/plan.ts';
 import { rollbackFabric } from '../services/rollback.ts';
 import { openSession, type SessionOptions } from '../services/session.ts';
 import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
 import { table, type Io } from './output.ts';
-import { printAllocationChanges } from './compile-commands.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {
@@ -105,9 +107,7 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
   }
 }
 
-async function writeLockNow(loaded: { allocation: import('../core/model.ts').Allocation; lockPath: string }): Promise<void> {
-  const { serializeLock } = await import('../core/allocate/lock.ts');
-  const { writeFileAtomic } = await import('../io/files.ts');
+async function writeLockNow(loaded: { allocation: Allocation; lockPath: string }): Promise<void> {
   await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
 }
 
@@ -121,4 +121,3 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-export { printAllocationChanges };

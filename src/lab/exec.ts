@@ -56,14 +56,20 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-export async function labExec(fabric: string, switchName: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
-  const state = readState(fabric, opts.root ?? LAB_ROOT);
+/** The running lab's switch and what CMD means on it (the one lookup labExec and the
+ *  controller's lab exec channel share). */
+export function resolveExec(fabric: string, switchName: string, argv: readonly string[], root = LAB_ROOT): { s: SwitchState; plan: ExecPlan } {
+  const state = readState(fabric, root);
   if (!state) throw new LabError('LAB_NOT_UP', `fabric ${fabric} has no lab on this host`);
   const s = state.switches[switchName];
   if (!s) {
     throw new LabError('LAB_UNKNOWN_SWITCH', `switch ${switchName} is not in the lab of fabric ${fabric} (switches: ${Object.keys(state.switches).join(', ')})`);
   }
-  const plan = planExec(s, argv);
+  return { s, plan: planExec(s, argv) };
+}
+
+export async function labExec(fabric: string, switchName: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  const { s, plan } = resolveExec(fabric, switchName, argv, opts.root ?? LAB_ROOT);
   if (plan.kind === 'restart-bgp') {
     await restartBgp(s.name, s.dir);
     return { code: 0, stdout: '', stderr: '' };

@@ -3,6 +3,7 @@
 // its checkpoint and reported; the others go on.
 import { diffConfig, type Change } from '../core/diff/diff.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
+import { renderFrrBgp } from '../core/render/frr.ts';
 import { MANAGED_TABLES } from '../core/render/render.ts';
 import { newCheckpointId, type Checkpoint, type StateDir } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
@@ -86,8 +87,7 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
     if (flavour === 'legacy-vs') {
       const frr = plan.frr ?? { pending: true, lines: [] };
       if (frr.pending || plan.flavour !== 'legacy-vs') {
-        const { renderFrrBgp } = await import('../core/render/frr.ts');
-        await configureFrr(link, renderFrrBgp(intent));
+        await configureFrr(link, plan.frr?.lines.length ? plan.frr.lines : renderFrrBgp(intent));
         frrConfigured = true;
         const summary = await showBgpSummary(link);
         const peers = summary.ipv4Unicast?.peers ?? {};
@@ -166,5 +166,3 @@ function errorOf(e: unknown): { code: string; message: string } {
   return { code: err.code ?? 'ERROR', message: err.message };
 }
 
-export { planSwitch };
-export type { FlatDb };

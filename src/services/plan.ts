@@ -126,4 +126,3 @@ export function hasWork(p: SwitchPlan): boolean {
   return p.changes.length > 0 || p.frr?.pending === true;
 }
 
-export type { Fields };

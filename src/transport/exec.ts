@@ -2,7 +2,8 @@
 // switch's namespace; `ssh` uses the system OpenSSH client; `docker` uses `docker exec`.
 import { spawn } from 'node:child_process';
 import type { InventorySwitch } from '../inventory/schema.ts';
-import { labExec } from '../lab/exec.ts';
+import { restartBgp } from '../lab/agent-client.ts';
+import { resolveExec } from '../lab/exec.ts';
 import { SwitchError, type ExecChannel, type ExecResult } from './transport.ts';
 
 type ExecSpec = NonNullable<InventorySwitch['exec']>;
@@ -14,9 +15,12 @@ export function execChannel(switchName: string, spec: ExecSpec | undefined): Exe
       return {
         endpoint: `lab ${spec.fabric}/${spec.switch}`,
         run: async (argv, opts) => {
-          void opts;
-          const r = await labExec(spec.fabric, spec.switch, argv, { stdio: 'pipe' });
-          return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+          const { s, plan } = resolveExec(spec.fabric, spec.switch, argv);
+          if (plan.kind === 'restart-bgp') {
+            await restartBgp(s.name, s.dir);
+            return { code: 0, stdout: '', stderr: '' };
+          }
+          return runProcess(switchName, `lab ${spec.fabric}/${spec.switch}`, plan.cmd, plan.args, opts?.timeoutMs);
         },
       };
     case 'ssh': {

@@ -60,7 +60,7 @@ export function allocate(fabric: Fabric, lock: Allocation | undefined, opts: All
       moves.push({ kind: 'move', object: m.object, field, from: space.format(m.from, w), to: `${space.format(m.to, w)} (${m.reason})` });
     }
     if (r.exhausted) {
-      out.push(exhaustion(space, field, r.exhausted.needed, fabric));
+      out.push(exhaustion(space, field, r.exhausted.needed));
       return undefined;
     }
     return r.values;
@@ -229,7 +229,7 @@ function lockPrefix(cidr: string | undefined): number | undefined {
   return cidr === undefined ? undefined : ipToInt(cidr.split('/')[0]!);
 }
 
-function exhaustion(space: Space, field: string, needed: number, fabric: Fabric): Diagnostic {
+function exhaustion(space: Space, field: string, needed: number): Diagnostic {
   if (field === 'spine-port') {
     const spine = space.label.replace('cabling.spine-ports of ', '');
     return diag('SPINE_PORTS_EXHAUSTED', space.path, `spine ${spine} has ${space.size(1)} ports in cabling.spine-ports for ${needed} leaves`, 'list more spine ports, or use a spine platform with more ports');
@@ -241,7 +241,6 @@ function exhaustion(space: Space, field: string, needed: number, fabric: Fabric)
   const len = prefixFor(units, 1);
   const what = field === 'loopback' ? 'loopbacks' : field === 'p2p' ? '/31 links' : 'server addresses';
   const count = field === 'p2p' ? needed / 2 : needed;
-  void fabric;
   return diag('POOL_EXHAUSTED', space.path, `pool ${space.label} is too small: the fabric needs ${count} ${what}`, `use a /${len} or larger`);
 }
 
@@ -282,4 +281,3 @@ function allocationRanks(a: Allocation): Map<string, number> {
   }
   return nameRanks(names);
 }
-export type { DocPath };

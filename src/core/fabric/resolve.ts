@@ -59,7 +59,6 @@ function checkAsn(asn: number, path: DocPath, what: string, out: Diagnostic[]): 
 
 function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefined {
   const u = raw.underlay;
-  const before = out.length;
   checkAsn(u.asn.spine, ['underlay', 'asn', 'spine'], 'spine ASN', out);
   const [first, last] = u.asn.leaves.split('-').map(Number) as [number, number];
   const leavesPath = ['underlay', 'asn', 'leaves'];
@@ -85,7 +84,6 @@ function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefine
   if (holdtime < 3 * keepalive) {
     out.push(diag('BAD_VALUE', ['underlay', 'timers', 'holdtime'], `holdtime ${holdtime} is less than 3 × keepalive ${keepalive}`, 'BGP sessions would flap; use holdtime ≥ 3 × keepalive'));
   }
-  void before;
   if (!loopbacks || !p2p) return undefined;
   return {
     spineAsn: u.asn.spine,
