@@ -1,13 +1,7 @@
 // plan (live), apply and rollback: flags → options → one service call → print.
 import type { Command } from 'commander';
-import { serializeLock } from '../core/allocate/lock.ts';
 import type { Allocation } from '../core/model.ts';
-import { writeFileAtomic } from '../io/files.ts';
-import { applyFabric } from '../services/apply.ts';
-import { hasWork, planFabric } from '../services/plan.ts';
-import { rollbackFabric } from '../services/rollback.ts';
-import { openSession, type SessionOptions } from '../services/session.ts';
-import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
+import type { SessionOptions } from '../services/session.ts';
 import { table, type Io } from './output.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -51,6 +45,10 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--prune', 'release what removed racks still reserve')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
+    const { openSession } = await import('../services/session.ts');
+    const { planFabric } = await import('../services/plan.ts');
+    const { applyFabric } = await import('../services/apply.ts');
+    const { formatApply, formatPlan } = await import('../report/plan-format.ts');
     const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
     try {
       const plans = await planFabric(session);
@@ -82,6 +80,8 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--to <id>', 'the checkpoint to restore (default: the newest)')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
+    const { openSession } = await import('../services/session.ts');
+    const { rollbackFabric } = await import('../services/rollback.ts');
     const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
     try {
       const outcomes = await rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) });
@@ -96,6 +96,9 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
 
 /** `clos plan F` against the switches. */
 export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<number> {
+  const { openSession } = await import('../services/session.ts');
+  const { hasWork, planFabric } = await import('../services/plan.ts');
+  const { formatPlan, planJson } = await import('../report/plan-format.ts');
   const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
   try {
     const plans = await planFabric(session);
@@ -108,6 +111,8 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
 }
 
 async function writeLockNow(loaded: { allocation: Allocation; lockPath: string }): Promise<void> {
+  const { serializeLock } = await import('../core/allocate/lock.ts');
+  const { writeFileAtomic } = await import('../io/files.ts');
   await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
 }
 

@@ -1,8 +1,8 @@
-// The `clos` command line: commander wiring only; every command is a thin adapter.
+// The `clos` command line: commander wiring only; every command is a thin adapter. Only the
+// command definitions load up front (`clos --version`, `--help`): each action imports what it
+// runs, so a command pays for its own modules and no other's.
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic } from '../core/diagnostics.ts';
-import { FabricInvalidError } from '../io/fabric.ts';
-import { InventoryError } from '../inventory/load.ts';
 import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
 import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
@@ -38,12 +38,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv]);
     return code;
   } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    const { FabricInvalidError } = await import('../io/fabric.ts');
+    const { InventoryError } = await import('../inventory/load.ts');
     if (e instanceof FabricInvalidError) {
       for (const d of e.diagnostics) io.err(formatDiagnostic(d));
       io.err(`${e.diagnostics.length} error(s); nothing was written.`);
       return EXIT.INVALID;
     }
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
     if (e instanceof InventoryError) {
       io.err(`clos: ${e.message}`);
       return EXIT.ERROR;
