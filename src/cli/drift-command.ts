@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-format.ts';
 import type { DriftReport } from '../report/drift-schema.ts';
 import type { FabricSession } from '../services/session.ts';
+import { withProgress } from '../progress.ts';
 import { parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
@@ -60,7 +61,7 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
       if (session.loaded.changes.length) {
         io.err(`clos drift: warning: ${session.loaded.changes.length} allocation change(s) pending against the lock: comparing with the fabric as the file describes it`);
       }
-      const report = intervalMs === undefined ? await driftFabric(session) : await watch(session, io, format, f.output, intervalMs);
+      const report = intervalMs === undefined ? await withProgress('reading the fabric', () => driftFabric(session)) : await watch(session, io, format, f.output, intervalMs);
       if (!report) return setExit(EXIT.OK);
       if (intervalMs === undefined) await print(io, report, format, f.output);
       setExit(report.drift ? EXIT.DRIFT : EXIT.OK);

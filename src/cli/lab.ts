@@ -1,6 +1,7 @@
 // `clos lab …`: thin adapters over src/lab (flags → options → one call → print).
 import type { Command } from 'commander';
 import type { Flavour } from '../core/model.ts';
+import { withProgress } from '../progress.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -25,13 +26,15 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
       const { labUp } = await import('../lab/lab.ts');
       const { labLogger } = await import('../lab/log.ts');
       const t0 = Date.now();
-      const r = await labUp(file, {
-        addresses: f.addresses,
-        ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
-        ...(f.allowRenumber ? { allowRenumber: true } : {}),
-        bgpmonIntervalMs: Number(f.bgpmonInterval),
-        log: labLogger(),
-      });
+      const r = await withProgress('lab up', () =>
+        labUp(file, {
+          addresses: f.addresses,
+          ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
+          ...(f.allowRenumber ? { allowRenumber: true } : {}),
+          bgpmonIntervalMs: Number(f.bgpmonInterval),
+          log: labLogger(),
+        }),
+      );
       const n = Object.keys(r.state.switches).length;
       io.out(
         r.added.length === 0 && r.cablesAdded === 0

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { Allocation } from '../core/model.ts';
 import type { SessionOptions } from '../services/session.ts';
+import { withProgress } from '../progress.ts';
 import { table, type Io } from './output.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -51,7 +52,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { formatApply, formatPlan } = await import('../report/plan-format.ts');
     const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
     try {
-      const plans = await planFabric(session);
+      const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
       if (!flags.yes && process.stdin.isTTY) {
         const ok = await confirm('Apply these changes? [y/N] ');
@@ -63,7 +64,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await writeLockNow(session.loaded);
-      const outcomes = await applyFabric(session, plans);
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
@@ -84,7 +85,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { rollbackFabric } = await import('../services/rollback.ts');
     const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
     try {
-      const outcomes = await rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) });
+      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
@@ -101,7 +102,7 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
   const { formatPlan, planJson } = await import('../report/plan-format.ts');
   const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
   try {
-    const plans = await planFabric(session);
+    const plans = await withProgress('planning', () => planFabric(session));
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
     if (plans.some((p) => p.error)) return EXIT.ERROR;
     return plans.some(hasWork) || session.loaded.changes.length > 0 ? EXIT.PENDING : EXIT.OK;

@@ -11,6 +11,7 @@ import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
+import { LOG_FORMATS, setLogFormat, type LogFormat } from '../terminal.ts';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('clos')
@@ -18,7 +19,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    .option('--log-format <format>', `${LOG_FORMATS.join(' | ')}: log lines on stderr (default: human on a terminal, JSON lines otherwise)`)
+    .hook('preAction', (cmd) => {
+      const format = cmd.opts<{ logFormat?: string }>().logFormat;
+      if (format !== undefined && !LOG_FORMATS.includes(format as LogFormat)) throw new Error(`--log-format must be ${LOG_FORMATS.join(' or ')}, not "${format}"`);
+      setLogFormat(format as LogFormat | undefined);
+    });
   registerCompileCommands(program, io, setExit);
   registerPlanCommand(program, io, setExit);
   registerLiveCommands(program, io, setExit);

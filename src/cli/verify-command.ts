@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import type { VerifyFormat } from '../report/verify-format.ts';
 import type { TransportKind } from '../transport/connect.ts';
+import { withProgress } from '../progress.ts';
 import { parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Io } from './output.ts';
@@ -63,13 +64,15 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
 
       const checks = buildChecks(loaded.intents, { flavourOf: (s) => inventory.switches[s.name]?.flavour ?? s.flavour });
       const override = f.transport as TransportKind | undefined;
-      const report = await verifyFabric({
-        links: (name) => connectSwitch(name, inventory.switches[name]!, override),
-        checks,
-        timeoutMs,
-        concurrency,
-        switches: names,
-      });
+      const report = await withProgress('verifying', () =>
+        verifyFabric({
+          links: (name) => connectSwitch(name, inventory.switches[name]!, override),
+          checks,
+          timeoutMs,
+          concurrency,
+          switches: names,
+        }),
+      );
 
       const body = formatVerify(report, f.format as VerifyFormat);
       if (f.output) {

@@ -15,6 +15,7 @@ import { isAlive, readRecords, type ProcessRecord } from './processes.ts';
 import { REDIS_PORT, loadFactoryState, startRedis } from './redis.ts';
 import type { SwitchRuntime } from './runtime.ts';
 import { type LabState, type SwitchState, allStates, newState, readState, writeState } from './state.ts';
+import { inPool } from '../services/pool.ts';
 import type { LabSwitch, LabTopology } from './topology.ts';
 
 const DATABASE_CONFIG = new URL('./sonic/database_config.json', import.meta.url);
@@ -79,7 +80,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
   const byName = new Map(topo.switches.map((s) => [s.name, s]));
-  await inParallel(switches, opts.concurrency ?? 4, async (s) => {
+  await inPool(switches, opts.concurrency ?? 4, async (s) => {
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
@@ -163,13 +164,5 @@ function frrIds(): { uid: number; gid: number } {
   const [, , uid, gid] = passwd?.split(':') ?? [];
   if (uid === undefined || gid === undefined) return { uid: 0, gid: 0 };
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
