@@ -24,3 +24,6 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# npm ci builds dist/ (prepare); a checkout whose node_modules was already current may still
+# have none, or one older than its sources: `clos` runs dist/.
+node --input-type=module -e "const { distProblem } = await import('./bin/freshness.js'); process.exit(distProblem() ? 1 : 0)" || npm run build --silent
