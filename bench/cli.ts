@@ -3,8 +3,11 @@
 // compile bench's generator; without a lock, then with it) — against `node -e 0` measured in the
 // same rounds, so the ratio holds on a busy machine. Builds dist/ first: the figures are those
 // of the current sources. Rounds interleave the cases; each figure is the median (and best) of
-// --runs N rounds (default 11). CPU is the child's user + system time (10 ms ticks).
-// Targets: --version within 3 × `node -e 0`; validate dc1 under 250 ms; validate 16 × 512 under 1 s.
+// --runs N rounds (default 11). CPU is the child's user + system time (10 ms ticks). `npx clos`
+// adds npm's start-up, shown for reference.
+// --compare DIR also runs DIR's bin/clos.js (another checkout: the figures before a change) in
+// the same rounds. Targets: --version within 3 × `node -e 0`; validate dc1 under 250 ms;
+// validate 16 × 512 under 1 s.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -17,9 +20,11 @@ const BIN = join(ROOT, 'bin/clos.js');
 const argv = process.argv.slice(2);
 const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 11;
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number of at least 1');
+const compare = argv.includes('--compare') ? argv[argv.indexOf('--compare') + 1] : undefined;
 
 interface Case {
   name: string;
+  cmd?: string; // default: this node
   args: readonly string[];
   cwd: string;
   exit: number;
@@ -34,7 +39,7 @@ function childCpuMs(): number {
 function once(c: Case): { ms: number; cpuMs: number } {
   const cpu0 = childCpuMs();
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, c.args, { cwd: c.cwd, encoding: 'utf8' });
+  const r = spawnSync(c.cmd ?? process.execPath, c.args, { cwd: c.cwd, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== c.exit) throw new Error(`${c.name}: exit ${r.status} (expected ${c.exit}): ${r.stderr}`);
   return { ms, cpuMs: childCpuMs() - cpu0 };
@@ -60,10 +65,20 @@ try {
     { name: 'node -e 0', args: ['-e', '0'], cwd: ROOT, exit: 0 },
     { name: 'clos --version', args: [BIN, '--version'], cwd: ROOT, exit: 0 },
     { name: 'clos --help', args: [BIN, '--help'], cwd: ROOT, exit: 0 },
+    // npm's own start-up comes on top, for reference (no target).
+    { name: 'npx clos --version', cmd: 'npx', args: ['clos', '--version'], cwd: ROOT, exit: 0 },
     { name: 'clos validate topologies/dc1.fabric.yaml', args: [BIN, 'validate', 'topologies/dc1.fabric.yaml'], cwd: ROOT, exit: 0 },
     { name: 'clos validate 16 × 512 (no lock)', args: [BIN, 'validate', big], cwd: dir, exit: 0 },
     { name: 'clos validate 16 × 512 (with its lock)', args: [BIN, 'validate', locked], cwd: dir, exit: 0 },
   ];
+  if (compare) {
+    const other = join(compare, 'bin/clos.js');
+    cases.push(
+      { name: `${compare}: clos --version`, args: [other, '--version'], cwd: ROOT, exit: 0 },
+      { name: `${compare}: clos validate topologies/dc1.fabric.yaml`, args: [other, 'validate', 'topologies/dc1.fabric.yaml'], cwd: ROOT, exit: 0 },
+      { name: `${compare}: clos validate 16 × 512 (no lock)`, args: [other, 'validate', big], cwd: dir, exit: 0 },
+    );
+  }
   const load0 = loadavg()[0]!;
   for (const c of cases) once(c); // warm the page cache
   const results = new Map(cases.map((c) => [c.name, { ms: [] as number[], cpu: [] as number[] }]));
