@@ -17,7 +17,7 @@ const LEVELS: Record<number, [name: string, colour: string]> = {
   50: ['ERROR', '31'],
   60: ['FATAL', '1;31'],
 };
-const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'name', 'v', 'switch']);
+const HIDDEN = new Set(['level', 'time', 'msg', 'name', 'switch']);
 const LIST_SHOWN = 6;
 
 function value(v: unknown): string {
@@ -54,5 +54,8 @@ function destination(stream: TerminalStream): DestinationStream {
 }
 
 export function createLogger(name: string, level = process.env.CLOS_LOG_LEVEL ?? 'info', stream: TerminalStream = process.stderr): Logger {
-  return pino({ name, level }, destination(stream));
+  // A person knows which process and host they are watching: human lines drop pino's pid and
+  // hostname (so a `pid` field logged is the daemon's own).
+  const human = logFormat(stream) === 'human';
+  return pino({ name, level, ...(human ? { base: null } : {}) }, destination(stream));
 }

@@ -29,7 +29,7 @@ afterEach(() => {
 
 describe('human log lines', () => {
   it('show time, level, switch and message, then the other fields as key=value', () => {
-    const json = JSON.stringify({ level: 30, time: Date.UTC(2026, 10, 23, 16, 42, 1), pid: 1, hostname: 'h', name: 'clos-lab', switch: 'spine1', redis: '127.0.1.1:6379', msg: 'starting redis' });
+    const json = JSON.stringify({ level: 30, time: Date.UTC(2026, 10, 23, 16, 42, 1), name: 'clos-lab', switch: 'spine1', redis: '127.0.1.1:6379', msg: 'starting redis' });
     expect(humanLine(json)).toBe('16:42:01 INFO  spine1: starting redis redis=127.0.1.1:6379\n');
   });
 
@@ -44,7 +44,8 @@ describe('human log lines', () => {
     const log = createLogger('clos-lab', 'info', tty);
     log.info({ switch: 'leaf1' }, 'starting lldpd');
     log.warn('no switch named');
-    expect(tty.text).toMatch(/^\d\d:\d\d:\d\d \x1b\[36mINFO \x1b\[0m leaf1: starting lldpd\n\d\d:\d\d:\d\d \x1b\[33mWARN \x1b\[0m no switch named\n$/);
+    log.info({ switch: 'leaf1', daemon: 'redis', pid: 4242 }, 'stopped');
+    expect(tty.text).toMatch(/^\d\d:\d\d:\d\d \x1b\[36mINFO \x1b\[0m leaf1: starting lldpd\n\d\d:\d\d:\d\d \x1b\[33mWARN \x1b\[0m no switch named\n\d\d:\d\d:\d\d \x1b\[36mINFO \x1b\[0m leaf1: stopped daemon=redis pid=4242\n$/);
     process.env.NO_COLOR = '1';
     const plain = fakeStream(true);
     createLogger('clos-lab', 'info', plain).info({ switch: 'leaf1' }, 'starting lldpd');
@@ -59,7 +60,8 @@ describe('JSON log lines', () => {
     createLogger('clos-lab', 'info', file).info({ switch: 'leaf1', namespace: 'clos-dc1-leaf1' }, 'starting lldpd');
     const lines = file.text.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'clos-lab', switch: 'leaf1', namespace: 'clos-dc1-leaf1', msg: 'starting lldpd' });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, name: 'clos-lab', switch: 'leaf1', namespace: 'clos-dc1-leaf1', msg: 'starting lldpd', pid: process.pid });
+    expect(JSON.parse(lines[0]!)).toHaveProperty('hostname');
   });
 
   it('on a terminal with CLOS_LOG_FORMAT=json', () => {
