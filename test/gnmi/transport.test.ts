@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { diffConfig } from '../../src/core/diff/diff.ts';
 import { flatten, type Fields } from '../../src/core/diff/flat.ts';
+import { ownershipOf } from '../../src/core/diff/ownership.ts';
+import { compileDc1 } from '../support/dc1.ts';
 import type { ConfigDb } from '../../src/core/model.ts';
 import { MANAGED_TABLES } from '../../src/core/render/render.ts';
 import { startGnmiServer, type GnmiServer, type GnmiServerOptions } from '../../src/gnmi/server.ts';
@@ -53,6 +55,7 @@ async function rejection(p: Promise<unknown>): Promise<SwitchError> {
   throw new Error('the call succeeded');
 }
 
+const leaf1Ownership = ownershipOf(compileDc1().intents.find((s) => s.name === 'leaf1')!);
 const golden = (name: string) => flatten(JSON.parse(readFileSync(new URL(`../golden/dc1/${name}.config_db.json`, import.meta.url), 'utf8')) as ConfigDb);
 
 /** A docker-sonic-vs-like factory CONFIG_DB: ports down, metadata with a MAC only. */
@@ -93,10 +96,10 @@ describe('the same change sets over gNMI and over Redis', () => {
     const apply = async (desired: Map<string, Fields>, lastApplied?: Map<string, Fields>) => {
       const [a, b] = await Promise.all([viaGnmi.read('CONFIG_DB', MANAGED_TABLES), viaRedis.read('CONFIG_DB', MANAGED_TABLES)]);
       expect(a).toEqual(b);
-      const changes = diffConfig({ desired, actual: a, ...(lastApplied ? { lastApplied } : {}) });
+      const changes = diffConfig({ desired, actual: a, ownership: leaf1Ownership, ...(lastApplied ? { lastApplied } : {}) });
       await Promise.all([viaGnmi.apply(changes), viaRedis.apply(changes)]);
       expect(await dump(ra)).toEqual(await dump(rb));
-      expect(diffConfig({ desired, actual: await viaGnmi.read('CONFIG_DB', MANAGED_TABLES), ...(lastApplied ? { lastApplied } : {}) })).toEqual([]);
+      expect(diffConfig({ desired, actual: await viaGnmi.read('CONFIG_DB', MANAGED_TABLES), ownership: leaf1Ownership, ...(lastApplied ? { lastApplied } : {}) })).toEqual([]);
       return changes;
     };
     const first = golden('leaf1');
