@@ -1,5 +1,6 @@
 // Live plan: per switch, read what it has, decide how it takes BGP (flavour), and diff.
 import { CONFIG_READ_TABLES, poolsOf, refusals, type Refusal } from '../core/adoption/refusals.ts';
+import { adoptionGroups, type AdoptionGroup } from '../core/adoption/summary.ts';
 import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import { ownershipOf } from '../core/diff/ownership.ts';
@@ -33,6 +34,9 @@ export interface SwitchPlan {
   /** What clos cannot take over safely (docs/adoption.md): apply refuses the switch before
    *  any write. Absent when none. */
   readonly refusals?: readonly Refusal[];
+  /** The factory/foreign config the change set removes, grouped (docs/adoption.md); absent
+   *  when none. */
+  readonly adoption?: readonly AdoptionGroup[];
   /** What the switch had of the managed tables when planned. */
   readonly actual?: FlatDb;
   readonly lastApplied?: FlatDb;
@@ -49,6 +53,7 @@ export async function planSwitch(
   const actual = await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
   const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
   const refused = refusals(intent, actual, pools);
+  const adoption = adoptionGroups(changes, intent);
   const { flavour, source } = await probeFlavour(link);
   const firstBringUp = !actual.get('DEVICE_METADATA|localhost')?.bgp_asn;
   const frr = flavour === 'legacy-vs' ? await planFrr(link, intent) : undefined;
@@ -62,6 +67,7 @@ export async function planSwitch(
     impact: worstImpact(changes),
     ...(frr ? { frr } : {}),
     ...(refused.length ? { refusals: refused } : {}),
+    ...(adoption.length ? { adoption } : {}),
     actual,
     ...(lastApplied ? { lastApplied } : {}),
   };
