@@ -6,6 +6,7 @@
 import { splitKey, type FlatDb } from '../diff/flat.ts';
 import type { Pool, SwitchIntent, Underlay } from '../model.ts';
 import { inPrefix, ipToInt } from '../net/ipv4.ts';
+import { compareNames } from '../names.ts';
 import { MANAGED_TABLES } from '../render/render.ts';
 
 export interface Refusal {
@@ -66,7 +67,8 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
       refuse(full, `${lag} takes ${lagsOnFabric.get(lag)}, a port the fabric uses`);
     }
   }
-  return out;
+  // In key order, whatever order the switch returned its keys in.
+  return out.sort((a, b) => compareNames(a.key, b.key));
 }
 
 /** One line per refusal: switch, key, reason. */
