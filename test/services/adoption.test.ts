@@ -88,6 +88,10 @@ describe('dc1 from SONiC t1 factory state', () => {
 describe('dc1 from SONiC l2 factory state', () => {
   it('takes the uplinks out of Vlan1000, keeps the server ports in it, removes it from the spines', async () => {
     const m = await factoryFabric(l2Preset);
+    const before = await driftFabric(m.session);
+    const cause = (object: string) => before.findings.find((f) => f.switch === 'leaf1' && f.object === object)?.causedBy;
+    expect(cause('address 10.1.0.1/31 on Ethernet120')).toBe('leaf1/foreign/VLAN_MEMBER|Vlan1000|Ethernet120');
+    expect(cause('BGP session leaf1 10.1.0.1 -- spine1 10.1.0.0')).toBe('leaf1/foreign/VLAN_MEMBER|Vlan1000|Ethernet120');
     const plans = await planFabric(m.session);
     const texts = new Map(plans.map((p) => [p.switch, p.adoption?.map((g) => g.text)]));
     expect(texts.get('leaf1')).toEqual(['Vlan1000 membership of 24 ports (the fabric links Ethernet120, Ethernet124 among them)']);
