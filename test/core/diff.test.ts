@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OWNED_TABLES, diffConfig } from '../../src/core/diff/diff.ts';
+import { diffConfig } from '../../src/core/diff/diff.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import { WRITE_ORDER, writeRank } from '../../src/core/diff/order.ts';
-import type { Ownership } from '../../src/core/diff/ownership.ts';
+import { OWNED_TABLES, type Ownership } from '../../src/core/diff/ownership.ts';
 
 const db = (o: Record<string, Fields>) => new Map(Object.entries(o));
 /** A switch whose front panel is Ethernet0 and Ethernet8, keeping nothing. */

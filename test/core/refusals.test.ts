@@ -37,7 +37,7 @@ describe('refusals', () => {
       ['leaf1', 'PORTCHANNEL_MEMBER|PortChannel0001|Ethernet120'],
       ['leaf1', 'PORTCHANNEL|PortChannel0001'],
     ]);
-    expect(r[2]!.reason).toMatch(/Ethernet120 is a member of PortChannel0001, and Ethernet120 is a fabric uplink\/downlink/);
+    expect(r[2]!.reason).toMatch(/Ethernet120 is a member of PortChannel0001, and Ethernet120 is a fabric uplink/);
     expect(r[3]!.reason).toBe('PortChannel0001 takes Ethernet120, a port the fabric uses');
   });
 

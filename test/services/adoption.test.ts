@@ -124,7 +124,7 @@ describe('brownfield config clos cannot take over', () => {
     const plans = await planFabric(m.session);
     expect(plans.filter(isRefused).map((p) => p.refusals)).toEqual([
       [
-        { switch: 'leaf1', key: 'PORTCHANNEL_MEMBER|PortChannel0001|Ethernet120', reason: 'Ethernet120 is a member of PortChannel0001, and Ethernet120 is a fabric uplink/downlink: clos routes it alone; remove it from the PortChannel first' },
+        { switch: 'leaf1', key: 'PORTCHANNEL_MEMBER|PortChannel0001|Ethernet120', reason: 'Ethernet120 is a member of PortChannel0001, and Ethernet120 is a fabric uplink: clos routes it alone; remove it from the PortChannel first' },
         { switch: 'leaf1', key: 'PORTCHANNEL|PortChannel0001', reason: 'PortChannel0001 takes Ethernet120, a port the fabric uses' },
       ],
     ]);

@@ -23,6 +23,8 @@ export const GUARD_TABLES: readonly string[] = ['MGMT_INTERFACE', 'PORTCHANNEL',
  *  owns, and what can make it refuse. */
 export const CONFIG_READ_TABLES: readonly string[] = [...MANAGED_TABLES, ...GUARD_TABLES];
 
+/** Ethernet120.10 → Ethernet120 (a sub-interface's port); a port name stays as it is. */
+const parentPort = (ifname: string) => ifname.split('.')[0]!;
 const ipOf = (cidr: string) => ipToInt(cidr.split('/')[0]!);
 const isIp = (s: string) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(s);
 
@@ -30,19 +32,19 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
   const out: Refusal[] = [];
   const refuse = (key: string, reason: string) => out.push({ switch: intent.name, key, reason });
   const used = new Set(intent.ports.map((p) => p.def.name));
-  const role = (port: string) => (intent.vlan?.ports.includes(port) ? 'a server port of the fabric' : 'a fabric uplink/downlink');
+  const role = (port: string) => (intent.vlan?.ports.includes(port) ? 'a server port of the fabric' : intent.role === 'leaf' ? 'a fabric uplink' : 'a fabric downlink');
   const lagsOnFabric = new Map<string, string>(); // PortChannel → a fabric port in it
 
   for (const [full, fields] of actual) {
     const { table, key } = splitKey(full);
-    const [first = '', rest = ''] = [splitKey(key).table, splitKey(key).key];
+    const { table: first, key: rest } = splitKey(key);
     if (table === 'PORTCHANNEL_MEMBER' && used.has(rest)) {
       lagsOnFabric.set(first, rest);
       refuse(full, `${rest} is a member of ${first}, and ${rest} is ${role(rest)}: clos routes it alone; remove it from the PortChannel first`);
-    } else if ((table === 'INTERFACE' || table === 'VLAN_SUB_INTERFACE') && fields.vrf_name && used.has(first.split('.')[0]!)) {
+    } else if ((table === 'INTERFACE' || table === 'VLAN_SUB_INTERFACE') && fields.vrf_name && used.has(parentPort(first))) {
       refuse(full, `${first} is bound to VRF ${fields.vrf_name}: clos routes its fabric ports in the default VRF; unbind it first`);
-    } else if (table === 'VLAN_SUB_INTERFACE' && !rest && used.has(first.split('.')[0]!)) {
-      refuse(full, `a sub-interface of ${first.split('.')[0]}, which is ${role(first.split('.')[0]!)}: clos owns the whole port; remove the sub-interface first`);
+    } else if (table === 'VLAN_SUB_INTERFACE' && !rest && used.has(parentPort(first))) {
+      refuse(full, `a sub-interface of ${parentPort(first)}, which is ${role(parentPort(first))}: clos owns the whole port; remove the sub-interface first`);
     } else if (table === 'VLAN_INTERFACE' && !rest && fields.vrf_name && intent.vlan?.name === first) {
       refuse(full, `${first} is clos's server VLAN and is bound to VRF ${fields.vrf_name}: clos routes it in the default VRF; unbind it first`);
     } else if (table === 'MGMT_INTERFACE' && rest && isIp(rest)) {
@@ -55,7 +57,7 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
       const members = [...actual.keys()].filter((k) => k.startsWith(`VLAN_MEMBER|${fields.vlan}|`)).map((k) => k.slice(k.lastIndexOf('|') + 1));
       const onFabric = members.find((m) => used.has(m));
       if (intent.vlan?.name === fields.vlan || onFabric) {
-        refuse(full, `${fields.vlan} is mapped to VNI ${fields.vni ?? '?'}${onFabric ? ` and carries ${onFabric}, ${role(onFabric)}` : ', and it is clos\'s server VLAN'}: clos would change what the VXLAN bridges; remove the map first`);
+        refuse(full, `${fields.vlan} is mapped to ${fields.vni ? `VNI ${fields.vni}` : 'a VNI'}${onFabric ? ` and carries ${onFabric}, ${role(onFabric)}` : ', and it is clos\'s server VLAN'}: clos would change what the VXLAN bridges; remove the map first`);
       }
     }
   }

@@ -42,8 +42,6 @@ export type DiffInput =
 
 const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
 
-export { OWNED_TABLES } from './ownership.ts';
-
 export function diffConfig(input: DiffInput): Change[] {
   const { desired, actual, lastApplied } = input;
   const writes: Change[] = [];
