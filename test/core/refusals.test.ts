@@ -87,18 +87,18 @@ const compile = (text: string) => compileFabric({ text, file: 'dc1.fabric.yaml',
 describe('adoption.keep in the fabric file', () => {
   it('flows to the intents: the fabric\'s list on every switch, a switch\'s own on it', () => {
     const text = dc1Text
-      .replace('  - name: spine1\n', '  - name: spine1\n    adoption:\n      keep: ["INTERFACE|Ethernet60|192.0.2.1/31"]\n')
+      .replace('  - name: spine1\n', '  - name: spine1\n    adoption:\n      keep: ["INTERFACE|Ethernet124|192.0.2.1/31"]\n')
       .concat('\nadoption:\n  keep: ["BGP_NEIGHBOR|192.0.2.9"]\n');
     const c = compile(text);
     if (!c.ok) throw new Error(formatDiagnostics(c.diagnostics));
     const keep = new Map(c.intents.map((s) => [s.name, s.keep]));
-    expect(keep.get('spine1')).toEqual(['BGP_NEIGHBOR|192.0.2.9', 'INTERFACE|Ethernet60|192.0.2.1/31']);
+    expect(keep.get('spine1')).toEqual(['BGP_NEIGHBOR|192.0.2.9', 'INTERFACE|Ethernet124|192.0.2.1/31']);
     expect(keep.get('leaf3')).toEqual(['BGP_NEIGHBOR|192.0.2.9']);
   });
 
   it('reports every bad entry at its line and column', () => {
     const text = dc1Text
-      .replace('  - name: spine2\n', '  - name: spine2\n    adoption:\n      keep:\n        - "INTERFACE|Ethernet61|192.0.2.1/31"\n        - "MGMT_INTERFACE|eth0|10.0.0.1/24"\n        - "LOOPBACK_INTERFACE|Loopback1"\n        - "VLAN|Vlan7"\n        - "VLAN|Vlan7"\n')
+      .replace('  - name: spine2\n', '  - name: spine2\n    adoption:\n      keep:\n        - "INTERFACE|Ethernet61|192.0.2.1/31"\n        - "MGMT_INTERFACE|eth0|10.0.0.1/24"\n        - "LOOPBACK_INTERFACE|Loopback1"\n        - "VLAN|Vlan7"\n        - "VLAN|Vlan7"\n        - "VLAN_MEMBER|Vlan7|Ethernet8"\n')
       .concat('\nadoption:\n  keep: ["not a key"]\n');
     const c = compile(text);
     expect(c.ok).toBe(false);
@@ -107,13 +107,15 @@ describe('adoption.keep in the fabric file', () => {
     expect(formatDiagnostics(c.diagnostics).split('\n')).toEqual([
       `dc1.fabric.yaml:${lineOf('not a key')}:10: error BAD_VALUE: adoption.keep[0] "not a key" is not valid (hint: a CONFIG_DB key "TABLE|key", e.g. INTERFACE|Ethernet60|192.0.2.1/31)`,
     ]);
-    const fixed = compile(text.replace('["not a key"]', '["VLAN|Vlan9"]'));
+    const fixed = compile(text.replace('["not a key"]', '["VLAN|Vlan9", "INTERFACE|Ethernet120|10.0.0.60/31"]'));
     expect(fixed.ok).toBe(false);
     expect(formatDiagnostics(fixed.diagnostics).split('\n')).toEqual([
       `dc1.fabric.yaml:${lineOf('Ethernet61')}:11: error UNKNOWN_PORT: adoption.keep INTERFACE|Ethernet61|192.0.2.1/31: Ethernet61 is not a port of Force10-S6000 (hint: use a port name of the platform (Ethernet0, Ethernet4, …))`,
       `dc1.fabric.yaml:${lineOf('MGMT_INTERFACE')}:11: error BAD_VALUE: adoption.keep MGMT_INTERFACE|eth0|10.0.0.1/24: MGMT_INTERFACE is outside what clos owns, clos never touches it (hint: keep lists keys of BGP_NEIGHBOR, DEVICE_NEIGHBOR, DEVICE_NEIGHBOR_METADATA, VLAN, VLAN_INTERFACE, VLAN_MEMBER, INTERFACE, LOOPBACK_INTERFACE)`,
       `dc1.fabric.yaml:${lineOf('Loopback1')}:11: error BAD_VALUE: adoption.keep LOOPBACK_INTERFACE|Loopback1: clos owns Loopback0 only, other loopbacks are never touched (hint: remove this entry)`,
       `dc1.fabric.yaml:${lineOf('Loopback1') + 2}:11: error BAD_VALUE: adoption.keep lists VLAN|Vlan7 twice (hint: list each entry once)`,
+      `dc1.fabric.yaml:${lineOf('Vlan7|Ethernet8')}:11: error BAD_VALUE: adoption.keep VLAN_MEMBER|Vlan7|Ethernet8: Ethernet8 is a port the fabric uses (cabling or servers): clos's config is all it may hold (hint: keep entries of ports the fabric does not use)`,
+      `dc1.fabric.yaml:${lineOf('not a key')}:24: error BAD_VALUE: adoption.keep INTERFACE|Ethernet120|10.0.0.60/31: Ethernet120 is a port the fabric uses (cabling or servers): clos's config is all it may hold (hint: keep entries of ports the fabric does not use)`,
     ]);
   });
 });

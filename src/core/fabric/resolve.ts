@@ -5,7 +5,7 @@ import type { Cable, Fabric, Flavour, Platform, Pool, Rack, SwitchDef, Underlay 
 import { ipToInt, parsePrefix, prefixesOverlap, inPrefix } from '../net/ipv4.ts';
 import { DEFAULT_HWSKU } from '../platform/catalogue.ts';
 import { expandPortList } from '../platform/ports.ts';
-import { fabricKeep, resolveKeep, switchKeep } from './adoption.ts';
+import { fabricKeep, fabricPorts, resolveKeep, switchKeep } from './adoption.ts';
 import { resolvePlatforms } from './platforms.ts';
 import type { RawFabric } from './schema.ts';
 
@@ -148,7 +148,8 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
         out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is already pinned to ${loopbackPins.get(input.loopback)}`, 'every switch has its own loopback'));
       } else loopbackPins.set(input.loopback, input.name);
     }
-    const keep = switchKeep(commonKeep, resolveKeep(input.adoption?.keep, path, platform ? [platform] : [], out));
+    const used = fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) });
+    const keep = switchKeep(commonKeep, resolveKeep(input.adoption?.keep, path, platform ? [platform] : [], used, out));
     return {
       name: input.name,
       role,
