@@ -3,10 +3,12 @@
 // the same change set as clos's own, deletes first in an order SONiC's daemons accept; what it
 // does not own (management, SNMP, syslog, NTP, FEATURE, ACLs, Loopback1, PORT fields) stays.
 import { describe, expect, it } from 'vitest';
+import { CONFIG_READ_TABLES, GUARD_TABLES } from '../../src/core/adoption/refusals.ts';
 import { adoptionGroups } from '../../src/core/adoption/summary.ts';
 import { diffConfig, type Change } from '../../src/core/diff/diff.ts';
 import { flatten, type Fields } from '../../src/core/diff/flat.ts';
-import { owns, ownershipOf } from '../../src/core/diff/ownership.ts';
+import { OWNED_TABLES, owns, ownershipOf } from '../../src/core/diff/ownership.ts';
+import { MANAGED_TABLES } from '../../src/core/render/render.ts';
 import type { SwitchIntent } from '../../src/core/model.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import { compileDc1 } from '../support/dc1.ts';
@@ -131,6 +133,12 @@ describe('adoption.keep', () => {
     const vlan = ownershipOf({ platform: intent('spine1').platform, keep: ['VLAN_MEMBER|Vlan1000|Ethernet60'] });
     expect(owns(vlan, 'VLAN|Vlan1000')).toBe(false);
     expect(owns(vlan, 'VLAN_MEMBER|Vlan1000|Ethernet64')).toBe(true);
+  });
+
+  it('reads everything it owns and everything it may refuse over, and writes none of the latter', () => {
+    for (const t of [...OWNED_TABLES, 'INTERFACE', 'LOOPBACK_INTERFACE']) expect(MANAGED_TABLES).toContain(t);
+    expect(CONFIG_READ_TABLES).toEqual([...MANAGED_TABLES, ...GUARD_TABLES]);
+    expect(GUARD_TABLES.filter((t) => MANAGED_TABLES.includes(t))).toEqual([]);
   });
 
   it('owns exactly its scope', () => {
