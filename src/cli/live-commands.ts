@@ -98,13 +98,14 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
 /** `clos plan F` against the switches. */
 export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<number> {
   const { openSession } = await import('../services/session.ts');
-  const { hasWork, planFabric } = await import('../services/plan.ts');
+  const { hasWork, isRefused, planFabric } = await import('../services/plan.ts');
   const { formatPlan, planJson } = await import('../report/plan-format.ts');
   const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
   try {
     const plans = await withProgress('planning', () => planFabric(session));
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
     if (plans.some((p) => p.error)) return EXIT.ERROR;
+    if (plans.some(isRefused)) return EXIT.REFUSED;
     return plans.some(hasWork) || session.loaded.changes.length > 0 ? EXIT.PENDING : EXIT.OK;
   } finally {
     await session.close();
