@@ -4,6 +4,7 @@ import type { Flavour } from '../core/model.ts';
 import { labDown } from '../lab/down.ts';
 import { labExec } from '../lab/exec.ts';
 import { labExport } from '../lab/export.ts';
+import { parseFactory } from '../lab/factory.ts';
 import { fabricNameOf, labUp } from '../lab/lab.ts';
 import { labLogger } from '../lab/log.ts';
 import { formatStatus, labStatus } from '../lab/status.ts';
@@ -23,7 +24,8 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .option('--flavour <flavour>', 'sonic | legacy-vs for every new switch (default: the fabric file\'s)')
     .option('--allow-renumber', 'accept moves of existing allocations')
     .option('--bgpmon-interval <ms>', 'how often the agent copies BGP state to STATE_DB (SONiC: 15000)', '1000')
-    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string }) => {
+    .option('--factory <state>', 'vs | t1 | l2 | FILE | DIR: the state new switches come out of the box with, also their startup config (docs/lab.md)', 'vs')
+    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string; factory: string }) => {
       if (f.flavour !== undefined && !FLAVOURS.includes(f.flavour as Flavour)) {
         io.err(`clos lab up: --flavour must be ${FLAVOURS.join(' or ')}, not "${f.flavour}"`);
         return setExit(EXIT.ERROR);
@@ -34,6 +36,7 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
         ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
         ...(f.allowRenumber ? { allowRenumber: true } : {}),
         bgpmonIntervalMs: Number(f.bgpmonInterval),
+        factory: parseFactory(f.factory),
         log: labLogger(),
       });
       const n = Object.keys(r.state.switches).length;
