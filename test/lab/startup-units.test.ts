@@ -31,7 +31,7 @@ describe('config_db.json and CONFIG_DB', () => {
 
   it('redis → file in config save form: sorted keys at every level, 4-space indent, ASCII, newline', () => {
     const doc = redisToDoc(
-      new Map([
+      new Map<string, Record<string, string>>([
         ['PORT|Ethernet4', { speed: '40000', alias: 'fortyGigE0/4' }],
         ['INTERFACE|Ethernet0|10.0.0.0/31', { NULL: 'NULL' }],
         ['DEVICE_METADATA|localhost', { hostname: 'sw\u00e9', bgp_asn: '65100' }],
