@@ -5,12 +5,16 @@
 //   these named anywhere in the command line (`bash -c reboot`, `nohup /sbin/halt`, …) are
 //   refused with LAB_REFUSED;
 // - and every command runs with src/lab/guard first in PATH, whose reboot, shutdown, poweroff,
-//   halt, init, telinit and systemctl refuse those acts, for scripts that call them by name.
+//   halt, init, telinit and systemctl refuse those acts, for scripts that call them by name;
+// - inside the namespace, through guard/enter: PID 1's control endpoints covered with /dev/null
+//   and CAP_SYS_BOOT dropped from the bounding set, for programs that go by absolute path.
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.ts';
 
 export const GUARD_DIR = fileURLToPath(new URL('./guard', import.meta.url));
+/** Run by `ip netns exec` before the command (guard/enter). */
+export const GUARD_ENTER = `${GUARD_DIR}/enter`;
 
 /** Programs that reboot or stop the machine. */
 const POWER = new Set(['reboot', 'shutdown', 'poweroff', 'halt', 'init', 'telinit', 'kexec']);

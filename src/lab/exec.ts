@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { agentRequest, agentSocket, restartBgp } from './agent-client.ts';
 import { startupConfigPath } from './agent/db/startup.ts';
 import { LabError } from './errors.ts';
-import { guardedEnv, powerAct } from './exec-guard.ts';
+import { GUARD_ENTER, guardedEnv, powerAct } from './exec-guard.ts';
 import { LAB_ROOT } from './paths.ts';
 import { type SwitchState, readState } from './state.ts';
 
@@ -47,7 +47,7 @@ export function planExec(s: Pick<SwitchState, 'dir' | 'namespace'> & { readonly 
   });
   if (powerAct(words, argv).act === 'reboot') return agent('reboot');
   if (cmd === 'config') return agent(configRequest(s, args));
-  const inNs = (c: string, a: readonly string[]): ExecPlan => ({ kind: 'run', cmd: 'env', args: [...guardedEnv().slice(1), 'ip', 'netns', 'exec', s.namespace, c, ...a] });
+  const inNs = (c: string, a: readonly string[]): ExecPlan => ({ kind: 'run', cmd: 'env', args: [...guardedEnv().slice(1), 'ip', 'netns', 'exec', s.namespace, GUARD_ENTER, c, ...a] });
   const socket = join(s.dir, 'redis.sock');
   if (cmd === 'vtysh') return inNs(cmd, ['--vty_socket', s.dir, '--config_dir', s.dir, ...args]);
   if (cmd === 'redis-cli') {

@@ -174,6 +174,16 @@ describe('the host cannot be rebooted through clos lab exec', () => {
     }
     expect(existsSync(log)).toBe(false);
   });
+
+  it('what runs inside has no CAP_SYS_BOOT (reboot(2) fails), and its mounts stay off the host', async () => {
+    const before = readFileSync('/proc/self/mountinfo', 'utf8');
+    const r = await exec('leaf1', 'grep', 'CapBnd', '/proc/self/status');
+    expect(r.code).toBe(0);
+    const bounding = BigInt(`0x${r.stdout.trim().split(/\s+/)[1]}`);
+    expect((bounding >> 22n) & 1n).toBe(0n); // CAP_SYS_BOOT = 22
+    expect((bounding >> 12n) & 1n).toBe(1n); // CAP_NET_ADMIN kept: the switch's tools still work
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).toBe(before);
+  });
 });
 
 function sortDeep(v: unknown): unknown {
