@@ -330,6 +330,7 @@ export class SwitchAgent {
 
   /** `config save -y` (and gNOI SonicService.ConfigSave): CONFIG_DB → the startup file. */
   async configSave(): Promise<void> {
+    while (this.restarting) await this.restarting; // never a CONFIG_DB half reloaded
     const file = startupConfigPath(this.rt.dir);
     await saveConfigDb(this.redis.config, file);
     this.log.info({ file }, 'config save: CONFIG_DB written to the startup config');
@@ -349,21 +350,25 @@ export class SwitchAgent {
       this.started = false; // the daemons are down: CONFIG_DB events wait for the restart
       await this.stopRouting();
       await Promise.all([this.tasks.port, this.tasks.vlan, this.tasks.intf, this.tasks.lldp, this.lldpPoll].map((t) => t?.idle()));
-      if (opts.reboot) {
-        const ports = [...this.linkMap.keys()].filter((n) => /^Ethernet\d+$/.test(n));
-        for (const f of await this.ip.batch(ports.map((p) => `link set dev ${p} down`))) this.log.warn({ command: f.line, error: f.error }, 'reboot: port down failed');
-        await Promise.all([this.redis.state.flushdb(), this.redis.appl.flushdb()]);
-        this.ctx.state.reset();
-        this.ctx.appl.reset();
-        await this.readLinks();
+      try {
+        if (opts.reboot) {
+          const ports = [...this.linkMap.keys()].filter((n) => /^Ethernet\d+$/.test(n));
+          for (const f of await this.ip.batch(ports.map((p) => `link set dev ${p} down`))) this.log.warn({ command: f.line, error: f.error }, 'reboot: port down failed');
+          await Promise.all([this.redis.state.flushdb(), this.redis.appl.flushdb()]);
+          this.ctx.state.reset();
+          this.ctx.appl.reset();
+          await this.readLinks();
+        }
+        await loadConfigDb(this.redis.config, doc);
+      } finally {
+        // Whatever failed above, the services come back, on whatever CONFIG_DB now holds.
+        this.portmgr.forget(); // portmgrd starts over: every port gets its configured state
+        await this.startRouting();
+        this.started = true;
+        await this.reconcileAll();
+        for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
+        this.kickLldp();
       }
-      await loadConfigDb(this.redis.config, doc);
-      this.portmgr.forget(); // portmgrd starts over: every port gets its configured state
-      await this.startRouting();
-      this.started = true;
-      await this.reconcileAll();
-      for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
-      this.kickLldp();
       this.log.info(`${what}: done`);
     });
   }
