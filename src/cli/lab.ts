@@ -18,13 +18,15 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .option('--flavour <flavour>', 'sonic | legacy-vs for every new switch (default: the fabric file\'s)')
     .option('--allow-renumber', 'accept moves of existing allocations')
     .option('--bgpmon-interval <ms>', 'how often the agent copies BGP state to STATE_DB (SONiC: 15000)', '1000')
-    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string }) => {
+    .option('--factory <state>', 'vs | t1 | l2 | FILE | DIR: the state new switches come out of the box with, also their startup config (docs/lab.md)', 'vs')
+    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string; factory: string }) => {
       if (f.flavour !== undefined && !FLAVOURS.includes(f.flavour as Flavour)) {
         io.err(`clos lab up: --flavour must be ${FLAVOURS.join(' or ')}, not "${f.flavour}"`);
         return setExit(EXIT.ERROR);
       }
       const { labUp } = await import('../lab/lab.ts');
       const { labLogger } = await import('../lab/log.ts');
+      const { parseFactory } = await import('../lab/factory.ts');
       const t0 = Date.now();
       const r = await withProgress('lab up', () =>
         labUp(file, {
@@ -32,6 +34,7 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
           ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
           ...(f.allowRenumber ? { allowRenumber: true } : {}),
           bgpmonIntervalMs: Number(f.bgpmonInterval),
+          factory: parseFactory(f.factory),
           log: labLogger(),
         }),
       );
