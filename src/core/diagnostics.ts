@@ -19,7 +19,7 @@ export const DIAGNOSTIC_CODES = {
   UPLINK_COUNT: 'leaf-uplinks does not have one port per spine',
   POOL_OVERLAP: 'two address pools overlap',
   POOL_EXHAUSTED: 'a pool or range is too small for what the fabric needs',
-  ASN_RANGE: 'an AS number outside 1-4294967294 or outside its declared range',
+  ASN_RANGE: 'an AS number outside 1-4294967294 or outside its declared range, or the spine ASN inside the leaf range',
   PIN_CONFLICT: 'a pinned value is outside its pool, or pinned twice',
   SPINE_PORTS_EXHAUSTED: 'more leaves than a spine has ports to take them',
   RENUMBER: 'the change would move an existing allocation (refused without --allow-renumber)',

@@ -64,6 +64,10 @@ function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefine
   const leavesPath = ['underlay', 'asn', 'leaves'];
   if (checkAsn(first, leavesPath, 'leaf ASN range start', out) && checkAsn(last, leavesPath, 'leaf ASN range end', out) && first > last) {
     out.push(diag('ASN_RANGE', leavesPath, `leaf ASN range ${u.asn.leaves} ends before it starts`, `write ${last}-${first}`));
+  } else if (u.asn.spine >= first && u.asn.spine <= last) {
+    // Wrong from the start even while no leaf holds that ASN yet: the leaf that would draw it
+    // later (a rack added) could not be given it, and an eBGP peer with its own ASN is refused.
+    out.push(diag('ASN_RANGE', ['underlay', 'asn', 'spine'], `spine ASN ${u.asn.spine} is inside the leaf ASN range ${u.asn.leaves}`, 'every leaf needs an ASN of its own, other than the spines\'; move the spine ASN outside underlay.asn.leaves'));
   }
   const pools: Pool[] = [];
   const loopbacks = resolvePool(u.loopbacks, ['underlay', 'loopbacks'], out);
