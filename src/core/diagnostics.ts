@@ -4,7 +4,11 @@
 /** Every diagnostic code clos can emit for a fabric file, with a one-line meaning.
  *  docs/errors.md lists exactly these (a test keeps the two in sync). Codes are stable. */
 export const DIAGNOSTIC_CODES = {
+  FILE_NOT_FOUND: 'the fabric file does not exist',
+  FILE_UNREADABLE: 'the fabric file or its lock cannot be read (permissions, a directory, an I/O error)',
+  FILE_TOO_LARGE: 'the fabric file is larger than the limit (docs/fabric-file.md "Limits"); refused before it is parsed',
   YAML_SYNTAX: 'the file is not well-formed YAML',
+  YAML_RESOURCE: 'the YAML would take too many resources: aliases expanding too far (a "billion laughs"), nesting too deep',
   UNKNOWN_KEY: 'a key that the fabric file format does not define',
   MISSING_KEY: 'a required key is absent',
   BAD_TYPE: 'a value has the wrong type (string, number, list, mapping)',
