@@ -27,7 +27,7 @@ export const DIAGNOSTIC_CODES = {
   PIN_CONFLICT: 'a pinned value is outside its pool, or pinned twice',
   SPINE_PORTS_EXHAUSTED: 'more leaves than a spine has ports to take them',
   RENUMBER: 'the change would move an existing allocation (refused without --allow-renumber)',
-  LOCK_INVALID: 'the lock file cannot be read, or belongs to another fabric',
+  LOCK_INVALID: 'the lock file cannot be read, belongs to another fabric, was cut short, or is inconsistent (two switches with one loopback, a link to a switch it does not have); reported at the lock\'s line',
   LINT_SESSION_MISMATCH: 'the two ends of a BGP session disagree (ASN, /31 pair, port)',
   LINT_ROUTER_ID: 'two switches share a router id',
   LINT_ECMP: 'ECMP cannot use every spine (maximum-paths below the spine count)',
