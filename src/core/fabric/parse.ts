@@ -3,7 +3,7 @@
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diag, type Diagnostic, type DocPath } from '../diagnostics.ts';
 import { fabricSchema, LIMITS, type RawFabric } from './schema.ts';
-import { schemaDiagnostics } from './schema-errors.ts';
+import { recover, type Broken } from './salvage.ts';
 import { aliasProblem, isResourceError } from './yaml-limits.ts';
 
 export interface SourcePos {
@@ -17,7 +17,9 @@ export interface SourceMap {
 }
 
 export interface Parsed {
+  /** The file's data; after schema errors, what remains once the bad parts are cut (broken). */
   readonly raw?: RawFabric;
+  readonly broken?: Broken;
   readonly source: SourceMap;
   readonly diagnostics: readonly Diagnostic[];
 }
@@ -57,21 +59,10 @@ export function parseFabric(text: string): Parsed {
   }
   const result = fabricSchema.safeParse(data);
   if (result.success) return { raw: result.data, source, diagnostics: [] };
-  const diagnostics = schemaDiagnostics(result.error.issues, data);
-  // Unknown keys alone do not stop the later checks: without them the file is well-formed, so
-  // the user still sees every other problem in the same run.
-  if (result.error.issues.every((i) => i.code === 'unrecognized_keys')) {
-    for (const i of result.error.issues) if (i.code === 'unrecognized_keys') removeKeys(data, i.path as DocPath, i.keys);
-    const again = fabricSchema.safeParse(data);
-    if (again.success) return { raw: again.data, source, diagnostics };
-  }
-  return { source, diagnostics };
-}
-
-function removeKeys(data: object, path: DocPath, keys: readonly string[]): void {
-  let v: unknown = data;
-  for (const step of path) v = (v as Record<string | number, unknown>)[step];
-  for (const k of keys) delete (v as Record<string, unknown>)[k];
+  // Every schema problem is reported; what remains once the bad parts are cut still goes through
+  // the later checks, so independent problems all come out in one run.
+  const recovered = recover(data, result.error.issues);
+  return { ...(recovered.raw ? { raw: recovered.raw } : {}), broken: recovered.broken, source, diagnostics: recovered.diagnostics };
 }
 
 function sourceMap(doc: Document, lines: LineCounter): SourceMap {
