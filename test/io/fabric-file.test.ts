@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFabric } from '../../src/core/compile.ts';
 import { LIMITS } from '../../src/core/fabric/schema.ts';
 import { FabricInvalidError, loadFabric } from '../../src/io/fabric.ts';
 import { runCli } from '../support/cli.ts';
@@ -72,6 +73,12 @@ describe('the fabric file is read safely', () => {
     const r = await runCli('validate', join(ROOT, 'test/errors/27-yaml-alias-bomb.fabric.yaml'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/27-yaml-alias-bomb\.fabric\.yaml:14:19: error YAML_RESOURCE: aliases expand to more than 100000 nodes/);
+  });
+
+  it('YAML nested deeper than the parser can go is YAML_RESOURCE at its position', () => {
+    const r = compileFabric({ text: `fabric: x\ndescription: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`, file: 'deep.fabric.yaml' });
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics.map((d) => [d.code, d.line])).toEqual([['YAML_RESOURCE', 2]]);
   });
 
   it('aliases used the ordinary way are accepted (more than the yaml library\'s own count of 100)', async () => {
