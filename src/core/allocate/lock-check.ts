@@ -3,21 +3,43 @@
 // link to a switch the lock does not have) is refused at the lock's own line, never taken as
 // the allocation to keep and never re-allocated silently.
 import { diag, type Diagnostic } from '../diagnostics.ts';
-import { blockSize, ipToInt } from '../net/ipv4.ts';
+import { blockSize } from '../net/ipv4.ts';
 import type { LockData, LockLines, LockPos } from './lock-canonical.ts';
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const NAME = /^\S+$/;
 const HINT = 'restore the lock from version control; deleting it allocates afresh, and values may move';
 /** Enough to see what happened; a lock broken everywhere would otherwise print thousands. */
 const MAX_PROBLEMS = 20;
 
 export const LOCK_HINT = HINT;
 
+/** A dotted quad as a number, or -1: read by hand, since a large lock has 70,000 of them. */
+function ipv4(s: string, end = s.length): number {
+  let n = 0;
+  let part = -1;
+  let dots = 0;
+  for (let i = 0; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (part < 0 || dots === 3) return -1;
+      n = n * 256 + part;
+      part = -1;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      part = part < 0 ? c - 48 : part * 10 + (c - 48);
+      if (part > 255) return -1;
+    } else return -1;
+  }
+  return dots === 3 && part >= 0 ? n * 256 + part : -1;
+}
+
+/** `a.b.c.d/len` without host bits, or undefined. */
 function prefix(cidr: string): { base: number; len: number } | undefined {
-  const [ip, len] = cidr.split('/');
-  if (!ip || !IPV4.test(ip) || len === undefined || !/^([12]?\d|3[0-2])$/.test(len)) return undefined;
-  const base = ipToInt(ip);
-  return base % blockSize(Number(len)) === 0 ? { base, len: Number(len) } : undefined;
+  const slash = cidr.indexOf('/');
+  const base = slash < 0 ? -1 : ipv4(cidr, slash);
+  const len = Number(cidr.slice(slash + 1));
+  if (base < 0 || !Number.isInteger(len) || len < 0 || len > 32 || slash + 1 === cidr.length) return undefined;
+  return base % blockSize(len) === 0 ? { base, len } : undefined;
 }
 
 export function checkLock(data: LockData, lines: LockLines): Diagnostic[] {
@@ -32,11 +54,12 @@ export function checkLock(data: LockData, lines: LockLines): Diagnostic[] {
   for (const [name, s] of Object.entries(data.switches)) {
     const pos = lines.switches.get(name);
     const bad = (msg: string) => out.push({ ...diag('LOCK_INVALID', [], `switch ${name}: ${msg}`, HINT), ...where(pos) });
-    if (!IPV4.test(s.loopback)) bad(`loopback ${s.loopback} is not an IPv4 address`);
+    const lo = ipv4(s.loopback);
+    if (lo < 0) bad(`loopback ${s.loopback} is not an IPv4 address`);
     else {
-      const other = loopbacks.get(ipToInt(s.loopback));
+      const other = loopbacks.get(lo);
       if (other !== undefined) bad(`loopback ${s.loopback} is also the loopback of ${other}${line(lines.switches.get(other))}`);
-      else loopbacks.set(ipToInt(s.loopback), name);
+      else loopbacks.set(lo, name);
     }
     if (s.role === 'leaf') {
       if (s.rack === undefined) bad('a leaf without its rack');
@@ -66,16 +89,17 @@ export function checkLock(data: LockData, lines: LockLines): Diagnostic[] {
   }
 
   const p2ps = new Map<number, string>();
-  const ports = new Map<string, string>();
+  const ports = new Map<string, Map<number, string>>();
   for (const [id, l] of Object.entries(data.links)) {
     const pos = lines.links.get(id);
     const bad = (msg: string) => out.push({ ...diag('LOCK_INVALID', [], `link ${id}: ${msg}`, HINT), ...where(pos) });
-    const m = /^(\S+) -- (\S+)$/.exec(id);
-    if (!m) {
+    const sep = id.indexOf(' -- ');
+    const leaf = id.slice(0, sep);
+    const spine = id.slice(sep + 4);
+    if (sep <= 0 || !NAME.test(leaf) || !NAME.test(spine)) {
       bad('not "leaf -- spine"');
       continue;
     }
-    const [leaf, spine] = [m[1]!, m[2]!];
     if (!has(data.switches, leaf) || data.switches[leaf]!.role !== 'leaf') bad(`${leaf} is not a leaf of the lock`);
     if (!has(data.switches, spine) || data.switches[spine]!.role !== 'spine') bad(`${spine} is not a spine of the lock`);
     const p = prefix(l.p2p);
@@ -85,11 +109,17 @@ export function checkLock(data: LockData, lines: LockLines): Diagnostic[] {
       if (other !== undefined) bad(`p2p ${l.p2p} is also the p2p of link ${other}${line(lines.links.get(other))}`);
       else p2ps.set(p.base, id);
     }
-    for (const [sw, port] of [[leaf, l['leaf-port']], [spine, l['spine-port']]] as const) {
-      const other = ports.get(`${sw}:${port}`);
+    const clash = (sw: string, port: string) => {
+      // By switch, then port number: no new string per port (a large lock has 130,000).
+      let mine = ports.get(sw);
+      if (!mine) ports.set(sw, (mine = new Map()));
+      const n = Number(port.slice(8)); // "Ethernet" + digits (the schema's form)
+      const other = mine.get(n);
       if (other !== undefined) bad(`${sw} port ${port} is also used by link ${other}${line(lines.links.get(other))}`);
-      else ports.set(`${sw}:${port}`, id);
-    }
+      else mine.set(n, id);
+    };
+    clash(leaf, l['leaf-port']);
+    clash(spine, l['spine-port']);
   }
   if (out.length <= MAX_PROBLEMS) return out;
   const more = out.length - MAX_PROBLEMS;
