@@ -140,7 +140,10 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, pins:
   const asnPins = new Map<number, string>();
   const defaultHwsku = raw.defaults?.hwsku ?? DEFAULT_HWSKU;
   const defaultFlavour = raw.defaults?.flavour ?? 'sonic';
-  const commonKeep = fabricKeep(raw, [...platforms.values()], out);
+  // With cabling or a link cut (a stand-in in its place), which ports the fabric uses is not
+  // known: keep entries are then not checked against it.
+  const portsKnown = !broken.has(['cabling', 'leaf-uplinks']) && !broken.has(['cabling', 'spine-ports']) && !(raw.links ?? []).some((_, i) => broken.has(['links', i]));
+  const commonKeep = fabricKeep(raw, [...platforms.values()], out, portsKnown ? fabricPorts(raw) : new Set());
 
   const make = (input: SwitchInput, role: 'spine' | 'leaf', path: DocPath, rack?: string): SwitchDef | undefined => {
     const namePath = typeof input === 'string' ? path : [...path, 'name'];
@@ -177,7 +180,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, pins:
         out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is already pinned to ${loopbackPins.get(input.loopback)}`, 'every switch has its own loopback'));
       } else loopbackPins.set(input.loopback, input.name);
     }
-    const used = fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) });
+    const used = portsKnown ? fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) }) : new Set<string>();
     const keep = switchKeep(commonKeep, resolveKeep(input.adoption?.keep, path, platform ? [platform] : [], used, out));
     return {
       name: input.name,
