@@ -5,6 +5,7 @@ import { allocate, type AllocateOptions } from './allocate/allocate.ts';
 import { parseLock } from './allocate/lock.ts';
 import { parseFabric } from './fabric/parse.ts';
 import { resolveFabric } from './fabric/resolve.ts';
+import { NOTHING_BROKEN } from './fabric/salvage.ts';
 import { buildIntents } from './intent/build.ts';
 import { lintIntents, lintRendered } from './intent/lint.ts';
 import type { Allocation, AllocationChange, ConfigDb, Fabric, SwitchIntent } from './model.ts';
@@ -40,8 +41,10 @@ export function compileFabric(input: CompileInput, opts: AllocateOptions & { ren
   });
   if (!parsed.raw) return located([]);
 
-  const resolved = resolveFabric(parsed.raw);
-  if (!resolved.fabric) return located(resolved.diagnostics);
+  const broken = parsed.broken ?? NOTHING_BROKEN;
+  const resolved = resolveFabric(parsed.raw, broken);
+  // With parts cut out, allocating would only report what the stand-ins cause.
+  if (!resolved.fabric || broken.cut) return located(resolved.diagnostics);
   const fabric = resolved.fabric;
 
   let lock: Allocation | undefined;

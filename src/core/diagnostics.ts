@@ -4,7 +4,11 @@
 /** Every diagnostic code clos can emit for a fabric file, with a one-line meaning.
  *  docs/errors.md lists exactly these (a test keeps the two in sync). Codes are stable. */
 export const DIAGNOSTIC_CODES = {
+  FILE_NOT_FOUND: 'the fabric file does not exist',
+  FILE_UNREADABLE: 'the fabric file or its lock cannot be read (permissions, a directory, an I/O error)',
+  FILE_TOO_LARGE: 'the fabric file is larger than the limit (docs/fabric-file.md "Limits"); refused before it is parsed',
   YAML_SYNTAX: 'the file is not well-formed YAML',
+  YAML_RESOURCE: 'the YAML would take too many resources: aliases expanding too far (a "billion laughs"), nesting too deep',
   UNKNOWN_KEY: 'a key that the fabric file format does not define',
   MISSING_KEY: 'a required key is absent',
   BAD_TYPE: 'a value has the wrong type (string, number, list, mapping)',
@@ -19,11 +23,11 @@ export const DIAGNOSTIC_CODES = {
   UPLINK_COUNT: 'leaf-uplinks does not have one port per spine',
   POOL_OVERLAP: 'two address pools overlap',
   POOL_EXHAUSTED: 'a pool or range is too small for what the fabric needs',
-  ASN_RANGE: 'an AS number outside 1-4294967294 or outside its declared range',
+  ASN_RANGE: 'an AS number outside 1-4294967294 or outside its declared range, or the spine ASN inside the leaf range',
   PIN_CONFLICT: 'a pinned value is outside its pool, or pinned twice',
   SPINE_PORTS_EXHAUSTED: 'more leaves than a spine has ports to take them',
   RENUMBER: 'the change would move an existing allocation (refused without --allow-renumber)',
-  LOCK_INVALID: 'the lock file cannot be read, or belongs to another fabric',
+  LOCK_INVALID: 'the lock file cannot be read, belongs to another fabric, was cut short, or is inconsistent (two switches with one loopback, a link to a switch it does not have); reported at the lock\'s line',
   LINT_SESSION_MISMATCH: 'the two ends of a BGP session disagree (ASN, /31 pair, port)',
   LINT_ROUTER_ID: 'two switches share a router id',
   LINT_ECMP: 'ECMP cannot use every spine (maximum-paths below the spine count)',

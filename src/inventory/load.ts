@@ -22,10 +22,23 @@ export function readInventory(file: string): Inventory {
   }
   const r = inventorySchema.safeParse(data);
   if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`);
+    const problems = r.error.issues.map((i) => {
+      // `switches.leaf1.exec.user` → `switch leaf1: exec.user "-oProxy…": must be …`
+      const [top, name, ...rest] = i.path.map(String);
+      const value = valueAt(data, i.path);
+      const shown = typeof value === 'string' ? ` ${JSON.stringify(value)}` : '';
+      if (top === 'switches' && name !== undefined && rest.length > 0) return `switch ${name}: ${rest.join('.')}${shown}: ${i.message}`;
+      return `${i.path.join('.') || '(top level)'}${shown}: ${i.message}`;
+    });
     throw new InventoryError(`${file}: invalid inventory: ${problems.join('; ')}`);
   }
   return r.data;
+}
+
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let v = data;
+  for (const step of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[step] : undefined;
+  return v;
 }
 
 /** The inventory to use for a fabric, and where it came from. */

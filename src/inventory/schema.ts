@@ -4,14 +4,27 @@
 // Secrets never appear in it: a password is named by the environment variable holding it.
 import { z } from 'zod';
 
-const host = z.string().min(1).describe('IPv4 address or host name');
+// Values that end up in the argv of ssh or docker are held to their own syntax, so that none can
+// be read as an option ("-oProxyCommand=…") or as shell text: nothing starts with "-", nothing
+// holds a space, a quote, ";" or "$". Each pattern is written without overlapping repetitions.
+const LABEL = '[A-Za-z0-9](?:-*[A-Za-z0-9])*';
+const HOST = new RegExp(`^(?:${LABEL}(?:\\.${LABEL})*|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$`);
+const USER = /^[A-Za-z_][A-Za-z0-9_.-]*$/; // POSIX portable user names (useradd's rule)
+const CONTAINER = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/; // docker's own rule for container names and ids
+const NAME = /^[a-z0-9][a-z0-9-]*$/; // a fabric name (the lab's state directory)
+const SWITCH = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`); // a switch name (a host name)
+const refuse = (what: string) => `must be ${what}; it never starts with "-" and holds no spaces or shell characters`;
+
+const host = z.string().max(253).regex(HOST, refuse('an IPv4 or IPv6 address or a host name')).describe('IPv4 address or host name');
 const port = z.number().int().min(1).max(65535);
+const user = z.string().max(32).regex(USER, refuse('a user name (letters, digits, "_", ".", "-"; not first "-")'));
+const container = z.string().max(128).regex(CONTAINER, refuse('a container name or id (letters, digits, "_", ".", "-")'));
 
 /** How a command reaches a port that is not directly routable (a container's or VM's
  *  localhost-only redis). */
 const via = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('docker-exec'), container: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('ssh'), host, port: port.default(22), user: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('docker-exec'), container }),
+  z.strictObject({ kind: z.literal('ssh'), host, port: port.default(22), user }),
 ]);
 
 const tlsFiles = z.strictObject({
@@ -45,9 +58,13 @@ const gnmi = z.strictObject({
 
 /** How `exec`-style commands (vtysh, show) run on the switch. */
 const exec = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('lab'), fabric: z.string().min(1), switch: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('docker'), container: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('ssh'), host, port: port.default(22), user: z.string().min(1) }),
+  z.strictObject({
+    kind: z.literal('lab'),
+    fabric: z.string().max(63).regex(NAME, refuse('a fabric name ([a-z0-9-])')),
+    switch: z.string().max(63).regex(SWITCH, refuse('a switch name (a host name)')),
+  }),
+  z.strictObject({ kind: z.literal('docker'), container }),
+  z.strictObject({ kind: z.literal('ssh'), host, port: port.default(22), user }),
 ]);
 
 export const inventorySwitchSchema = z

@@ -25,12 +25,13 @@ export function execChannel(switchName: string, spec: ExecSpec | undefined): Exe
       };
     case 'ssh': {
       const endpoint = `ssh ${spec.user}@${spec.host}:${spec.port}`;
-      const base = ['-p', String(spec.port), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', `${spec.user}@${spec.host}`, '--'];
+      // `--` ends ssh's options before the destination: no inventory value is read as one.
+      const base = ['-p', String(spec.port), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '--', `${spec.user}@${spec.host}`];
       return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'ssh', [...base, ...argv.map(shellQuote)], opts?.timeoutMs) };
     }
     case 'docker': {
       const endpoint = `docker ${spec.container}`;
-      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'docker', ['exec', spec.container, ...argv], opts?.timeoutMs) };
+      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'docker', ['exec', '--', spec.container, ...argv], opts?.timeoutMs) };
     }
   }
 }

@@ -9,12 +9,17 @@ export interface Tunnel {
   close(): Promise<void>;
 }
 
+/** The bash bridge run inside the container. Remote → stdout in the foreground, so the stream
+ *  ends when redis closes the connection; the background copy needs its explicit `<&0` (bash
+ *  gives background jobs /dev/null otherwise). */
+export const BRIDGE = 'exec 3<>"/dev/tcp/$1/$2" || exit 1; cat <&0 >&3 & cat <&3; kill $! 2>/dev/null';
+
 /** argv of a command whose stdin/stdout is a byte stream to the remote port. */
 export function tunnelCommand(via: { kind: 'ssh'; host: string; port: number; user: string } | { kind: 'docker-exec'; container: string }, host: string, port: number): string[] {
-  if (via.kind === 'ssh') return ['ssh', '-p', String(via.port), '-o', 'BatchMode=yes', '-W', `${host}:${port}`, `${via.user}@${via.host}`];
-  // Remote → stdout in the foreground, so the stream ends when redis closes the connection; the
-  // background copy needs its explicit `<&0` (bash gives background jobs /dev/null otherwise).
-  return ['docker', 'exec', '-i', via.container, 'bash', '-c', `exec 3<>/dev/tcp/${host}/${port}; cat <&0 >&3 & cat <&3; kill $! 2>/dev/null`];
+  // `--` ends the options of ssh and docker before the first positional argument, and the
+  // script is constant: host and port reach bash as its $1 and $2, never as shell text.
+  if (via.kind === 'ssh') return ['ssh', '-p', String(via.port), '-o', 'BatchMode=yes', '-W', `${host}:${port}`, '--', `${via.user}@${via.host}`];
+  return ['docker', 'exec', '-i', '--', via.container, 'bash', '-c', BRIDGE, 'bash', host, String(port)];
 }
 
 export async function openTunnel(argv: readonly string[]): Promise<Tunnel> {

@@ -86,10 +86,10 @@ function toYaml(f: FabricSpec): string {
   return stringify(doc);
 }
 
-// Names a user may write: letters, digits, '.', '_', '-' (switches; mixed case), and names that
-// differ only in a number (leaf2 / leaf10: natural order must not depend on the file).
+// Names a user may write: host names of letters, digits, '-' and '.' (switches; mixed case), and
+// names that differ only in a number (leaf2 / leaf10: natural order must not depend on the file).
 const switchName = fc.oneof(
-  fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,7}$/),
+  fc.stringMatching(/^[A-Za-z0-9](-?[A-Za-z0-9]){0,3}(\.[A-Za-z0-9](-?[A-Za-z0-9]){0,2})?$/),
   fc.tuple(fc.constantFrom('leaf', 'spine', 'Leaf', 'tor-', 'sw.', 'x'), fc.nat(120)).map(([p, n]) => `${p}${n}`),
 );
 const rackName = fc.oneof(

@@ -42,6 +42,38 @@ const allocation: fc.Arbitrary<Allocation> = fc
     links: new Map(a.links.map((l) => [`${l.leaf} -- ${l.spine}`, strip(l) as LinkAllocation] as const)),
   }));
 
+/** The same names and shapes made consistent, as the allocator writes them (checkLock accepts
+ *  them): leaves with a rack and a unique ASN, spines without, unique loopbacks and server
+ *  prefixes, links between a leaf and a spine of the lock with unique /31s and ports. */
+const consistent: fc.Arbitrary<Allocation> = allocation.map((a) => {
+  const switches = new Map<string, SwitchAllocation>();
+  let i = 0;
+  for (const [n, s] of a.switches) {
+    if (n === '__proto__') continue; // not a switch name a fabric file allows
+    i++;
+    const base = { loopback: `10.0.${i >> 8}.${i & 255}`, ...(s.removed ? { removed: true as const } : {}) };
+    switches.set(n, s.role === 'leaf'
+      ? { role: 'leaf', rack: s.rack ?? 'r1', asn: 65000 + i, ...base, ...(s.servers ? { servers: `172.16.${i}.0/24` } : {}) }
+      : { role: 'spine', ...base });
+  }
+  // A link is named "leaf -- spine": its ends are names without spaces (fabric names are).
+  const ends = (role: string) => [...switches].filter(([n, s]) => s.role === role && /^\S+$/.test(n)).map(([n]) => n);
+  const leaves = ends('leaf');
+  const spines = ends('spine');
+  const links = new Map<string, LinkAllocation>();
+  let k = 0;
+  for (const l of a.links.values()) {
+    if (leaves.length === 0 || spines.length === 0) break;
+    const leaf = leaves[k % leaves.length]!;
+    const spine = spines[Math.floor(k / leaves.length) % spines.length]!;
+    const id = `${leaf} -- ${spine}`;
+    if (!links.has(id)) links.set(id, { leaf, spine, leafPort: `Ethernet${links.size}`, spinePort: `Ethernet${links.size}`, p2p: `10.1.0.${2 * links.size}/31`, ...(l.removed ? { removed: true as const } : {}) });
+    k++;
+  }
+  return { fabric: a.fabric, switches, links };
+});
+const locks = fc.oneof(consistent, allocation);
+
 function strip<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
@@ -89,7 +121,7 @@ describe('lock reader', () => {
 
   it('reads what serializeLock writes, as the YAML reader does', () => {
     fc.assert(
-      fc.property(allocation, (a) => {
+      fc.property(locks, (a) => {
         const text = serializeLock(a);
         expect(view(parseLock(text, a.fabric))).toEqual(view(parseLockWithYaml(text, a.fabric)));
       }),
@@ -97,9 +129,24 @@ describe('lock reader', () => {
     );
   }, TIMEOUT);
 
+  it('reads a lock the allocator could write back to the same allocation, through both readers', () => {
+    fc.assert(
+      fc.property(consistent, (a) => {
+        const text = serializeLock(a);
+        for (const read of [parseLock, parseLockWithYaml]) {
+          const r = read(text, a.fabric);
+          expect(r.diagnostics).toEqual([]);
+          expect(new Map(r.lock!.switches)).toEqual(new Map(a.switches));
+          expect(new Map(r.lock!.links)).toEqual(new Map(a.links));
+        }
+      }),
+      runs(100),
+    );
+  }, TIMEOUT);
+
   it('gives the same lock or the same errors as the YAML reader for an edited lock', () => {
     fc.assert(
-      fc.property(allocation, fc.array(edit, { minLength: 1, maxLength: 3 }), (a, edits) => {
+      fc.property(locks, fc.array(edit, { minLength: 1, maxLength: 3 }), (a, edits) => {
         const text = apply(serializeLock(a), edits);
         expect(view(parseLock(text, a.fabric))).toEqual(view(parseLockWithYaml(text, a.fabric)));
       }),

@@ -104,7 +104,17 @@ describe('adoption.keep in the fabric file', () => {
     expect(c.ok).toBe(false);
     const lines = text.split('\n');
     const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    // The schema error does not hide the independent ones of the switch's own list (issue 13,
+    // item 9): the later checks run on what is left once the bad entry's list is cut.
+    const spine2 = [
+      `dc1.fabric.yaml:${lineOf('Ethernet61')}:11: error UNKNOWN_PORT: adoption.keep INTERFACE|Ethernet61|192.0.2.1/31: Ethernet61 is not a port of Force10-S6000 (hint: use a port name of the platform (Ethernet0, Ethernet4, …))`,
+      `dc1.fabric.yaml:${lineOf('MGMT_INTERFACE')}:11: error BAD_VALUE: adoption.keep MGMT_INTERFACE|eth0|10.0.0.1/24: MGMT_INTERFACE is outside what clos owns, clos never touches it (hint: keep lists keys of BGP_NEIGHBOR, DEVICE_NEIGHBOR, DEVICE_NEIGHBOR_METADATA, VLAN, VLAN_INTERFACE, VLAN_MEMBER, INTERFACE, LOOPBACK_INTERFACE)`,
+      `dc1.fabric.yaml:${lineOf('Loopback1')}:11: error BAD_VALUE: adoption.keep LOOPBACK_INTERFACE|Loopback1: clos owns Loopback0 only, other loopbacks are never touched (hint: remove this entry)`,
+      `dc1.fabric.yaml:${lineOf('Loopback1') + 2}:11: error BAD_VALUE: adoption.keep lists VLAN|Vlan7 twice (hint: list each entry once)`,
+      `dc1.fabric.yaml:${lineOf('Vlan7|Ethernet8')}:11: error BAD_VALUE: adoption.keep VLAN_MEMBER|Vlan7|Ethernet8: Ethernet8 is a port the fabric uses (cabling or servers): clos's config is all it may hold (hint: keep entries of ports the fabric does not use)`,
+    ];
     expect(formatDiagnostics(c.diagnostics).split('\n')).toEqual([
+      ...spine2,
       `dc1.fabric.yaml:${lineOf('not a key')}:10: error BAD_VALUE: adoption.keep[0] "not a key" is not valid (hint: a CONFIG_DB key "TABLE|key", e.g. INTERFACE|Ethernet60|192.0.2.1/31)`,
     ]);
     const fixed = compile(text.replace('["not a key"]', '["VLAN|Vlan9", "INTERFACE|Ethernet120|10.0.0.60/31"]'));

@@ -14,7 +14,7 @@ import type { Change } from '../../src/core/diff/diff.ts';
 import { execChannel, runProcess } from '../../src/transport/exec.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { SwitchError } from '../../src/transport/transport.ts';
-import { openTunnel, tunnelCommand } from '../../src/transport/tunnel.ts';
+import { BRIDGE, openTunnel, tunnelCommand } from '../../src/transport/tunnel.ts';
 
 let dir: string;
 let redis: ChildProcess;
@@ -46,16 +46,16 @@ afterAll(() => {
 describe('tunnel (inventory `via`)', () => {
   it('builds the ssh and docker-exec stream commands', () => {
     expect(tunnelCommand({ kind: 'ssh', host: '192.0.2.10', port: 2222, user: 'admin' }, '127.0.0.1', 6379)).toEqual([
-      'ssh', '-p', '2222', '-o', 'BatchMode=yes', '-W', '127.0.0.1:6379', 'admin@192.0.2.10',
+      'ssh', '-p', '2222', '-o', 'BatchMode=yes', '-W', '127.0.0.1:6379', '--', 'admin@192.0.2.10',
     ]);
     const docker = tunnelCommand({ kind: 'docker-exec', container: 'clab-dc1-leaf1' }, '127.0.0.1', 6379);
-    expect(docker.slice(0, 5)).toEqual(['docker', 'exec', '-i', 'clab-dc1-leaf1', 'bash']);
-    expect(docker.at(-1)).toContain('/dev/tcp/127.0.0.1/6379');
+    expect(docker).toEqual(['docker', 'exec', '-i', '--', 'clab-dc1-leaf1', 'bash', '-c', BRIDGE, 'bash', '127.0.0.1', '6379']);
   });
 
   it('carries the Redis transport (reads and the transaction) through a stdio bridge, and closes', async () => {
     // The very script `docker exec -i <container> bash -c …` would run, run here without Docker.
-    const bridge = ['bash', '-c', tunnelCommand({ kind: 'docker-exec', container: 'c' }, '127.0.0.1', port).at(-1)!];
+    const docker = tunnelCommand({ kind: 'docker-exec', container: 'c' }, '127.0.0.1', port);
+    const bridge = docker.slice(docker.indexOf('bash'));
     const tunnel = await openTunnel(bridge);
     const t = new RedisTransport('leaf1', { host: '127.0.0.1', port: tunnel.port });
     try {
@@ -105,7 +105,7 @@ describe('exec channels', () => {
       const r = await ch.run(['vtysh', '-c', 'show bgp summary json']);
       expect(r.stdout.trim()).toBe('{"ipv4Unicast":{}}');
       expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
-        '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', 'admin@192.0.2.10', '--', 'vtysh', '-c', "'show bgp summary json'",
+        '-p', '2222', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '--', 'admin@192.0.2.10', 'vtysh', '-c', "'show bgp summary json'",
       ]);
     } finally {
       process.env.PATH = path;

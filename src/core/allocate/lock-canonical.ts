@@ -19,10 +19,24 @@ const QUOTED = /^"[\x20\x21\x23-\x5b\x5d-\x7e]*"$/; // printable ASCII without "
 
 /** The lock's data, as the schema would return it. */
 export interface LockData {
-  version: 1;
+  version: 1 | 2;
   fabric: string;
   switches: Record<string, { role: 'spine' | 'leaf'; rack?: string; asn?: number; loopback: string; servers?: string; removed?: true }>;
   links: Record<string, { 'leaf-port': string; 'spine-port': string; p2p: string; removed?: true }>;
+  /** Version 2: the entry counts on the last line, so that a lock cut short is noticed. */
+  end?: { switches: number; links: number };
+}
+
+/** Where each entry of the lock is written (1-based lines), for diagnostics at the lock's line. */
+export interface LockLines {
+  readonly switches: ReadonlyMap<string, LockPos>;
+  readonly links: ReadonlyMap<string, LockPos>;
+  readonly end?: LockPos;
+}
+
+export interface LockPos {
+  readonly line: number;
+  readonly col: number;
 }
 
 const SWITCH_FIELDS = ['role', 'rack', 'asn', 'loopback', 'servers', 'removed'] as const;
@@ -88,21 +102,21 @@ function section<T>(
   i: number,
   name: string,
   read: (flow: string) => T | undefined,
-): { values: Record<string, T>; next: number } | undefined {
+): { values: Record<string, T>; at: Map<string, LockPos>; next: number } | undefined {
   const values: Record<string, T> = {};
-  if (lines[i] === `${name}: {}`) return { values, next: i + 1 };
+  const at = new Map<string, LockPos>();
+  if (lines[i] === `${name}: {}`) return { values, at, next: i + 1 };
   if (lines[i] !== `${name}:`) return undefined;
-  const seen = new Set<string>();
   let j = i + 1;
   for (; j < lines.length && lines[j]!.startsWith(' '); j++) {
     const e = entry(lines[j]!);
-    if (!e || seen.has(e[0])) return undefined; // a duplicate key is the YAML reader's error to report
-    seen.add(e[0]);
+    if (!e || at.has(e[0])) return undefined; // a duplicate key is the YAML reader's error to report
+    at.set(e[0], { line: j + 1, col: 3 });
     const v = read(e[1]);
     if (v === undefined) return undefined;
     values[e[0]] = v;
   }
-  return j === i + 1 ? undefined : { values, next: j };
+  return j === i + 1 ? undefined : { values, at, next: j };
 }
 
 function readSwitch(flow: string): LockData['switches'][string] | undefined {
@@ -150,19 +164,29 @@ function readLink(flow: string): LockData['links'][string] | undefined {
   return out;
 }
 
-/** The lock's data when the text is exactly in serializeLock's form; undefined otherwise. */
-export function readCanonicalLock(text: string): LockData | undefined {
+/** The lock's data (and where each entry is) when the text is exactly in serializeLock's form
+ *  (version 2, or version 1 without the end line); undefined otherwise. */
+export function readCanonicalLock(text: string): { data: LockData; lines: LockLines } | undefined {
   if (!text.endsWith('\n') || text.includes('\r') || text.includes('\t')) return undefined;
   const lines = text.slice(0, -1).split('\n');
   let i = 0;
   while (i < lines.length && lines[i]!.startsWith('#')) i++;
-  if (lines[i++] !== 'version: 1') return undefined;
+  const version = lines[i] === 'version: 2' ? 2 : lines[i] === 'version: 1' ? 1 : undefined;
+  if (version === undefined) return undefined;
+  i++;
   const f = /^fabric: (.+)$/.exec(lines[i++] ?? '');
   const fabric = f ? str(f[1]!) : undefined;
   if (fabric === undefined) return undefined;
   const switches = section(lines, i, 'switches', readSwitch);
   if (!switches) return undefined;
   const links = section(lines, switches.next, 'links', readLink);
-  if (!links || links.next !== lines.length) return undefined;
-  return { version: 1, fabric, switches: switches.values, links: links.values };
+  if (!links) return undefined;
+  const data: LockData = { version, fabric, switches: switches.values, links: links.values };
+  if (version === 1) return links.next === lines.length ? { data, lines: { switches: switches.at, links: links.at } } : undefined;
+  const end = END.exec(lines[links.next] ?? '');
+  if (!end || links.next + 1 !== lines.length) return undefined;
+  data.end = { switches: Number(end[1]), links: Number(end[2]) };
+  return { data, lines: { switches: switches.at, links: links.at, end: { line: links.next + 1, col: 1 } } };
 }
+
+const END = /^end: \{switches: (0|[1-9]\d{0,9}), links: (0|[1-9]\d{0,9})\}$/;

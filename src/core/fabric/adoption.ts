@@ -64,8 +64,8 @@ export function resolveKeep(list: readonly string[] | undefined, path: DocPath, 
 }
 
 /** The fabric-wide keep list, checked against the platforms of every switch. */
-export function fabricKeep(raw: RawFabric, platforms: readonly Platform[], out: Diagnostic[]): string[] {
-  return resolveKeep(raw.adoption?.keep, [], platforms, fabricPorts(raw), out);
+export function fabricKeep(raw: RawFabric, platforms: readonly Platform[], out: Diagnostic[], used: ReadonlySet<string> = fabricPorts(raw)): string[] {
+  return resolveKeep(raw.adoption?.keep, [], platforms, used, out);
 }
 
 /** A switch's keep: the fabric's, then its own (each once); undefined when both are empty. */

@@ -2,8 +2,9 @@
 // diagnostic, whatever stage finds it, can name the file, line and column it is about.
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { diag, type Diagnostic, type DocPath } from '../diagnostics.ts';
-import { fabricSchema, type RawFabric } from './schema.ts';
-import { schemaDiagnostics } from './schema-errors.ts';
+import { fabricSchema, LIMITS, type RawFabric } from './schema.ts';
+import { recover, type Broken } from './salvage.ts';
+import { aliasProblem, isResourceError } from './yaml-limits.ts';
 
 export interface SourcePos {
   readonly line: number;
@@ -16,42 +17,52 @@ export interface SourceMap {
 }
 
 export interface Parsed {
+  /** The file's data; after schema errors, what remains once the bad parts are cut (broken). */
   readonly raw?: RawFabric;
+  readonly broken?: Broken;
   readonly source: SourceMap;
   readonly diagnostics: readonly Diagnostic[];
 }
 
+const NO_SOURCE: SourceMap = { locate: () => ({ line: 1, col: 1 }) };
+
 export function parseFabric(text: string): Parsed {
+  // Characters are never more than bytes: a text over the byte limit in characters is refused
+  // here too, for callers that did not read it through loadFabric's bounded read.
+  if (text.length > LIMITS.fileBytes) return { source: NO_SOURCE, diagnostics: [{ ...tooLarge(), line: 1, col: 1 }] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const source = sourceMap(doc, lineCounter);
+  const at = (offset: number) => {
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
   const syntax = [...doc.errors, ...doc.warnings].map((e) => {
-    const pos = lineCounter.linePos(e.pos[0]);
     const msg = e.message.split('\n')[0] ?? e.message;
-    return { ...diag('YAML_SYNTAX', [], msg, 'fix the YAML syntax first'), line: pos.line, col: pos.col };
+    if (isResourceError(msg)) return { ...diag('YAML_RESOURCE', [], `the YAML is nested too deeply: ${msg}`, 'flatten the file; docs/fabric-file.md "Limits"'), ...at(e.pos[0]) };
+    return { ...diag('YAML_SYNTAX', [], msg, 'fix the YAML syntax first'), ...at(e.pos[0]) };
   });
   if (syntax.length > 0) return { source, diagnostics: syntax };
-  const data: unknown = doc.toJS();
+  const aliases = aliasProblem(doc);
+  if (aliases) {
+    return { source, diagnostics: [{ ...diag('YAML_RESOURCE', [], aliases.message, 'write the values out, or use fewer aliases; docs/fabric-file.md "Limits"'), ...at(aliases.offset) }] };
+  }
+  let data: unknown;
+  try {
+    // aliasProblem bounded the expansion; the library's own count would refuse legitimate reuse.
+    data = doc.toJS({ maxAliasCount: -1 });
+  } catch (e) {
+    return { source, diagnostics: [{ ...diag('YAML_RESOURCE', [], `the YAML cannot be turned into data: ${(e as Error).message}`, 'docs/fabric-file.md "Limits"'), line: 1, col: 1 }] };
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { source, diagnostics: [diag('BAD_TYPE', [], 'the fabric file must be a YAML mapping', 'start with `fabric: <name>`')] };
   }
   const result = fabricSchema.safeParse(data);
   if (result.success) return { raw: result.data, source, diagnostics: [] };
-  const diagnostics = schemaDiagnostics(result.error.issues, data);
-  // Unknown keys alone do not stop the later checks: without them the file is well-formed, so
-  // the user still sees every other problem in the same run.
-  if (result.error.issues.every((i) => i.code === 'unrecognized_keys')) {
-    for (const i of result.error.issues) if (i.code === 'unrecognized_keys') removeKeys(data, i.path as DocPath, i.keys);
-    const again = fabricSchema.safeParse(data);
-    if (again.success) return { raw: again.data, source, diagnostics };
-  }
-  return { source, diagnostics };
-}
-
-function removeKeys(data: object, path: DocPath, keys: readonly string[]): void {
-  let v: unknown = data;
-  for (const step of path) v = (v as Record<string | number, unknown>)[step];
-  for (const k of keys) delete (v as Record<string, unknown>)[k];
+  // Every schema problem is reported; what remains once the bad parts are cut still goes through
+  // the later checks, so independent problems all come out in one run.
+  const recovered = recover(data, result.error.issues);
+  return { ...(recovered.raw ? { raw: recovered.raw } : {}), broken: recovered.broken, source, diagnostics: recovered.diagnostics };
 }
 
 function sourceMap(doc: Document, lines: LineCounter): SourceMap {
@@ -82,4 +93,9 @@ function sourceMap(doc: Document, lines: LineCounter): SourceMap {
       return target?.range ? posOf(target.range[0]) : { line: 1, col: 1 };
     },
   };
+}
+
+/** The fabric file is over LIMITS.fileBytes. */
+export function tooLarge(): Diagnostic {
+  return diag('FILE_TOO_LARGE', [], `the fabric file is larger than the limit of ${LIMITS.fileBytes} bytes (4 MiB); it was not parsed`, 'a fabric file is a few kilobytes to a few hundred; is this the right file?');
 }

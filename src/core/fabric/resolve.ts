@@ -7,6 +7,7 @@ import { DEFAULT_HWSKU } from '../platform/catalogue.ts';
 import { expandPortList } from '../platform/ports.ts';
 import { fabricKeep, fabricPorts, resolveKeep, switchKeep } from './adoption.ts';
 import { resolvePlatforms } from './platforms.ts';
+import { NOTHING_BROKEN, type Broken } from './salvage.ts';
 import type { RawFabric } from './schema.ts';
 
 export const ASN_MIN = 1;
@@ -17,16 +18,18 @@ export interface Resolved {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export function resolveFabric(raw: RawFabric): Resolved {
+/** `broken`: the parts of the file cut after schema errors (salvage.ts); nothing is checked in,
+ *  or derived from, a cut part, so only independent problems are added to those. */
+export function resolveFabric(raw: RawFabric, broken: Broken = NOTHING_BROKEN): Resolved {
   const out: Diagnostic[] = [];
   const platforms = resolvePlatforms(raw.platforms, out);
-  const underlay = resolveUnderlay(raw, out);
-  const { spines, leaves, racks } = resolveSwitches(raw, platforms, underlay, out);
+  const { underlay, pins } = resolveUnderlay(raw, broken, out);
+  const { spines, leaves, racks } = resolveSwitches(raw, platforms, pins, broken, out);
   const switches = new Map<string, SwitchDef>();
   for (const s of [...spines, ...leaves]) if (!switches.has(s.name)) switches.set(s.name, s);
 
-  const spinePorts = resolveSpinePorts(raw, spines, out);
-  const cables = resolveCables(raw, spines, leaves, racks, switches, out);
+  const spinePorts = broken.has(['cabling', 'spine-ports']) ? [] : resolveSpinePorts(raw, spines, out);
+  const cables = resolveCables(raw, spines, leaves, racks, switches, broken, out);
   if (out.length > 0 || !underlay) return { diagnostics: out };
   const fabric: Fabric = {
     name: raw.fabric,
@@ -58,18 +61,38 @@ function checkAsn(asn: number, path: DocPath, what: string, out: Diagnostic[]): 
   return false;
 }
 
-function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefined {
+/** What pinned values are checked against; each part absent when it is wrong or was cut. */
+interface PinRanges {
+  readonly asns?: { readonly first: number; readonly last: number };
+  readonly loopbacks?: Pool;
+}
+
+function resolveUnderlay(raw: RawFabric, broken: Broken, out: Diagnostic[]): { underlay?: Underlay; pins: PinRanges } {
   const u = raw.underlay;
-  checkAsn(u.asn.spine, ['underlay', 'asn', 'spine'], 'spine ASN', out);
-  const [first, last] = u.asn.leaves.split('-').map(Number) as [number, number];
+  const spinePath = ['underlay', 'asn', 'spine'];
   const leavesPath = ['underlay', 'asn', 'leaves'];
-  if (checkAsn(first, leavesPath, 'leaf ASN range start', out) && checkAsn(last, leavesPath, 'leaf ASN range end', out) && first > last) {
-    out.push(diag('ASN_RANGE', leavesPath, `leaf ASN range ${u.asn.leaves} ends before it starts`, `write ${last}-${first}`));
+  const spineKnown = !broken.has(spinePath);
+  if (spineKnown) checkAsn(u.asn.spine, spinePath, 'spine ASN', out);
+  const [first, last] = u.asn.leaves.split('-').map(Number) as [number, number];
+  // A range that is wrong, or a stand-in for one that was cut, checks nothing further.
+  let asnsOk = false;
+  if (!broken.has(leavesPath) && checkAsn(first, leavesPath, 'leaf ASN range start', out) && checkAsn(last, leavesPath, 'leaf ASN range end', out)) {
+    if (first > last) {
+      out.push(diag('ASN_RANGE', leavesPath, `leaf ASN range ${u.asn.leaves} ends before it starts`, `write ${last}-${first}`));
+    } else {
+      asnsOk = true;
+      // Wrong from the start even while no leaf holds that ASN yet: the leaf that would draw it
+      // later (a rack added) could not be given it, and an eBGP peer with its own ASN is refused.
+      if (spineKnown && u.asn.spine >= first && u.asn.spine <= last) {
+        out.push(diag('ASN_RANGE', spinePath, `spine ASN ${u.asn.spine} is inside the leaf ASN range ${u.asn.leaves}`, 'every leaf needs an ASN of its own, other than the spines\'; move the spine ASN outside underlay.asn.leaves'));
+      }
+    }
   }
   const pools: Pool[] = [];
-  const loopbacks = resolvePool(u.loopbacks, ['underlay', 'loopbacks'], out);
-  const p2p = resolvePool(u.p2p, ['underlay', 'p2p'], out);
-  const servers = u.servers === undefined ? undefined : resolvePool(u.servers, ['underlay', 'servers'], out);
+  const pool = (cidr: string | undefined, path: DocPath) => (cidr === undefined || broken.has(path) ? undefined : resolvePool(cidr, path, out));
+  const loopbacks = pool(u.loopbacks, ['underlay', 'loopbacks']);
+  const p2p = pool(u.p2p, ['underlay', 'p2p']);
+  const servers = pool(u.servers, ['underlay', 'servers']);
   for (const p of [loopbacks, p2p, servers]) if (p) pools.push(p);
   for (let i = 0; i < pools.length; i++) {
     for (let j = i + 1; j < pools.length; j++) {
@@ -82,11 +105,12 @@ function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefine
   }
   const keepalive = u.timers?.keepalive ?? 3;
   const holdtime = u.timers?.holdtime ?? 9;
-  if (holdtime < 3 * keepalive) {
+  if (holdtime < 3 * keepalive && !broken.has(['underlay', 'timers'])) {
     out.push(diag('BAD_VALUE', ['underlay', 'timers', 'holdtime'], `holdtime ${holdtime} is less than 3 × keepalive ${keepalive}`, 'BGP sessions would flap; use holdtime ≥ 3 × keepalive'));
   }
-  if (!loopbacks || !p2p) return undefined;
-  return {
+  const pins: PinRanges = { ...(asnsOk ? { asns: { first, last } } : {}), ...(loopbacks ? { loopbacks } : {}) };
+  if (!loopbacks || !p2p || !asnsOk) return { pins };
+  const underlay: Underlay = {
     spineAsn: u.asn.spine,
     leafAsns: { first, last, path: leavesPath },
     loopbacks,
@@ -97,6 +121,7 @@ function resolveUnderlay(raw: RawFabric, out: Diagnostic[]): Underlay | undefine
     mtu: u.mtu ?? 9100,
     ...(u['port-speed'] === undefined ? {} : { portSpeed: u['port-speed'] }),
   };
+  return { underlay, pins };
 }
 
 interface SwitchInput {
@@ -109,13 +134,16 @@ interface SwitchInput {
   adoption?: { keep: string[] };
 }
 
-function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, underlay: Underlay | undefined, out: Diagnostic[]) {
+function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, pins: PinRanges, broken: Broken, out: Diagnostic[]) {
   const seen = new Map<string, string>();
   const loopbackPins = new Map<string, string>();
   const asnPins = new Map<number, string>();
   const defaultHwsku = raw.defaults?.hwsku ?? DEFAULT_HWSKU;
   const defaultFlavour = raw.defaults?.flavour ?? 'sonic';
-  const commonKeep = fabricKeep(raw, [...platforms.values()], out);
+  // With cabling or a link cut (a stand-in in its place), which ports the fabric uses is not
+  // known: keep entries are then not checked against it.
+  const portsKnown = !broken.has(['cabling', 'leaf-uplinks']) && !broken.has(['cabling', 'spine-ports']) && !(raw.links ?? []).some((_, i) => broken.has(['links', i]));
+  const commonKeep = fabricKeep(raw, [...platforms.values()], out, portsKnown ? fabricPorts(raw) : new Set());
 
   const make = (input: SwitchInput, role: 'spine' | 'leaf', path: DocPath, rack?: string): SwitchDef | undefined => {
     const namePath = typeof input === 'string' ? path : [...path, 'name'];
@@ -127,12 +155,15 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
     seen.set(input.name, rack ? `a leaf of rack ${rack}` : 'a spine');
     const hwsku = input.hwsku ?? defaultHwsku;
     const platform = platforms.get(hwsku);
-    if (!platform) {
+    // A platform whose declaration (or the switch's hwsku, or the default) was cut is not
+    // "unknown": the switch stands on a platform with every port, and nothing is said of it.
+    const platformCut = broken.has(['platforms', hwsku]) || broken.has(input.hwsku ? [...path, 'hwsku'] : ['defaults', 'hwsku']);
+    if (!platform && !platformCut) {
       const p = input.hwsku ? [...path, 'hwsku'] : ['defaults', 'hwsku'];
       out.push(diag('UNKNOWN_PLATFORM', p, `${role} ${input.name}: hwsku ${hwsku} is not a known platform`, `built in: ${[...platforms.keys()].join(', ')}; or declare it under platforms:`));
     }
-    if (input.asn !== undefined && underlay) {
-      const { first: lo, last: hi } = underlay.leafAsns;
+    if (input.asn !== undefined && pins.asns) {
+      const { first: lo, last: hi } = pins.asns;
       const asnPath = [...path, 'asn'];
       if (input.asn < lo || input.asn > hi) {
         out.push(diag('ASN_RANGE', asnPath, `leaf ${input.name} ASN ${input.asn} is outside underlay.asn.leaves ${lo}-${hi}`, 'pin an ASN inside the leaf range, or widen the range'));
@@ -140,15 +171,16 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
         out.push(diag('PIN_CONFLICT', asnPath, `leaf ${input.name} ASN ${input.asn} is already pinned to ${asnPins.get(input.asn)}`, 'every leaf has its own ASN'));
       } else asnPins.set(input.asn, input.name);
     }
-    if (input.loopback !== undefined && underlay) {
+    if (input.loopback !== undefined && pins.loopbacks) {
+      const pool = pins.loopbacks;
       const lbPath = [...path, 'loopback'];
-      if (!inPrefix(ipToInt(input.loopback), underlay.loopbacks)) {
-        out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is outside underlay.loopbacks ${underlay.loopbacks.cidr}`, 'pin an address from the loopback pool'));
+      if (!inPrefix(ipToInt(input.loopback), pool)) {
+        out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is outside underlay.loopbacks ${pool.cidr}`, 'pin an address from the loopback pool'));
       } else if (loopbackPins.has(input.loopback)) {
         out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is already pinned to ${loopbackPins.get(input.loopback)}`, 'every switch has its own loopback'));
       } else loopbackPins.set(input.loopback, input.name);
     }
-    const used = fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) });
+    const used = portsKnown ? fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) }) : new Set<string>();
     const keep = switchKeep(commonKeep, resolveKeep(input.adoption?.keep, path, platform ? [platform] : [], used, out));
     return {
       name: input.name,
@@ -167,6 +199,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
 
   const spines: SwitchDef[] = [];
   raw.spines.forEach((s, i) => {
+    if (broken.has(['spines', i])) return;
     const d = make(typeof s === 'string' ? { name: s } : s, 'spine', ['spines', i]);
     if (d) spines.push(d);
   });
@@ -175,12 +208,14 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
   const rackNames = new Set<string>();
   raw.racks.forEach((r, i) => {
     const rackPath = ['racks', i];
+    if (broken.has(rackPath)) return;
     if (rackNames.has(r.name)) {
       out.push(diag('DUPLICATE_NAME', [...rackPath, 'name'], `rack name ${r.name} is used twice`, 'rack names are unique'));
     }
     rackNames.add(r.name);
     const names: string[] = [];
     r.leaves.forEach((l, j) => {
+      if (broken.has([...rackPath, 'leaves', j])) return;
       const d = make(typeof l === 'string' ? { name: l } : l, 'leaf', [...rackPath, 'leaves', j], r.name);
       if (d) {
         leaves.push(d);
@@ -190,7 +225,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
     let servers: Rack['servers'];
     if (r.servers) {
       const sp = [...rackPath, 'servers'];
-      if (!raw.underlay.servers) {
+      if (!raw.underlay.servers && !broken.has(['underlay', 'servers'])) {
         out.push(diag('MISSING_KEY', ['underlay'], `rack ${r.name} has servers but underlay.servers (the server pool) is not set`, 'add underlay.servers: <prefix>', 'key'));
       }
       const { ports, bad } = expandPortList(r.servers.ports);
@@ -231,8 +266,12 @@ function resolveCables(
   leaves: readonly SwitchDef[],
   racks: readonly Rack[],
   switches: ReadonlyMap<string, SwitchDef>,
+  broken: Broken,
   out: Diagnostic[],
 ): Cable[] {
+  const explicit = resolveExplicitLinks(raw.links ?? [], switches, broken, out);
+  // Uplink i goes to the i-th spine: with a spine or the uplinks cut, the rule cannot be applied.
+  if (broken.has(['cabling', 'leaf-uplinks']) || raw.spines.some((_, i) => broken.has(['spines', i]))) return [];
   const uplinks = raw.cabling['leaf-uplinks'];
   const uplinksPath = ['cabling', 'leaf-uplinks'];
   const dup = firstDuplicate(uplinks);
@@ -247,7 +286,6 @@ function resolveCables(
     }
   }
 
-  const explicit = resolveExplicitLinks(raw.links ?? [], switches, out);
   const byPair = new Map<string, ExplicitLink>();
   for (const e of explicit) {
     const key = `${e.leaf.name}\0${e.spine.name}`;
@@ -313,10 +351,11 @@ function resolveCables(
 
 const LINK_RE = /^\s*(\S+):(Ethernet\d+)\s+--\s+(\S+):(Ethernet\d+)\s*$/;
 
-function resolveExplicitLinks(links: readonly string[], switches: ReadonlyMap<string, SwitchDef>, out: Diagnostic[]): ExplicitLink[] {
+function resolveExplicitLinks(links: readonly string[], switches: ReadonlyMap<string, SwitchDef>, broken: Broken, out: Diagnostic[]): ExplicitLink[] {
   const result: ExplicitLink[] = [];
   links.forEach((text, i) => {
     const path = ['links', i];
+    if (broken.has(path)) return;
     const m = LINK_RE.exec(text);
     if (!m) return; // the schema already reported it
     const ends = [
@@ -325,7 +364,9 @@ function resolveExplicitLinks(links: readonly string[], switches: ReadonlyMap<st
     ];
     let ok = true;
     for (const end of ends) {
-      if (!end.sw) {
+      if (!end.sw && (broken.namesIncomplete || broken.names.has(end.name))) {
+        ok = false; // a switch that was cut: its own error says why
+      } else if (!end.sw) {
         out.push(diag('UNKNOWN_SWITCH', path, `link "${text.trim()}" names switch ${end.name}, which the fabric does not declare`, 'declare it under spines: or racks:, or fix the name'));
         ok = false;
       } else if (!end.sw.platform.portsByName.has(end.port)) {

@@ -40,7 +40,8 @@ const FORMATS: readonly [RegExp, string][] = [
   [/^links\.\[\d+\]$/, 'a cable "leaf1:Ethernet120 -- spine1:Ethernet8"'],
   [/(ports|spine-ports)(\.\[\d+\])?$/, 'a port range "Ethernet0-Ethernet28/4" or a port name'],
   [/leaf-uplinks\.\[\d+\]$/, 'a port name, e.g. Ethernet120'],
-  [/name$/, 'letters, digits, ".", "_" and "-", e.g. leaf1'],
+  [/^(spines|racks\.\[\d+\]\.leaves)\.\[\d+\]$/, 'a switch name is a host name: letters, digits and "-" (not first or last), labels joined by ".", e.g. leaf1'],
+  [/name$/, 'a host name: letters, digits and "-" (not first or last), labels joined by ".", e.g. leaf1'],
   [/lanes$/, 'comma-separated lane numbers, e.g. 25,26,27,28'],
 ];
 
@@ -69,6 +70,10 @@ function issueDiagnostics(issue: Issue, data: unknown): Diagnostic[] {
     case 'too_big': {
       const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
       if (issue.origin === 'array') return [diag('BAD_VALUE', path, `${where} must have ${bound} entries`, 'see docs/fabric-file.md')];
+      // A string over its limit is not repeated back: it may be megabytes long.
+      if (issue.origin === 'string' && typeof value === 'string') {
+        return [diag('BAD_VALUE', path, `${where} has ${value.length} characters; it must have ${bound}`, 'see "Limits" in docs/fabric-file.md')];
+      }
       return [diag('BAD_VALUE', path, `${where} ${show(value)} must be ${bound}`, 'see docs/fabric-file.md')];
     }
     case 'invalid_value':

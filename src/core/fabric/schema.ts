@@ -3,17 +3,34 @@
 import { z } from 'zod';
 
 const NAME = /^[a-z0-9][a-z0-9-]*$/;
-const SWITCH_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A host name (RFC 1123): letters, digits and "-" in dot-separated labels, none starting or
+ *  ending with "-". A switch name becomes its hostname, its lab namespace and file names.
+ *  Written without overlapping repetitions, so that a long name is matched in linear time. */
+const HOST_NAME = '[A-Za-z0-9](?:-*[A-Za-z0-9])*(?:\\.[A-Za-z0-9](?:-*[A-Za-z0-9])*)*';
+const SWITCH_NAME = new RegExp(`^${HOST_NAME}$`);
+
+/** Documented limits (docs/fabric-file.md "Limits"): bounded so that a mistaken or hostile file
+ *  is refused early instead of exhausting memory or producing unusable names. */
+export const LIMITS = {
+  /** Bytes of the fabric file; checked before it is read or parsed. */
+  fileBytes: 4 * 1024 * 1024,
+  /** Switch, rack, fabric and platform names (a host name label, and a safe path component). */
+  nameLength: 63,
+  descriptionLength: 4096,
+  /** Nodes that YAML aliases may add when expanded (a "billion laughs" needs billions). */
+  aliasNodes: 100_000,
+} as const;
+
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const CIDR4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const ASN_RANGE = /^\d+-\d+$/;
 const PORT = /^Ethernet\d+$/;
 /** `Ethernet0-Ethernet28/4` (step optional, default 1) or one port name. */
 const PORT_RANGE = /^Ethernet\d+(-Ethernet\d+(\/\d+)?)?$/;
-const LINK = /^\s*[A-Za-z0-9][A-Za-z0-9_.-]*:Ethernet\d+\s+--\s+[A-Za-z0-9][A-Za-z0-9_.-]*:Ethernet\d+\s*$/;
+const LINK = new RegExp(`^\\s*${HOST_NAME}:Ethernet\\d+\\s+--\\s+${HOST_NAME}:Ethernet\\d+\\s*$`);
 
 const asn = z.number().int().describe('AS number (asplain, 4-byte allowed)');
-const switchName = z.string().regex(SWITCH_NAME).describe('switch name, unique in the fabric');
+const switchName = z.string().max(LIMITS.nameLength).regex(SWITCH_NAME).describe('switch name, unique in the fabric: a host name of at most 63 characters');
 const hwsku = z.string().min(1).describe('platform name: built in (Force10-S6000) or declared under platforms');
 const flavour = z
   .enum(['sonic', 'legacy-vs'])
@@ -77,8 +94,8 @@ const leafSchema = z.union([
 ]);
 
 export const fabricSchema = z.strictObject({
-  fabric: z.string().regex(NAME).describe('fabric name, [a-z0-9-]+'),
-  description: z.string().optional(),
+  fabric: z.string().max(LIMITS.nameLength).regex(NAME).describe('fabric name, [a-z0-9-]+, at most 63 characters'),
+  description: z.string().max(LIMITS.descriptionLength).optional().describe('free text, at most 4096 characters'),
   underlay: z.strictObject({
     asn: z.strictObject({
       spine: asn.describe('the one ASN every spine shares (RFC 7938)'),
@@ -98,12 +115,12 @@ export const fabricSchema = z.strictObject({
     .strictObject({ hwsku: hwsku.optional(), flavour: flavour.optional() })
     .optional()
     .describe('defaults for every switch; hwsku defaults to Force10-S6000'),
-  platforms: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), platformSchema).optional(),
+  platforms: z.record(z.string().max(LIMITS.nameLength).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), platformSchema).optional(),
   spines: z.array(spineSchema).min(1),
   racks: z
     .array(
       z.strictObject({
-        name: z.string().regex(NAME),
+        name: z.string().max(LIMITS.nameLength).regex(NAME),
         leaves: z.array(leafSchema).min(1),
         servers: z
           .strictObject({
