@@ -3,7 +3,6 @@
 // With --watch: a round every interval, the first printed in full, later ones as what changed;
 // every report kept in the state directory; SIGINT stops after the round in progress.
 import type { Command } from 'commander';
-import { InventoryError } from '../inventory/load.ts';
 import { writeFileAtomic } from '../io/files.ts';
 import { DRIFT_FORMATS, formatDelta, formatDrift, type DriftFormat } from '../report/drift-format.ts';
 import type { DriftReport } from '../report/drift-schema.ts';
@@ -57,8 +56,7 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
 
     const session = await openSession(file, { writeLock: false }, opts);
     try {
-      const missing = session.switches.filter((n) => !session.inventory.switches[n]);
-      if (missing.length) throw new InventoryError(`${session.inventoryFile}: no entry for ${missing.join(', ')} of fabric ${session.loaded.fabric.name}`);
+      session.requireInventoryEntries();
       if (session.loaded.changes.length) {
         io.err(`clos drift: warning: ${session.loaded.changes.length} allocation change(s) pending against the lock: comparing with the fabric as the file describes it`);
       }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { serializeLock } from '../core/allocate/lock.ts';
 import type { Allocation } from '../core/model.ts';
 import { writeFileAtomic } from '../io/files.ts';
+import { labExecRunner } from '../lab/exec.ts';
+import { labInventoryPath } from '../lab/state.ts';
 import { applyFabric } from '../services/apply.ts';
 import { hasWork, planFabric } from '../services/plan.ts';
 import { rollbackFabric } from '../services/rollback.ts';
@@ -28,6 +30,9 @@ export function sessionOptions(f: LiveFlags): SessionOptions {
     ...(f.inventory ? { inventory: f.inventory } : {}),
     ...(f.transport ? { transport: f.transport as 'redis' | 'gnmi' } : {}),
     concurrency,
+    // The lab is the CLI's to hand in: the controller below imports nothing of it.
+    defaultInventory: (fabric) => labInventoryPath(fabric),
+    labExec: labExecRunner,
   };
 }
 

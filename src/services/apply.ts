@@ -8,7 +8,7 @@ import { MANAGED_TABLES } from '../core/render/render.ts';
 import { newCheckpointId, type Checkpoint, type StateDir } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
-import { hasWork, planSwitch, showBgpSummary, type SwitchPlan } from './plan.ts';
+import { hasWork, showBgpSummary, type SwitchPlan } from './plan.ts';
 import { inPool } from './pool.ts';
 import { configureFrr, restartRouting, waitConsumed } from './routing.ts';
 import type { FabricSession } from './session.ts';

@@ -1,6 +1,6 @@
 // Live plan: per switch, read what it has, decide how it takes BGP (flavour), and diff.
 import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
-import type { Fields, FlatDb } from '../core/diff/flat.ts';
+import type { FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import { intendedPeers, renderFrrBgp } from '../core/render/frr.ts';
 import { MANAGED_TABLES } from '../core/render/render.ts';

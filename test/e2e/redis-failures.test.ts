@@ -16,6 +16,7 @@ import { openSession, type FabricSession } from '../../src/services/session.ts';
 import { verifyFabric } from '../../src/services/verify.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { execChannel } from '../../src/transport/exec.ts';
+import { labExecRunner } from '../../src/lab/exec.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import type { Transport } from '../../src/transport/transport.ts';
 import { runCli } from '../support/cli.ts';
@@ -65,7 +66,7 @@ function connectFor(session: () => FabricSession) {
             },
           }
         : inner;
-    const exec = execChannel(name, entry.exec);
+    const exec = execChannel(name, entry.exec, labExecRunner);
     return { name, transport, ...(exec ? { exec } : {}), ...(entry.flavour ? { flavourHint: entry.flavour } : {}), close: () => transport.close() };
   };
 }

@@ -8,7 +8,7 @@
 //   unexpected session       ← the extra BGP_NEIGHBOR
 //   route S → D              ← any of the above touching S or D (or, leaf to leaf, a spine)
 import type { SwitchIntent } from '../model.ts';
-import { type CableIndex } from './cables.ts';
+import type { CableIndex } from './cables.ts';
 import { changedFields, keyParts } from './config.ts';
 import { DRIFT_CLASSES, type Finding } from './finding.ts';
 

@@ -9,7 +9,7 @@ import type { SwitchIntent } from '../model.ts';
 import { CableIndex } from './cables.ts';
 import { configFindings } from './config.ts';
 import { correlate } from './correlate.ts';
-import { DRIFT_CLASSES, SEVERITIES, findingId, type Finding } from './finding.ts';
+import { DRIFT_CLASSES, type SEVERITIES, findingId, type Finding } from './finding.ts';
 import { stateFindings, type SwitchState } from './state.ts';
 
 export interface SwitchReading {
