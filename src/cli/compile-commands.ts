@@ -8,7 +8,8 @@ import type { AllocationChange } from '../core/model.ts';
 import { loadFabric } from '../io/fabric.ts';
 import { writeFilesAtomic } from '../io/files.ts';
 import { EXIT } from './exit-codes.ts';
-import { table, type Io } from './output.ts';
+import { table } from '../report/table.ts';
+import type { Io } from './output.ts';
 import { livePlan, withSwitchOptions } from './live-commands.ts';
 
 interface AllocFlags {

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../io/files.ts';
 import { DRIFT_FORMATS, formatDelta, formatDrift, type DriftFormat } from '../report/drift-format.ts';
-import type { DriftReport } from '../report/drift-schema.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import { driftVerdict } from '../report/drift-text.ts';
 import { driftFabric } from '../services/drift.ts';
 import { watchDrift } from '../services/drift-watch.ts';

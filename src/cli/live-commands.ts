@@ -10,7 +10,8 @@ import { hasWork, planFabric } from '../services/plan.ts';
 import { rollbackFabric } from '../services/rollback.ts';
 import { openSession, type SessionOptions } from '../services/session.ts';
 import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
-import { table, type Io } from './output.ts';
+import { table } from '../report/table.ts';
+import type { Io } from './output.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {

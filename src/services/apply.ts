@@ -6,6 +6,7 @@ import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import { renderFrrBgp } from '../core/render/frr.ts';
 import { MANAGED_TABLES } from '../core/render/render.ts';
 import { newCheckpointId, type Checkpoint, type StateDir } from '../io/state-dir.ts';
+import { describeChange } from '../results/change-text.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
 import { hasWork, showBgpSummary, type SwitchPlan } from './plan.ts';
@@ -146,19 +147,6 @@ export async function restoreCheckpoint(state: StateDir, link: SwitchLink, cp: C
   await link.transport.apply(changes);
   await state.saveApplied(cp.switch, cp.lastApplied ? new Map(Object.entries(cp.lastApplied)) : null);
   return changes;
-}
-
-export function describeChange(c: Change): string {
-  if (c.op === 'delete') return `delete ${c.key}`;
-  if (c.op === 'add') return `add ${c.key}`;
-  const fields = [...Object.keys(c.op === 'replace' ? diffFields(c.before, c.after) : c.set ?? {}), ...(c.unset ?? []).map((f) => `-${f}`)];
-  return `${c.op} ${c.key} ${fields.join(',')}`;
-}
-
-function diffFields(a: Fields | undefined, b: Fields | undefined): Fields {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(b ?? {})) if (a?.[k] !== v) out[k] = v;
-  return out;
 }
 
 function errorOf(e: unknown): { code: string; message: string } {

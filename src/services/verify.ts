@@ -10,7 +10,7 @@
 import { inPool } from './pool.ts';
 import { evaluate, neighStateFromFrr, type Check, type Expectation } from '../core/checks/checks.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
-import type { CheckResult, SwitchReport, VerifyReport } from '../report/verify-schema.ts';
+import type { CheckResult, SwitchReport, VerifyReport } from '../results/verify-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SEPARATOR, SwitchError, type DbName, type Unwatch } from '../transport/transport.ts';
 
