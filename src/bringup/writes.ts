@@ -30,7 +30,7 @@ export class BringupError extends Error {
 }
 
 /** The run's checkpoint of a switch, if it has one. */
-export async function runCheckpoint(session: FabricSession, sw: string, runId: string): Promise<Checkpoint | undefined> {
+async function runCheckpoint(session: FabricSession, sw: string, runId: string): Promise<Checkpoint | undefined> {
   const cp = await session.state.checkpoint(sw, runId);
   return cp?.id === runId ? cp : undefined;
 }

@@ -94,7 +94,7 @@ export function registerPlanCommand(program: Command, io: Io, setExit: (code: nu
     });
 }
 
-export function printAllocationChanges(io: Io, changes: readonly AllocationChange[], hadLock: boolean, json: boolean): void {
+function printAllocationChanges(io: Io, changes: readonly AllocationChange[], hadLock: boolean, json: boolean): void {
   if (json) {
     io.out(JSON.stringify({ lock: hadLock ? 'present' : 'absent', allocationChanges: changes }, null, 2));
     return;

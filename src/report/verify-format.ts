@@ -43,7 +43,7 @@ export function formatVerifyTable(r: VerifyReport): string {
   return `${out.join('\n')}\n`;
 }
 
-export function formatVerifyJson(r: VerifyReport): string {
+function formatVerifyJson(r: VerifyReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 

@@ -67,13 +67,13 @@ const IMPACT: Record<Change['impact'], string> = {
 
 /** "clos apply: update PORT|Ethernet120 description=spine1:Ethernet0", the move of a cable, or
  *  what to look at. */
-export function remediationText(f: Finding): string {
+function remediationText(f: Finding): string {
   const r = f.remediation;
   if (r.kind === 'apply') return `clos apply: ${r.change.op} ${r.change.key} ${fieldsText(r.change)}${IMPACT[r.change.impact]}`;
   return r.action;
 }
 
-export function changeJson(c: Change): ChangeJson {
+function changeJson(c: Change): ChangeJson {
   return {
     op: c.op,
     key: c.key,
@@ -86,7 +86,7 @@ export function changeJson(c: Change): ChangeJson {
   };
 }
 
-export function findingJson(f: Finding): FindingJson {
+function findingJson(f: Finding): FindingJson {
   return {
     id: f.id,
     switch: f.switch,

@@ -63,7 +63,7 @@ export async function planSwitch(
 /** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
  *  (STATE_DB BGP_PEER_CONFIGURED_TABLE exists only where bgpcfgd runs), then the inventory's
  *  word, else SONiC's default; apply confirms it after the first write. */
-export async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
+async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
   const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE']);
   if (consumed.size > 0) return { flavour: 'sonic', source: 'observed' };
   if (link.flavourHint) return { flavour: link.flavourHint, source: 'inventory' };
@@ -110,7 +110,7 @@ export async function planFabric(session: FabricSession, only?: ReadonlySet<stri
   });
 }
 
-export function failedPlan(name: string, endpoint: string, e: unknown): SwitchPlan {
+function failedPlan(name: string, endpoint: string, e: unknown): SwitchPlan {
   const err = e as Error & { code?: string; endpoint?: string };
   return {
     switch: name,

@@ -68,7 +68,7 @@ const reportsOf = (c: RunContext, stage: StageSpec) => stage.waves.flat().map((s
 
 /** Switches to put back when the current stage failed: those of the stage and of the stages
  *  it undoes that this run wrote to, except those whose own machine already rolled back. */
-export function toRollBack(c: RunContext): string[] {
+function toRollBack(c: RunContext): string[] {
   const stage = current(c);
   const selfRolledBack = new Set(reportsOf(c, stage).filter((r) => r.result === 'rolled-back').map((r) => r.switch));
   const names = [...stage.undoes.flatMap((id) => c.stages.find((s) => s.id === id)?.waves.flat() ?? []), ...stage.waves.flat()];
@@ -89,7 +89,7 @@ function withReport(c: RunContext, report: SwitchReport): RunContext {
 /** What a finished switch leads to. */
 export type Next = 'wait' | 'nextWave' | 'nextStage' | 'done' | 'rollBack' | 'rolledBack' | 'failed';
 
-export function nextAfter(c: RunContext): Next {
+function nextAfter(c: RunContext): Next {
   if (c.outstanding > 0) return 'wait';
   const stage = current(c);
   const wave = waveOf(c).map((s) => c.switches[progressKey(stage.id, s)]?.report);
