@@ -2,7 +2,7 @@
 // switches as they are now. Writes nothing.
 import { describeChange } from '../results/change-text.ts';
 import { planSwitch } from '../services/plan.ts';
-import { inPool } from '../services/pool.ts';
+import { mapConcurrent } from '../services/concurrency.ts';
 import type { FabricSession } from '../services/session.ts';
 import { gateChecks } from './gates.ts';
 import { isLinkChange, neighborInScope, scopeChanges } from './scope.ts';
@@ -22,7 +22,7 @@ export async function planBringup(session: FabricSession, racks: readonly string
   const scope = scopeFor(session, racks);
   const stages = planStages(session.loaded.intents, scope, session.concurrency);
   const names = [...new Set(stages.flatMap((s) => s.waves.flat()))];
-  const switches = await inPool(names, session.concurrency, async (name): Promise<DryRunSwitch> => {
+  const switches = await mapConcurrent(names, session.concurrency, async (name): Promise<DryRunSwitch> => {
     const intent = session.intents.get(name)!;
     let endpoint = '(not connected)';
     try {

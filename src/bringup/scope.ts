@@ -52,7 +52,7 @@ export function switchInScope(scope: Scope, intent: SwitchIntent): boolean {
   return !scope.racks || scope.leaves.has(intent.name) || intent.neighbors.some((n) => scope.leaves.has(n.peerName));
 }
 
-function keyInScope(scope: Scope, intent: SwitchIntent, fullKey: string): boolean {
+export function keyInScope(scope: Scope, intent: SwitchIntent, fullKey: string): boolean {
   if (!scope.racks || scope.leaves.has(intent.name)) return true;
   const owner = keyOwner(intent, fullKey);
   return owner !== undefined && scope.leaves.has(owner);

@@ -12,7 +12,7 @@ import { buildDriftReport } from '../results/drift-report.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
 import { SwitchError } from '../transport/transport.ts';
 import { showBgpSummary } from './plan.ts';
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
 
 /** The operational tables the convergence checks read (test/services/drift.test.ts keeps this
@@ -29,7 +29,7 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   const t0 = now();
   const intents = session.loaded.intents;
   const flavours = new Map<string, Flavour>();
-  const readings = await inPool(session.switches, session.concurrency, async (name) => {
+  const readings = await mapConcurrent(session.switches, session.concurrency, async (name) => {
     const intent = session.intents.get(name)!;
     const reading = await readSwitch(session, name, (f) => flavours.set(name, f ?? intent.flavour));
     if (!flavours.has(name)) flavours.set(name, intent.flavour);

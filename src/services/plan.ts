@@ -6,7 +6,7 @@ import { intendedPeers, renderFrrBgp } from '../core/render/frr.ts';
 import { MANAGED_TABLES } from '../core/render/render.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
 
 export type FlavourSource = 'observed' | 'inventory' | 'default';
@@ -97,7 +97,7 @@ async function planFrr(link: SwitchLink, intent: SwitchIntent): Promise<FrrPlan>
 
 export async function planFabric(session: FabricSession, only?: ReadonlySet<string>): Promise<SwitchPlan[]> {
   const names = session.switches.filter((n) => !only || only.has(n));
-  return inPool(names, session.concurrency, async (name) => {
+  return mapConcurrent(names, session.concurrency, async (name) => {
     let endpoint = '(not connected)';
     try {
       const link = await session.link(name);

@@ -7,7 +7,7 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // A switch is done when all its checks pass, when the budget is spent, or when it cannot be
 // read; a switch that fails is reported with switch, endpoint and cause, the others go on.
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import { evaluate, neighStateFromFrr, type Check, type Expectation } from '../core/checks/checks.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import type { CheckResult, SwitchReport, VerifyReport } from '../results/verify-schema.ts';
@@ -63,7 +63,7 @@ export async function verifyFabric(opts: VerifyOptions): Promise<VerifyReport> {
   };
   const open = opts.links;
   const given = typeof open === 'function' ? undefined : new Map(open.map((l) => [l.name, l]));
-  const switches = await inPool(names, opts.concurrency ?? 8, (name) => {
+  const switches = await mapConcurrent(names, opts.concurrency ?? 8, (name) => {
     const openLink = given
       ? async () => {
           const l = given.get(name);
