@@ -8,6 +8,7 @@ import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
 import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
+import { FRR_SUMMARY_ARGV } from './watch-kit.ts';
 
 export type FlavourSource = 'observed' | 'inventory' | 'default';
 
@@ -76,7 +77,7 @@ interface BgpSummary {
 
 export async function showBgpSummary(link: SwitchLink): Promise<BgpSummary> {
   if (!link.exec) throw new SwitchError('EXEC_FAILED', link.name, link.transport.endpoint, 'no exec channel in the inventory: BGP of a switch without bgpcfgd is configured through vtysh');
-  const r = await link.exec.run(['vtysh', '-c', 'show bgp summary json']);
+  const r = await link.exec.run(FRR_SUMMARY_ARGV);
   if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, link.exec.endpoint, `vtysh failed: ${r.stderr.trim() || r.stdout.trim()}`);
   try {
     return JSON.parse(r.stdout || '{}') as BgpSummary;

@@ -5,7 +5,8 @@ import { buildChecks, type Check, type CheckDb, type CheckKind, type Expectation
 import type { Fields } from '../../src/core/diff/flat.ts';
 import type { VerifyReport } from '../../src/results/verify-schema.ts';
 import { verifyReportSchema } from '../../src/results/verify-schema.ts';
-import { FRR_SUMMARY_ARGV, describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import { describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';

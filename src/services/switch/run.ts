@@ -12,6 +12,7 @@ import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError } from '../../transport/transport.ts';
 import { showBgpSummary } from '../plan.ts';
 import { configureFrr, restartRouting, waitConsumed } from '../routing.ts';
+import type { Clock } from '../watch-kit.ts';
 import { restoreTouchesStatic, type Action, type ActionKind, type Flavour } from './actions.ts';
 
 /** What an observer is told, per switch and action. */
@@ -32,6 +33,8 @@ export interface RunOptions {
   readonly actual?: FlatDb;
   readonly onEvent?: (e: ActionEvent) => void;
   readonly signal?: AbortSignal;
+  /** The clock waits run on (confirm-consumed). */
+  readonly clock?: Clock;
 }
 
 export interface RunResult {
@@ -96,7 +99,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       r.written += a.changes.length;
       return;
     case 'confirm-consumed':
-      if (!(await waitConsumed(link, a.peers, a.budgetMs))) {
+      if (!(await waitConsumed(link, a.peers, a.budgetMs, opts.clock))) {
         r.flavour = 'legacy-vs';
         r.notes.push('bgpcfgd did not consume BGP_NEIGHBOR: this switch has no bgpcfgd (like docker-sonic-vs release images); BGP configured through vtysh');
       }
