@@ -17,7 +17,8 @@ interface AllocFlags {
   prune?: boolean;
 }
 
-const allocOptions = (f: AllocFlags) => ({
+/** --allow-renumber and --prune, for every command that allocates. */
+export const allocOptions = (f: AllocFlags) => ({
   ...(f.allowRenumber ? { allowRenumber: true } : {}),
   ...(f.prune ? { prune: true } : {}),
 });

@@ -1,8 +1,5 @@
 // plan (live), apply and rollback: flags → options → one service call → print.
 import type { Command } from 'commander';
-import { serializeLock } from '../core/allocate/lock.ts';
-import type { Allocation } from '../core/model.ts';
-import { writeFileAtomic } from '../io/files.ts';
 import { labExecRunner } from '../lab/exec.ts';
 import { labInventoryPath } from '../lab/state.ts';
 import { applyFabric } from '../services/apply.ts';
@@ -11,6 +8,7 @@ import { rollbackFabric } from '../services/rollback.ts';
 import { openSession, type SessionOptions } from '../services/session.ts';
 import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
 import { table } from '../report/table.ts';
+import { allocOptions } from './compile-commands.ts';
 import type { Io } from './output.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -44,8 +42,6 @@ export function withSwitchOptions(cmd: Command): Command {
     .option('--transport <kind>', 'redis | gnmi: override the inventory for every switch');
 }
 
-const allocFlags = (f: LiveFlags) => ({ ...(f.allowRenumber ? { allowRenumber: true } : {}), ...(f.prune ? { prune: true } : {}) });
-
 export function registerLiveCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   withSwitchOptions(
     program
@@ -57,7 +53,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--prune', 'release what removed racks still reserve')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
-    const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+    const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, sessionOptions(flags));
     try {
       const plans = await planFabric(session);
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
@@ -70,7 +66,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
         }
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
-      await writeLockNow(session.loaded);
+      await session.writeLock();
       const outcomes = await applyFabric(session, plans);
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
@@ -102,7 +98,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
 
 /** `clos plan F` against the switches. */
 export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<number> {
-  const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+  const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, sessionOptions(flags));
   try {
     const plans = await planFabric(session);
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
@@ -111,10 +107,6 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
   } finally {
     await session.close();
   }
-}
-
-async function writeLockNow(loaded: { allocation: Allocation; lockPath: string }): Promise<void> {
-  await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
 }
 
 async function confirm(question: string): Promise<boolean> {

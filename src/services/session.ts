@@ -1,10 +1,12 @@
 // What every command that talks to switches opens first: the compiled fabric, its inventory,
 // one link per switch (opened on first use) and the state directory.
+import { serializeLock } from '../core/allocate/lock.ts';
 import { flatten, type FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import { findInventory, InventoryError, type DefaultInventory } from '../inventory/load.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { loadFabric, type LoadedFabric, type LoadOptions } from '../io/fabric.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { StateDir, stateDirFor } from '../io/state-dir.ts';
 import { connectSwitch, type SwitchLink, type TransportKind } from '../transport/connect.ts';
 import type { LabExecRunner } from '../transport/exec.ts';
@@ -59,6 +61,12 @@ export class FabricSession {
       this.links.set(name, l);
     }
     return l;
+  }
+
+  /** Writes the lock with this run's allocation (apply, once the user goes ahead: the
+   *  allocation is now in use). */
+  async writeLock(): Promise<void> {
+    await writeFileAtomic(this.loaded.lockPath, serializeLock(this.loaded.allocation));
   }
 
   /** Every switch of the fabric has an inventory entry (commands that read them all). */
