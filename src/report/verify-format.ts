@@ -1,5 +1,5 @@
-// The verify report for people (table), for programs (JSON, shape in src/results/verify-schema.ts) and for
-// CI (JUnit XML: one testsuite per switch, one testcase per check). Pure: report in, text out.
+// The verify report for people (table), for programs (JSON, shape in src/results/verify-schema.ts)
+// and for CI (JUnit XML: one testsuite per switch, one testcase per check). Pure: report in, text out.
 import type { SwitchReport, VerifyReport } from '../results/verify-schema.ts';
 import { table } from './table.ts';
 
