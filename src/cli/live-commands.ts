@@ -10,6 +10,7 @@ import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
 import { table } from '../report/table.ts';
 import { allocOptions } from './compile-commands.ts';
 import type { Io } from './output.ts';
+import { FlagError } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {
@@ -22,9 +23,9 @@ interface LiveFlags {
 }
 
 export function sessionOptions(f: LiveFlags): SessionOptions {
-  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new Error(`--transport must be redis or gnmi, not "${f.transport}"`);
+  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new FlagError(`--transport must be redis or gnmi, not "${f.transport}"`);
   const concurrency = f.concurrency === undefined ? 8 : Number(f.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlagError(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
   return {
     ...(f.inventory ? { inventory: f.inventory } : {}),
     ...(f.transport ? { transport: f.transport as 'redis' | 'gnmi' } : {}),

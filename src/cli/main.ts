@@ -9,6 +9,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
+import { FlagError } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -44,6 +45,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return EXIT.INVALID;
     }
     if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    if (e instanceof FlagError) {
+      io.err(`clos ${argv[2] ?? ''}: ${e.message}`);
+      return EXIT.ERROR;
+    }
     if (e instanceof InventoryError) {
       io.err(`clos: ${e.message}`);
       return EXIT.ERROR;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/files.ts';
 import { VERIFY_FORMATS, formatVerify, verifyVerdict, type VerifyFormat } from '../report/verify-format.ts';
 import { openSession } from '../services/session.ts';
 import { verifyFabric } from '../services/verify.ts';
-import { parseDuration } from './duration.ts';
+import { FlagError, parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions } from './live-commands.ts';
 import type { Io } from './output.ts';
@@ -32,19 +32,9 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
     .option('--concurrency <n>', 'switches verified at once', '8')
     .option('--transport <kind>', 'redis | gnmi (default: per switch, the inventory\'s)')
     .action(async (file: string, f: VerifyFlags) => {
-      const bad = (msg: string) => {
-        io.err(`clos verify: ${msg}`);
-        setExit(EXIT.ERROR);
-      };
-      if (!VERIFY_FORMATS.includes(f.format as VerifyFormat)) return bad(`--format must be ${VERIFY_FORMATS.join(', ')}, not "${f.format}"`);
-      let timeoutMs: number;
-      let opts;
-      try {
-        opts = sessionOptions(f);
-        timeoutMs = parseDuration(f.timeout, '--timeout');
-      } catch (e) {
-        return bad((e as Error).message);
-      }
+      if (!VERIFY_FORMATS.includes(f.format as VerifyFormat)) throw new FlagError(`--format must be ${VERIFY_FORMATS.join(', ')}, not "${f.format}"`);
+      const opts = sessionOptions(f);
+      const timeoutMs = parseDuration(f.timeout, '--timeout');
 
       const session = await openSession(file, { writeLock: false }, opts);
       try {
