@@ -2,6 +2,7 @@
 // → routing-service restart or vtysh when SONiC needs it (the actions of switch/actions.ts, run
 // by switch/run.ts). A switch that fails is restored to its checkpoint and reported; the others
 // go on.
+import { refusalText } from '../core/adoption/refusals.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
@@ -46,6 +47,8 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
   const result = emptyResult(plan.flavour ?? 'sonic');
   const done = (o: Partial<ApplyOutcome> & Pick<ApplyOutcome, 'status'>): ApplyOutcome => ({ restarted: false, frrConfigured: false, ...base, notes: result.notes, ms: Date.now() - started, ...o });
   if (plan.error) return done({ status: 'failed', error: plan.error });
+  // Refused before anything is written: no checkpoint, no change (docs/adoption.md).
+  if (plan.refusals?.length) return done({ status: 'failed', error: { code: 'REFUSED', message: `not adopted, nothing written: ${plan.refusals.map(refusalText).join('; ')}` } });
   if (!hasWork(plan)) return done({ status: 'unchanged' });
 
   let link: SwitchLink;

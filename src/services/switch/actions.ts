@@ -4,6 +4,7 @@
 // runs a list on a switch. apply, rollback and every bring-up stage are compositions of these.
 import type { Change } from '../../core/diff/diff.ts';
 import type { FlatDb } from '../../core/diff/flat.ts';
+import { ownershipOf, type Ownership } from '../../core/diff/ownership.ts';
 import type { NeighborIntent, SwitchIntent } from '../../core/model.ts';
 import type { Checkpoint } from '../../io/state-dir.ts';
 import type { SwitchPlan } from '../plan.ts';
@@ -13,7 +14,7 @@ export type Flavour = 'sonic' | 'legacy-vs';
 /** How a write is read back. `whole`: the switch's managed tables must now match the desired
  *  state (within `keep`, a run's scope); `written`: every written key reads as written. */
 export type ReadBack =
-  | { readonly kind: 'whole'; readonly desired: FlatDb; readonly lastApplied?: FlatDb; readonly keep?: (c: Change) => boolean }
+  | { readonly kind: 'whole'; readonly desired: FlatDb; readonly ownership: Ownership; readonly lastApplied?: FlatDb; readonly keep?: (c: Change) => boolean }
   | { readonly kind: 'written' };
 
 export type Action =
@@ -69,7 +70,7 @@ export function writeActions(w: WriteInput): Action[] {
   const out: Action[] = [];
   if (plan.changes.length > 0) {
     if (w.checkpoint) out.push({ kind: 'checkpoint', checkpoint: w.checkpoint });
-    const readBack: ReadBack = { kind: 'whole', desired: w.desired, ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}), ...(w.scope ? { keep: w.scope.keep } : {}) };
+    const readBack: ReadBack = { kind: 'whole', desired: w.desired, ownership: ownershipOf(intent), ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}), ...(w.scope ? { keep: w.scope.keep } : {}) };
     out.push({ kind: 'write', changes: plan.changes, readBack, record: { kind: w.scope ? 'written' : 'desired', desired: w.desired } });
     const peers = intent.neighbors.filter((n) => !w.scope || w.scope.neighbor(n)).map((n) => n.peerIp);
     // No evidence either way and no word from the inventory: bgpcfgd must show it is there.

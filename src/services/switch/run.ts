@@ -2,10 +2,10 @@
 // executor of every write clos makes: apply, rollback and the bring-up stages. An observer sees
 // every action start and end; an abort signal (a deadline around the whole list) stops it
 // between actions.
+import { CONFIG_READ_TABLES } from '../../core/adoption/refusals.ts';
 import { diffConfig, type Change } from '../../core/diff/diff.ts';
 import { sameFields, type Fields, type FlatDb } from '../../core/diff/flat.ts';
 import { renderFrrBgp } from '../../core/render/frr.ts';
-import { MANAGED_TABLES } from '../../core/render/render.ts';
 import type { Checkpoint, StateDir } from '../../io/state-dir.ts';
 import { describeChange } from '../../results/change-text.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
@@ -143,7 +143,7 @@ async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, op
   const wrong =
     a.readBack.kind === 'written'
       ? writtenWrong(a.changes, receipt ? receipt.readBack : await link.transport.read('CONFIG_DB', tablesOf(a.changes.map((c) => c.key))))
-      : wholeLeft(a.readBack, receipt ? withReadBack(opts.actual, a.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', MANAGED_TABLES));
+      : wholeLeft(a.readBack, receipt ? withReadBack(opts.actual, a.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES));
   if (wrong.length > 0) {
     throw new SwitchError('READBACK_MISMATCH', link.name, link.transport.endpoint, `read back differs from what was written: ${wrong.slice(0, 3).map(describeChange).join('; ')}`);
   }
@@ -165,7 +165,7 @@ function writtenWrong(changes: readonly Change[], after: ReadonlyMap<string, Fie
 }
 
 function wholeLeft(rb: Extract<Action, { kind: 'write' }>['readBack'] & { kind: 'whole' }, after: FlatDb): Change[] {
-  const left = diffConfig({ desired: rb.desired, actual: after, ...(rb.lastApplied ? { lastApplied: rb.lastApplied } : {}) });
+  const left = diffConfig({ desired: rb.desired, actual: after, ownership: rb.ownership, ...(rb.lastApplied ? { lastApplied: rb.lastApplied } : {}) });
   return rb.keep ? left.filter(rb.keep) : left;
 }
 
