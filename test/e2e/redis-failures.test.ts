@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChecks, type Check } from '../../src/core/checks/checks.ts';
 import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
-import { readState } from '../../src/lab/state.ts';
+import { labInventoryPath, readState } from '../../src/lab/state.ts';
 import { formatApply } from '../../src/report/plan-format.ts';
 import { applyFabric, type ApplyOutcome } from '../../src/services/apply.ts';
 import { planFabric } from '../../src/services/plan.ts';
@@ -104,7 +104,7 @@ describe(`${HUNG}'s redis hangs during apply`, () => {
 
   it(`${HUNG} fails with switch, endpoint and cause; the others are applied`, async () => {
     snapshot = await dumpConfigDb(labSwitch(FABRIC, HUNG));
-    session = await openSession(file, { writeLock: false }, { connect: (n) => connectFor(() => session)(n) });
+    session = await openSession(file, { writeLock: false }, { defaultInventory: (f) => labInventoryPath(f), connect: (n) => connectFor(() => session)(n) });
     const t = stopwatch();
     outcomes = await applyFabric(session, await planFabric(session));
     timings.push(`apply with ${HUNG} hung: ${t()}`);
