@@ -82,7 +82,7 @@ interface BenchSwitch {
   readonly ports: PortDef[];
 }
 
-async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function mapConcurrent<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]!);
@@ -90,7 +90,7 @@ async function inPool<T>(items: readonly T[], limit: number, fn: (item: T) => Pr
 }
 
 async function resetToFactory(switches: readonly BenchSwitch[], fabric: string): Promise<void> {
-  await inPool(switches, 16, async (s) => {
+  await mapConcurrent(switches, 16, async (s) => {
     const r = new Redis({ path: s.endpoint.socket, db: CONFIG_DB });
     try {
       await r.flushdb();
@@ -133,7 +133,7 @@ function startPipe(s: BenchSwitch): Pipe {
 /** Waits until every switch's redis has the pipe's client connected (it has sent SELECT). */
 async function pipesConnected(switches: readonly BenchSwitch[], timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  await inPool(switches, 16, async (s) => {
+  await mapConcurrent(switches, 16, async (s) => {
     const r = new Redis({ path: s.endpoint.socket });
     try {
       for (;;) {
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
       return { name: s.name, dir, endpoint: { host: addrs[i]!, port: REDIS_PORT, socket: join(dir, 'redis.sock') }, ports: [...s.platform.ports] };
     });
     const t0 = Date.now();
-    await inPool(switches, 8, (s) => startRedis({ switch: s.name, dir: s.dir, endpoint: s.endpoint, records, databaseConfigTemplate: template }));
+    await mapConcurrent(switches, 8, (s) => startRedis({ switch: s.name, dir: s.dir, endpoint: s.endpoint, records, databaseConfigTemplate: template }));
     log(`started ${switches.length} redis-server on ${addrs[0]}…${addrs.at(-1)}:${REDIS_PORT} in ${Date.now() - t0} ms`);
 
     const inventory: Inventory = {
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
 
 /** After the pipe, each switch holds what clos applied: the limit wrote the same thing. */
 async function checkSame(switches: readonly BenchSwitch[], plans: readonly SwitchPlan[]): Promise<void> {
-  await inPool(switches, 16, async (s) => {
+  await mapConcurrent(switches, 16, async (s) => {
     const plan = plans.find((p) => p.switch === s.name)!;
     const r = new Redis({ path: s.endpoint.socket, db: CONFIG_DB });
     try {

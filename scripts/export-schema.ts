@@ -2,7 +2,7 @@
 // topologies/fabric.schema.json (for editors) and docs/drift.schema.json (the drift report).
 import { writeFileSync } from 'node:fs';
 import { fabricJsonSchema } from '../src/core/fabric/schema.ts';
-import { driftJsonSchema } from '../src/report/drift-schema.ts';
+import { driftJsonSchema } from '../src/results/drift-schema.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 for (const [path, schema] of [

@@ -2,7 +2,7 @@
 // rewritten in place — `applying  37/64 switches  4.1 s` — and removed when the run ends.
 // Nothing at all when stderr is not a terminal (there logs and the report are the record).
 // The CLI opens a run around a service call (withProgress); the one switch pool
-// (services/pool.ts) reports to the run it is called within, found through AsyncLocalStorage,
+// (services/concurrency.ts) reports to the run it is called within, found through AsyncLocalStorage,
 // so no service passes a progress parameter down.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { clearStatus, showStatus, type TerminalStream } from './terminal.ts';

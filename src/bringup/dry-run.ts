@@ -1,21 +1,29 @@
 // `clos bringup --dry-run`: the stages, and per stage what each switch would get, read from the
 // switches as they are now. Writes nothing.
 import { poolsOf, refusalText } from '../core/adoption/refusals.ts';
-import { describeChange } from '../services/apply.ts';
+import { describeChange } from '../results/change-text.ts';
 import { planSwitch } from '../services/plan.ts';
-import { inPool } from '../services/pool.ts';
+import { mapConcurrent } from '../services/concurrency.ts';
 import type { FabricSession } from '../services/session.ts';
-import type { DryRunSwitch } from '../report/bringup-format.ts';
 import { gateChecks } from './gates.ts';
 import { isLinkChange, neighborInScope, scopeChanges } from './scope.ts';
 import { scopeFor } from './run.ts';
 import { planStages, type StageSpec } from './stages.ts';
 
+export interface DryRunSwitch {
+  readonly switch: string;
+  readonly endpoint: string;
+  readonly error?: string;
+  /** Lines per stage id. */
+  readonly lines: ReadonlyMap<string, readonly string[]>;
+  readonly left: number;
+}
+
 export async function planBringup(session: FabricSession, racks: readonly string[] | undefined): Promise<{ stages: StageSpec[]; switches: DryRunSwitch[] }> {
   const scope = scopeFor(session, racks);
   const stages = planStages(session.loaded.intents, scope, session.concurrency);
   const names = [...new Set(stages.flatMap((s) => s.waves.flat()))];
-  const switches = await inPool(names, session.concurrency, async (name): Promise<DryRunSwitch> => {
+  const switches = await mapConcurrent(names, session.concurrency, async (name): Promise<DryRunSwitch> => {
     const intent = session.intents.get(name)!;
     let endpoint = '(not connected)';
     try {

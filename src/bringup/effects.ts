@@ -7,7 +7,7 @@ import type { CheckOptions } from '../core/checks/checks.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import type { Logger } from '../log.ts';
 import { planSwitch, type SwitchPlan } from '../services/plan.ts';
-import { inPool } from '../services/pool.ts';
+import { mapConcurrent } from '../services/concurrency.ts';
 import type { FabricSession } from '../services/session.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { cablingFromCarrier, cablingFromLldp, describeCabling, gateChecks, sessionPeer, stayChecks } from './gates.ts';
@@ -16,7 +16,7 @@ import type { EffectInput, ReachOutput, SwitchEvent, WriteOutput } from './machi
 import { isLinkChange, neighborInScope, scopeChanges, type Scope } from './scope.ts';
 import type { StageSpec } from './stages.ts';
 import { watchChecks, type CheckResult } from './watch.ts';
-import { applyRest, BringupError, checkPlatform, extendCheckpoint, restoreRun, writeChanges } from './writes.ts';
+import { applyRest, BringupError, checkPlatform, extendCheckpoint, restoreRun, writeLinks } from './writes.ts';
 
 export interface EffectsOptions {
   readonly session: FabricSession;
@@ -95,7 +95,7 @@ export function bringupEffects(o: EffectsOptions) {
   const bringLinksUp = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
     const ports = plan.changes.filter(isLinkChange);
-    await writeChanges(session, link, ports);
+    await writeLinks(session, link, ports);
     return { written: ports.length };
   });
 
@@ -218,7 +218,7 @@ export function bringupEffects(o: EffectsOptions) {
   const rollbackSwitches = fromPromise<RollbackOutput, { switches: readonly string[] }>(async ({ input }) => {
     const restored: string[] = [];
     const failed: { switch: string; message: string }[] = [];
-    await inPool(input.switches, session.concurrency, async (sw) => {
+    await mapConcurrent(input.switches, session.concurrency, async (sw) => {
       try {
         await restoreRun(session, sw, o.runId, frrAdded.get(sw));
         frrAdded.delete(sw);

@@ -61,7 +61,7 @@ export interface RunRecord {
   stages: StageRecord[];
 }
 
-export function recordDir(stateDir: string): string {
+function recordDir(stateDir: string): string {
   return join(stateDir, 'bringup');
 }
 

@@ -76,7 +76,3 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
   return out;
 }
-
-export function stageSwitches(stage: StageSpec): string[] {
-  return stage.waves.flat();
-}

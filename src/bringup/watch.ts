@@ -6,7 +6,8 @@
 import { evaluate, neighStateFromFrr, type Check, type Observation } from '../core/checks/checks.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import type { SwitchLink } from '../transport/connect.ts';
-import { SEPARATOR, type DbName, type Unwatch } from '../transport/transport.ts';
+import { FRR_SUMMARY_ARGV, tableOf, tableOfCheck } from '../services/watch-kit.ts';
+import type { Unwatch } from '../transport/transport.ts';
 
 export interface CheckResult {
   readonly check: Check;
@@ -26,17 +27,6 @@ export interface Watch {
 }
 
 type Db = 'STATE_DB' | 'APPL_DB';
-
-export function tableOfKey(db: DbName, key: string): string {
-  const i = key.indexOf(SEPARATOR[db]);
-  return i < 0 ? key : key.slice(0, i);
-}
-
-function tableOfCheck(c: Check): string {
-  const e = c.expect;
-  const key = e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!;
-  return tableOfKey(c.db === 'FRR' ? 'STATE_DB' : c.db, key);
-}
 
 /** Starts watching; `onUpdate` gets every check's latest result after each change. */
 export async function watchChecks(
@@ -80,7 +70,7 @@ export async function watchChecks(
       const poll = async () => {
         try {
           if (!exec) throw new Error('no exec channel: BGP state of a switch without bgpmon is read through vtysh');
-          const r = await exec.run(['vtysh', '-c', 'show bgp summary json'], { timeoutMs: 10_000 });
+          const r = await exec.run(FRR_SUMMARY_ARGV, { timeoutMs: 10_000 });
           judge(neighStateFromFrr(JSON.parse(r.stdout || '{}')));
         } catch (e) {
           opts.onError?.(g.sw, e);
@@ -99,7 +89,7 @@ export async function watchChecks(
       reading = true;
       try {
         const fresh = await link.transport.read(db, which);
-        for (const k of [...snapshot.keys()]) if (which.includes(tableOfKey(db, k))) snapshot.delete(k);
+        for (const k of [...snapshot.keys()]) if (which.includes(tableOf(db, k))) snapshot.delete(k);
         for (const [k, v] of fresh) snapshot.set(k, v);
         judge(snapshot);
       } catch (e) {
@@ -120,7 +110,7 @@ export async function watchChecks(
     unwatches.push(
       await link.transport.watch(db, tables, (key) => {
         const first = !pending;
-        (pending ??= new Set()).add(tableOfKey(db, key));
+        (pending ??= new Set()).add(tableOf(db, key));
         if (first) schedule();
       }),
     );

@@ -3,7 +3,8 @@
 import type { Command } from 'commander';
 import type { RunRecord } from '../bringup/record.ts';
 import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
-import { parseDuration } from './duration.ts';
+import { FlagError, parseDuration } from './duration.ts';
+import { allocOptions } from './compile-commands.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
 import { processIo, type Io } from './output.ts';
@@ -39,8 +40,8 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const lldpMs = flags.lldpTimeout ? parseDuration(flags.lldpTimeout, '--lldp-timeout') : undefined;
     const racks = flags.racks ? flags.racks.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
-    if (flags.resume && (racks || flags.dryRun)) throw new Error('--resume continues the recorded run: it takes neither --racks nor --dry-run');
-    const session = await openSession(file, { writeLock: !flags.dryRun, ...(flags.allowRenumber ? { allowRenumber: true } : {}) }, sessionOptions(flags));
+    if (flags.resume && (racks || flags.dryRun)) throw new FlagError('--resume continues the recorded run: it takes neither --racks nor --dry-run');
+    const session = await openSession(file, { writeLock: !flags.dryRun, ...allocOptions(flags) }, await sessionOptions(flags));
     try {
       if (flags.dryRun) {
         const { planBringup } = await import('../bringup/dry-run.ts');

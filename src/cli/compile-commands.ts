@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AllocationChange } from '../core/model.ts';
 import { EXIT } from './exit-codes.ts';
-import { table, type Io } from './output.ts';
+import { table } from '../report/table.ts';
+import type { Io } from './output.ts';
 import { livePlan, withSwitchOptions } from './live-commands.ts';
 
 interface AllocFlags {
@@ -12,7 +13,8 @@ interface AllocFlags {
   prune?: boolean;
 }
 
-const allocOptions = (f: AllocFlags) => ({
+/** --allow-renumber and --prune, for every command that allocates. */
+export const allocOptions = (f: AllocFlags) => ({
   ...(f.allowRenumber ? { allowRenumber: true } : {}),
   ...(f.prune ? { prune: true } : {}),
 });
@@ -95,7 +97,7 @@ export function registerPlanCommand(program: Command, io: Io, setExit: (code: nu
     });
 }
 
-export function printAllocationChanges(io: Io, changes: readonly AllocationChange[], hadLock: boolean, json: boolean): void {
+function printAllocationChanges(io: Io, changes: readonly AllocationChange[], hadLock: boolean, json: boolean): void {
   if (json) {
     io.out(JSON.stringify({ lock: hadLock ? 'present' : 'absent', allocationChanges: changes }, null, 2));
     return;

@@ -4,10 +4,10 @@
 // every report kept in the state directory; SIGINT stops after the round in progress.
 import type { Command } from 'commander';
 import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-format.ts';
-import type { DriftReport } from '../report/drift-schema.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import type { FabricSession } from '../services/session.ts';
 import { withProgress } from '../progress.ts';
-import { parseDuration } from './duration.ts';
+import { FlagError, parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
 import type { Io } from './output.ts';
@@ -31,33 +31,16 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
       .option('-o, --output <file>', 'write the report to FILE; stdout then gets the verdict line')
       .option('--watch <duration>', 'repeat every DURATION (30s, 2m): print what changed, keep every report in the state directory; Ctrl-C stops'),
   ).action(async (file: string, f: DriftFlags) => {
-    const bad = (msg: string) => {
-      io.err(`clos drift: ${msg}`);
-      setExit(EXIT.ERROR);
-    };
-    if (!DRIFT_FORMATS.includes(f.format as DriftFormat)) return bad(`--format must be ${DRIFT_FORMATS.join(', ')}, not "${f.format}"`);
+    if (!DRIFT_FORMATS.includes(f.format as DriftFormat)) throw new FlagError(`--format must be ${DRIFT_FORMATS.join(', ')}, not "${f.format}"`);
     const format = f.format as DriftFormat;
-    let intervalMs: number | undefined;
-    try {
-      if (f.watch !== undefined) intervalMs = parseDuration(f.watch, '--watch');
-      if (intervalMs !== undefined && intervalMs < 1000) return bad(`--watch must be at least 1s, not "${f.watch}"`);
-    } catch (e) {
-      return bad((e as Error).message);
-    }
-    let opts;
-    try {
-      opts = sessionOptions(f);
-    } catch (e) {
-      return bad((e as Error).message);
-    }
-
+    const intervalMs = f.watch === undefined ? undefined : parseDuration(f.watch, '--watch');
+    if (intervalMs !== undefined && intervalMs < 1000) throw new FlagError(`--watch must be at least 1s, not "${f.watch}"`);
+    const opts = await sessionOptions(f);
     const { openSession } = await import('../services/session.ts');
-    const { InventoryError } = await import('../inventory/load.ts');
     const { driftFabric } = await import('../services/drift.ts');
     const session = await openSession(file, { writeLock: false }, opts);
     try {
-      const missing = session.switches.filter((n) => !session.inventory.switches[n]);
-      if (missing.length) throw new InventoryError(`${session.inventoryFile}: no entry for ${missing.join(', ')} of fabric ${session.loaded.fabric.name}`);
+      session.requireInventoryEntries();
       if (session.loaded.changes.length) {
         io.err(`clos drift: warning: ${session.loaded.changes.length} allocation change(s) pending against the lock: comparing with the fabric as the file describes it`);
       }

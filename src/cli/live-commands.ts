@@ -1,9 +1,10 @@
 // plan (live), apply and rollback: flags → options → one service call → print.
 import type { Command } from 'commander';
-import type { Allocation } from '../core/model.ts';
 import type { SessionOptions } from '../services/session.ts';
 import { withProgress } from '../progress.ts';
-import { table, type Io } from './output.ts';
+import { allocOptions } from './compile-commands.ts';
+import type { Io } from './output.ts';
+import { FlagError } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {
@@ -15,14 +16,24 @@ interface LiveFlags {
   json?: boolean;
 }
 
-export function sessionOptions(f: LiveFlags): SessionOptions {
-  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new Error(`--transport must be redis or gnmi, not "${f.transport}"`);
+/** The lab's inventory lookup and exec channel, imported when a live command runs. */
+async function labHandles() {
+  const [{ labExecRunner }, { labInventoryPath }] = await Promise.all([import('../lab/exec.ts'), import('../lab/state.ts')]);
+  return { labExecRunner, labInventoryPath };
+}
+
+export async function sessionOptions(f: LiveFlags): Promise<SessionOptions> {
+  const lab = await labHandles();
+  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new FlagError(`--transport must be redis or gnmi, not "${f.transport}"`);
   const concurrency = f.concurrency === undefined ? 8 : Number(f.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlagError(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
   return {
     ...(f.inventory ? { inventory: f.inventory } : {}),
     ...(f.transport ? { transport: f.transport as 'redis' | 'gnmi' } : {}),
     concurrency,
+    // The lab is the CLI's to hand in: the controller below imports nothing of it.
+    defaultInventory: (fabric) => lab.labInventoryPath(fabric),
+    labExec: lab.labExecRunner,
   };
 }
 
@@ -32,8 +43,6 @@ export function withSwitchOptions(cmd: Command): Command {
     .option('--concurrency <n>', 'switches worked on at once', '8')
     .option('--transport <kind>', 'redis | gnmi: override the inventory for every switch');
 }
-
-const allocFlags = (f: LiveFlags) => ({ ...(f.allowRenumber ? { allowRenumber: true } : {}), ...(f.prune ? { prune: true } : {}) });
 
 export function registerLiveCommands(program: Command, io: Io, setExit: (code: number) => void): void {
   withSwitchOptions(
@@ -50,7 +59,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { planFabric } = await import('../services/plan.ts');
     const { applyFabric } = await import('../services/apply.ts');
     const { formatApply, formatPlan } = await import('../report/plan-format.ts');
-    const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+    const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, await sessionOptions(flags));
     try {
       const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
@@ -63,7 +72,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
         }
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
-      await writeLockNow(session.loaded);
+      await session.writeLock();
       const outcomes = await withProgress('applying', () => applyFabric(session, plans));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
@@ -83,7 +92,8 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
     const { openSession } = await import('../services/session.ts');
     const { rollbackFabric } = await import('../services/rollback.ts');
-    const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
+    const { table } = await import('../report/table.ts');
+    const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
     try {
       const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
@@ -100,7 +110,7 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
   const { openSession } = await import('../services/session.ts');
   const { hasWork, isRefused, planFabric } = await import('../services/plan.ts');
   const { formatPlan, planJson } = await import('../report/plan-format.ts');
-  const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+  const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, await sessionOptions(flags));
   try {
     const plans = await withProgress('planning', () => planFabric(session));
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
@@ -110,12 +120,6 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
   } finally {
     await session.close();
   }
-}
-
-async function writeLockNow(loaded: { allocation: Allocation; lockPath: string }): Promise<void> {
-  const { serializeLock } = await import('../core/allocate/lock.ts');
-  const { writeFileAtomic } = await import('../io/files.ts');
-  await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
 }
 
 async function confirm(question: string): Promise<boolean> {

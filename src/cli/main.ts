@@ -9,6 +9,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
+import { FlagError } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 import { LOG_FORMATS, setLogFormat, type LogFormat } from '../terminal.ts';
@@ -52,6 +53,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       for (const d of e.diagnostics) io.err(formatDiagnostic(d));
       io.err(`${e.diagnostics.length} error(s); nothing was written.`);
       return EXIT.INVALID;
+    }
+    if (e instanceof FlagError) {
+      io.err(`clos ${argv[2] ?? ''}: ${e.message}`);
+      return EXIT.ERROR;
     }
     if (e instanceof InventoryError) {
       io.err(`clos: ${e.message}`);

@@ -55,11 +55,6 @@ export function joinPaths(prefix: Path | null | undefined, path: Path | null | u
   };
 }
 
-/** Elem names, for code that treats a path as SONiC does (keys in elems are not used). */
-export function elemNames(path: Path | null | undefined): string[] {
-  return (path?.elem ?? []).map((e) => e.name);
-}
-
 /** Path string form as SONiC's tools print it: `/sonic-db:CONFIG_DB/localhost/PORT/Ethernet0`
  *  (origin before the first elem), `/` inside a name as `\/`, keys as `[k=v]`, the target
  *  shown apart. For messages and logs only. */

@@ -1,8 +1,7 @@
-// Reads and checks an inventory file. Which file: --inventory, else the inventory of the
-// fabric's running lab (written by `clos lab up`).
+// Reads and checks an inventory file. Which file: --inventory, else the default the caller
+// hands in (the CLI: the inventory of the fabric's running lab, written by `clos lab up`).
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { labInventoryPath } from '../lab/state.ts';
 import { inventorySchema, type Inventory } from './schema.ts';
 
 export class InventoryError extends Error {
@@ -41,9 +40,12 @@ function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
   return v;
 }
 
+/** Where a fabric's inventory is when none is named (undefined: nowhere). */
+export type DefaultInventory = (fabric: string) => string | undefined;
+
 /** The inventory to use for a fabric, and where it came from. */
-export function findInventory(fabric: string, explicit?: string): { inventory: Inventory; file: string } {
-  const file = explicit ?? labInventoryPath(fabric);
+export function findInventory(fabric: string, explicit?: string, fallback?: DefaultInventory): { inventory: Inventory; file: string } {
+  const file = explicit ?? fallback?.(fabric);
   if (!file) throw new InventoryError(`no inventory for fabric ${fabric}: pass --inventory FILE, or bring the lab up with \`clos lab up\``);
   if (!existsSync(file)) throw new InventoryError(`${file}: inventory file not found`);
   const inventory = readInventory(file);

@@ -2,7 +2,7 @@
 // `<state dir>/drift/<timestamp>.json`, named so that names sort by time.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DriftReport } from '../report/drift-schema.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import { writeFileAtomic } from './files.ts';
 
 export function driftHistoryDir(stateDir: string): string {

@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runProcess } from '../transport/exec.ts';
+import type { ExecResult } from '../transport/transport.ts';
 import { agentRequest, agentSocket, restartBgp } from './agent-client.ts';
 import { startupConfigPath } from './agent/db/startup.ts';
 import { LabError } from './errors.ts';
@@ -95,12 +97,6 @@ export interface ExecOptions {
   readonly stdio?: 'inherit' | 'pipe';
 }
 
-export interface ExecResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** The running lab's switch and what CMD means on it (the one lookup labExec and the
  *  controller's lab exec channel share). */
 export function resolveExec(fabric: string, switchName: string, argv: readonly string[], root = LAB_ROOT): { s: SwitchState; plan: ExecPlan } {
@@ -111,6 +107,17 @@ export function resolveExec(fabric: string, switchName: string, argv: readonly s
     throw new LabError('LAB_UNKNOWN_SWITCH', `switch ${switchName} is not in the lab of fabric ${fabric} (switches: ${Object.keys(state.switches).join(', ')})`);
   }
   return { s, plan: planExec(s, argv) };
+}
+
+/** The controller's `exec: {kind: lab}` channel (src/transport/exec.ts `LabExecRunner`): the
+ *  same lookup as `clos lab exec`, run through the one process runner (it honours timeouts). */
+export async function labExecRunner(fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+  const { s, plan } = resolveExec(fabric, labSwitch, argv);
+  if (plan.kind === 'restart-bgp') {
+    await restartBgp(s.name, s.dir);
+    return { code: 0, stdout: '', stderr: '' };
+  }
+  return runProcess(switchName, `lab ${fabric}/${labSwitch}`, plan.cmd, plan.args, opts?.timeoutMs);
 }
 
 export async function labExec(fabric: string, switchName: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

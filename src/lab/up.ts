@@ -18,7 +18,7 @@ import { type Factory, factoryConfig } from './factory.ts';
 import type { ConfigDoc } from './agent/db/config-file.ts';
 import type { SwitchRuntime } from './runtime.ts';
 import { type LabState, type SwitchState, allStates, newState, readState, writeState } from './state.ts';
-import { inPool } from '../services/pool.ts';
+import { mapConcurrent } from '../services/concurrency.ts';
 import type { LabSwitch, LabTopology } from './topology.ts';
 
 const DATABASE_CONFIG = new URL('./sonic/database_config.json', import.meta.url);
@@ -93,7 +93,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
-  await inPool(switches, opts.concurrency ?? 4, async (s) => {
+  await mapConcurrent(switches, opts.concurrency ?? 4, async (s) => {
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');

@@ -2,8 +2,9 @@
 // per stage and switch), and the report at the end (per stage and switch: result and the
 // measured time to converge).
 import type { RunRecord, StageRecord, SwitchRecord } from '../bringup/record.ts';
+import type { DryRunSwitch } from '../bringup/dry-run.ts';
 import type { StageSpec } from '../bringup/stages.ts';
-import { table } from '../cli/output.ts';
+import { table } from './table.ts';
 
 const STEP_WORDS: Record<string, string> = {
   pending: 'waiting',
@@ -22,15 +23,6 @@ const STEP_WORDS: Record<string, string> = {
 
 export function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export interface DryRunSwitch {
-  readonly switch: string;
-  readonly endpoint: string;
-  readonly error?: string;
-  /** Lines per stage id. */
-  readonly lines: ReadonlyMap<string, readonly string[]>;
-  readonly left: number;
 }
 
 export function formatDryRun(stages: readonly StageSpec[], switches: readonly DryRunSwitch[], racks: readonly string[] | undefined): string {

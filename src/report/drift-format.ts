@@ -3,7 +3,8 @@
 import { formatDriftHtml } from './drift-html.ts';
 import { formatDriftJunit } from './drift-junit.ts';
 import { formatDriftMarkdown } from './drift-markdown.ts';
-import type { DriftReport, FindingJson } from './drift-schema.ts';
+import type { DriftDelta } from '../results/drift-report.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import { formatDriftTable } from './drift-table.ts';
 
 export const DRIFT_FORMATS = ['table', 'json', 'md', 'junit', 'html'] as const;
@@ -22,26 +23,6 @@ export function formatDrift(r: DriftReport, format: DriftFormat): string {
     case 'html':
       return formatDriftHtml(r);
   }
-}
-
-export interface DriftDelta {
-  readonly at: string;
-  readonly appeared: readonly FindingJson[];
-  readonly resolved: readonly FindingJson[];
-  readonly findings: number;
-  readonly drift: boolean;
-}
-
-export function driftDelta(previous: DriftReport, current: DriftReport): DriftDelta {
-  const before = new Set(previous.findings.map((f) => f.id));
-  const now = new Set(current.findings.map((f) => f.id));
-  return {
-    at: current.at,
-    appeared: current.findings.filter((f) => !before.has(f.id)),
-    resolved: previous.findings.filter((f) => !now.has(f.id)),
-    findings: current.findings.length,
-    drift: current.drift,
-  };
 }
 
 /** Table and Markdown: one line per change; JSON: one object per round (JSON Lines); nothing

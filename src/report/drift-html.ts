@@ -3,7 +3,7 @@
 // by its findings (red error, amber warning, blue info, green ok), then the findings.
 // Elements carry ids and data attributes (`#link-leaf1--spine1[data-state]`,
 // `#switch-leaf1[data-state]`) so tools and tests can find them.
-import type { DriftReport, FindingJson, LinkState } from './drift-schema.ts';
+import type { DriftReport, FindingJson, LinkState } from '../results/drift-schema.ts';
 import { driftVerdict, groupByCause } from './drift-text.ts';
 
 export const STATE_COLOURS: Readonly<Record<LinkState, string>> = { error: '#d93025', warning: '#f29900', info: '#1a73e8', ok: '#1e8e3e' };

@@ -1,7 +1,7 @@
 // The drift report as JUnit XML for CI: one testsuite per switch; a switch without drift is one
 // passing testcase, otherwise one failing testcase per finding (an <error> when the switch or
 // one of its channels did not answer). XML escaping is verify's (verify-format.ts).
-import type { DriftReport, FindingJson } from './drift-schema.ts';
+import type { DriftReport, FindingJson } from '../results/drift-schema.ts';
 import { xmlAttr, xmlText } from './verify-format.ts';
 
 export function formatDriftJunit(r: DriftReport): string {

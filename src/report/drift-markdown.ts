@@ -1,6 +1,6 @@
 // The drift report as GitHub-flavoured Markdown, for a pull request comment: a verdict, one table
 // row per root cause with its remediation, and what each explains folded under <details>.
-import type { DriftReport, FindingJson } from './drift-schema.ts';
+import type { DriftReport, FindingJson } from '../results/drift-schema.ts';
 import { driftVerdict, groupByCause } from './drift-text.ts';
 
 const ICON: Record<FindingJson['severity'], string> = { error: '🔴 error', warning: '🟠 warning', info: '🔵 info' };

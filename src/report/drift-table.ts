@@ -1,7 +1,7 @@
 // The drift report on a terminal: root causes with what they explain under them, then the
 // remediation of each root cause in full (what `clos apply` writes, the cable to move).
-import { table } from '../cli/output.ts';
-import type { DriftReport, FindingJson } from './drift-schema.ts';
+import { table } from './table.ts';
+import type { DriftReport, FindingJson } from '../results/drift-schema.ts';
 import { driftVerdict, groupByCause } from './drift-text.ts';
 
 /** Table cells are cut here; the remediation list and the other formats carry the full text. */

@@ -1,9 +1,9 @@
 // How a live plan and an apply are shown to people.
-import type { Change } from '../core/diff/diff.ts';
+import { fieldsText } from '../results/change-text.ts';
 import type { AllocationChange } from '../core/model.ts';
 import type { ApplyOutcome } from '../services/apply.ts';
 import type { SwitchPlan } from '../services/plan.ts';
-import { table } from '../cli/output.ts';
+import { table } from './table.ts';
 
 const IMPACT_TEXT: Record<string, string> = {
   none: '',
@@ -11,18 +11,6 @@ const IMPACT_TEXT: Record<string, string> = {
   'session-reset': 'session reset',
   restart: 'restart: all sessions of this switch reset',
 };
-
-export function fieldsText(c: Change): string {
-  if (c.op === 'delete') return '(whole entry)';
-  const set = c.op === 'replace' ? changedFields(c) : Object.entries(c.set ?? {});
-  const parts = set.map(([f, v]) => `${f}=${v}`);
-  for (const f of c.unset ?? []) parts.push(`-${f}`);
-  return parts.length ? parts.join(' ') : '(no fields)';
-}
-
-function changedFields(c: Change): [string, string][] {
-  return Object.entries(c.after ?? {}).filter(([f, v]) => c.before?.[f] !== v);
-}
 
 export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly AllocationChange[]): string {
   const out: string[] = [];

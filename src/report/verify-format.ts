@@ -1,6 +1,7 @@
-// The verify report for people (table), for programs (JSON, shape in verify-schema.ts) and for
-// CI (JUnit XML: one testsuite per switch, one testcase per check). Pure: report in, text out.
-import type { SwitchReport, VerifyReport } from './verify-schema.ts';
+// The verify report for people (table), for programs (JSON, shape in src/results/verify-schema.ts)
+// and for CI (JUnit XML: one testsuite per switch, one testcase per check). Pure: report in, text out.
+import type { SwitchReport, VerifyReport } from '../results/verify-schema.ts';
+import { table } from './table.ts';
 
 export type VerifyFormat = 'table' | 'json' | 'junit';
 export const VERIFY_FORMATS: readonly VerifyFormat[] = ['table', 'json', 'junit'];
@@ -26,7 +27,7 @@ export function verifyVerdict(r: VerifyReport): string {
 export function formatVerifyTable(r: VerifyReport): string {
   const out: string[] = [];
   out.push(
-    columns(
+    table(
       ['switch', 'passed', 'time to converge', 'endpoint'],
       r.switches.map((s) => [s.name, `${s.passed}/${s.total}`, s.timeToConvergeMs === null ? '-' : seconds(s.timeToConvergeMs), s.endpoint ?? '(not connected)']),
     ),
@@ -37,12 +38,12 @@ export function formatVerifyTable(r: VerifyReport): string {
     for (const s of broken) out.push(`  ${s.error}`);
   }
   const failing = r.switches.filter((s) => s.error === null).flatMap((s) => s.checks.filter((c) => !c.pass).map((c) => [s.name, c.id, c.expected, c.seen]));
-  if (failing.length) out.push('', 'Failing checks:', columns(['switch', 'check', 'expected', 'seen'], failing));
+  if (failing.length) out.push('', 'Failing checks:', table(['switch', 'check', 'expected', 'seen'], failing));
   out.push('', verifyVerdict(r));
   return `${out.join('\n')}\n`;
 }
 
-export function formatVerifyJson(r: VerifyReport): string {
+function formatVerifyJson(r: VerifyReport): string {
   return `${JSON.stringify(r, null, 2)}\n`;
 }
 
@@ -106,10 +107,4 @@ function secs(ms: number): string {
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-}
-
-function columns(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -1,18 +1,16 @@
 // apply: per switch, checkpoint → all its changes in one transaction → read back and compare
-// → routing-service restart or vtysh when SONiC needs it. A switch that fails is restored to
-// its checkpoint and reported; the others go on.
-import { CONFIG_READ_TABLES, refusalText } from '../core/adoption/refusals.ts';
-import { diffConfig, type Change } from '../core/diff/diff.ts';
-import type { Fields, FlatDb } from '../core/diff/flat.ts';
-import { ownershipOf } from '../core/diff/ownership.ts';
-import { renderFrrBgp } from '../core/render/frr.ts';
-import { newCheckpointId, type Checkpoint, type StateDir } from '../io/state-dir.ts';
+// → routing-service restart or vtysh when SONiC needs it (the actions of switch/actions.ts, run
+// by switch/run.ts). A switch that fails is restored to its checkpoint and reported; the others
+// go on.
+import { refusalText } from '../core/adoption/refusals.ts';
+import type { Fields } from '../core/diff/flat.ts';
+import { newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
-import { SwitchError } from '../transport/transport.ts';
-import { hasWork, planSwitch, showBgpSummary, type SwitchPlan } from './plan.ts';
-import { inPool } from './pool.ts';
-import { configureFrr, restartRouting, waitConsumed } from './routing.ts';
+import { mapConcurrent } from './concurrency.ts';
+import { hasWork, type SwitchPlan } from './plan.ts';
 import type { FabricSession } from './session.ts';
+import { writeActions } from './switch/actions.ts';
+import { emptyResult, runActions, type ActionEvent } from './switch/run.ts';
 
 export interface ApplyOutcome {
   readonly switch: string;
@@ -34,18 +32,20 @@ export interface ApplyOptions {
   /** How long to wait for bgpcfgd to consume a neighbor before deciding it does not run. */
   readonly consumeBudgetMs?: number;
   readonly checkpointId?: string;
+  /** Told of every action on every switch as it starts and ends (progress, an event stream). */
+  readonly onEvent?: (e: ActionEvent) => void;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const id = opts.checkpointId ?? newCheckpointId();
-  return inPool(plans, session.concurrency, (plan) => applySwitch(session, plan, id, opts));
+  return mapConcurrent(plans, session.concurrency, (plan) => applySwitch(session, plan, id, opts));
 }
 
-export async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointId: string, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
+async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointId: string, opts: ApplyOptions): Promise<ApplyOutcome> {
   const started = Date.now();
-  const notes: string[] = [];
   const base = { switch: plan.switch, endpoint: plan.endpoint, changes: plan.changes.length, ...(plan.flavour ? { flavour: plan.flavour } : {}) };
-  const done = (o: Partial<ApplyOutcome> & Pick<ApplyOutcome, 'status'>): ApplyOutcome => ({ restarted: false, frrConfigured: false, ...base, notes, ms: Date.now() - started, ...o });
+  const result = emptyResult(plan.flavour ?? 'sonic');
+  const done = (o: Partial<ApplyOutcome> & Pick<ApplyOutcome, 'status'>): ApplyOutcome => ({ restarted: false, frrConfigured: false, ...base, notes: result.notes, ms: Date.now() - started, ...o });
   if (plan.error) return done({ status: 'failed', error: plan.error });
   // Refused before anything is written: no checkpoint, no change (docs/adoption.md).
   if (plan.refusals?.length) return done({ status: 'failed', error: { code: 'REFUSED', message: `not adopted, nothing written: ${plan.refusals.map(refusalText).join('; ')}` } });
@@ -57,72 +57,31 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
   } catch (e) {
     return done({ status: 'failed', error: errorOf(e) });
   }
-  const desired = session.desired.get(plan.switch)!;
-  let checkpoint: Checkpoint | undefined;
-  let restarted = false;
-  let frrConfigured = false;
+  const checkpoint = plan.changes.length > 0 ? makeCheckpoint(checkpointId, plan) : undefined;
+  const actions = writeActions({
+    plan,
+    intent: session.intents.get(plan.switch)!,
+    desired: session.desired.get(plan.switch)!,
+    ...(checkpoint ? { checkpoint } : {}),
+    ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+  });
+  const run = { state: session.state, flavour: result.flavour, ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+  const saved = { ...(checkpoint ? { checkpoint: checkpoint.id } : {}) };
   try {
-    if (plan.changes.length > 0) {
-      checkpoint = makeCheckpoint(checkpointId, plan);
-      await session.state.saveCheckpoint(checkpoint);
-      const receipt = await link.transport.apply(plan.changes);
-      const after = receipt ? withReadBack(plan.actual, plan.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
-      const left = diffConfig({ desired, actual: after, ownership: ownershipOf(session.intents.get(plan.switch)!), ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) });
-      if (left.length > 0) {
-        throw new SwitchError('READBACK_MISMATCH', plan.switch, plan.endpoint, `read back differs from what was written: ${left.slice(0, 3).map(describeChange).join('; ')}`);
-      }
-      await session.state.saveApplied(plan.switch, desired);
-    }
-    let flavour = plan.flavour ?? 'sonic';
-    const intent = session.intents.get(plan.switch)!;
-    if (flavour === 'sonic' && plan.flavourSource === 'default' && intent.neighbors.length > 0) {
-      const consumed = await waitConsumed(link, intent.neighbors.map((n) => n.peerIp), opts.consumeBudgetMs ?? 10_000);
-      if (!consumed) {
-        flavour = 'legacy-vs';
-        notes.push('bgpcfgd did not consume BGP_NEIGHBOR: this switch has no bgpcfgd (like docker-sonic-vs release images); BGP configured through vtysh');
-      }
-    }
-    if (flavour === 'sonic' && (plan.firstBringUp || plan.changes.some((c) => c.impact === 'restart'))) {
-      await restartRouting(link);
-      restarted = true;
-      notes.push(plan.firstBringUp ? 'routing service restarted: first bring-up' : 'routing service restarted: bgp_asn, router id or Loopback0 changed');
-    }
-    if (flavour === 'legacy-vs') {
-      const frr = plan.frr ?? { pending: true, lines: [] };
-      if (frr.pending || plan.flavour !== 'legacy-vs') {
-        await configureFrr(link, plan.frr?.lines.length ? plan.frr.lines : renderFrrBgp(intent));
-        frrConfigured = true;
-        const summary = await showBgpSummary(link);
-        const peers = summary.ipv4Unicast?.peers ?? {};
-        const missing = intent.neighbors.filter((n) => !peers[n.peerIp]).map((n) => n.peerIp);
-        if (missing.length > 0) throw new SwitchError('READBACK_MISMATCH', plan.switch, link.exec?.endpoint ?? plan.endpoint, `FRR lacks neighbors ${missing.join(', ')} after vtysh configuration`);
-      }
-    }
-    return done({ status: 'applied', flavour, restarted, frrConfigured, ...(checkpoint ? { checkpoint: checkpoint.id } : {}) });
+    await runActions(link, actions, run, result);
+    return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
   } catch (e) {
     let restored = false;
     if (checkpoint) {
       try {
-        await restoreCheckpoint(session.state, link, checkpoint);
+        await runActions(link, [{ kind: 'restore', checkpoint }], run);
         restored = true;
       } catch (re) {
-        notes.push(`could not restore the checkpoint: ${(re as Error).message}`);
+        result.notes.push(`could not restore the checkpoint: ${(re as Error).message}`);
       }
     }
-    return done({ status: 'failed', error: errorOf(e), restored, restarted, frrConfigured, ...(checkpoint ? { checkpoint: checkpoint.id } : {}) });
+    return done({ status: 'failed', error: errorOf(e), restored, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
   }
-}
-
-/** The switch after the write: what plan read, with the keys the change set touched replaced
- *  by what the transaction read back (absent there = absent on the switch). */
-function withReadBack(before: FlatDb | undefined, changes: readonly Change[], readBack: ReadonlyMap<string, Fields>): FlatDb {
-  const after = new Map(before ?? []);
-  for (const { key } of changes) {
-    const now = readBack.get(key);
-    if (now) after.set(key, now);
-    else after.delete(key);
-  }
-  return after;
 }
 
 function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {
@@ -138,34 +97,7 @@ function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {
   };
 }
 
-/** Puts every key of the checkpoint back exactly as it was (absent keys deleted), and the
- *  managed scope with it. Returns the changes it made. */
-export async function restoreCheckpoint(state: StateDir, link: SwitchLink, cp: Checkpoint): Promise<Change[]> {
-  const scope = Object.keys(cp.keys);
-  const desired = new Map<string, Fields>();
-  for (const [k, v] of Object.entries(cp.keys)) if (v) desired.set(k, v);
-  const actual = await link.transport.read('CONFIG_DB', [...new Set(scope.map((k) => k.slice(0, k.indexOf('|'))))]);
-  const changes = diffConfig({ desired, actual, exact: { scope } });
-  await link.transport.apply(changes);
-  await state.saveApplied(cp.switch, cp.lastApplied ? new Map(Object.entries(cp.lastApplied)) : null);
-  return changes;
-}
-
-export function describeChange(c: Change): string {
-  if (c.op === 'delete') return `delete ${c.key}`;
-  if (c.op === 'add') return `add ${c.key}`;
-  const fields = [...Object.keys(c.op === 'replace' ? diffFields(c.before, c.after) : c.set ?? {}), ...(c.unset ?? []).map((f) => `-${f}`)];
-  return `${c.op} ${c.key} ${fields.join(',')}`;
-}
-
-function diffFields(a: Fields | undefined, b: Fields | undefined): Fields {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(b ?? {})) if (a?.[k] !== v) out[k] = v;
-  return out;
-}
-
 function errorOf(e: unknown): { code: string; message: string } {
   const err = e as Error & { code?: string };
   return { code: err.code ?? 'ERROR', message: err.message };
 }
-

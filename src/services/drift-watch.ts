@@ -4,8 +4,8 @@
 // bounded by the transports' timeouts).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { saveDriftReport } from '../io/drift-history.ts';
-import { driftDelta, type DriftDelta } from '../report/drift-format.ts';
-import type { DriftReport } from '../report/drift-schema.ts';
+import { driftDelta, type DriftDelta } from '../results/drift-report.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import { driftFabric } from './drift.ts';
 import type { FabricSession } from './session.ts';
 

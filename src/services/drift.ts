@@ -9,11 +9,11 @@ import type { FlatDb } from '../core/diff/flat.ts';
 import { driftFindings, type SwitchReading } from '../core/drift/drift.ts';
 import type { Flavour } from '../core/model.ts';
 import { ownershipOf } from '../core/diff/ownership.ts';
-import { buildDriftReport } from '../report/drift-report.ts';
-import type { DriftReport } from '../report/drift-schema.ts';
+import { buildDriftReport } from '../results/drift-report.ts';
+import type { DriftReport } from '../results/drift-schema.ts';
 import { SwitchError } from '../transport/transport.ts';
 import { showBgpSummary } from './plan.ts';
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
 
 /** The operational tables the convergence checks read (test/services/drift.test.ts keeps this
@@ -30,7 +30,7 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   const t0 = now();
   const intents = session.loaded.intents;
   const flavours = new Map<string, Flavour>();
-  const readings = await inPool(session.switches, session.concurrency, async (name) => {
+  const readings = await mapConcurrent(session.switches, session.concurrency, async (name) => {
     const intent = session.intents.get(name)!;
     const reading = await readSwitch(session, name, (f) => flavours.set(name, f ?? intent.flavour));
     if (!flavours.has(name)) flavours.set(name, intent.flavour);

@@ -2,14 +2,15 @@
 import { CONFIG_READ_TABLES, poolsOf, refusals, type Refusal } from '../core/adoption/refusals.ts';
 import { adoptionGroups, type AdoptionGroup } from '../core/adoption/summary.ts';
 import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
-import type { Fields, FlatDb } from '../core/diff/flat.ts';
+import type { FlatDb } from '../core/diff/flat.ts';
 import { ownershipOf } from '../core/diff/ownership.ts';
 import type { Pool, SwitchIntent } from '../core/model.ts';
 import { intendedPeers, renderFrrBgp } from '../core/render/frr.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
+import { FRR_SUMMARY_ARGV } from './watch-kit.ts';
 
 export type FlavourSource = 'observed' | 'inventory' | 'default';
 
@@ -76,7 +77,7 @@ export async function planSwitch(
 /** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
  *  (STATE_DB BGP_PEER_CONFIGURED_TABLE exists only where bgpcfgd runs), then the inventory's
  *  word, else SONiC's default; apply confirms it after the first write. */
-export async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
+async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
   const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE']);
   if (consumed.size > 0) return { flavour: 'sonic', source: 'observed' };
   if (link.flavourHint) return { flavour: link.flavourHint, source: 'inventory' };
@@ -89,7 +90,7 @@ interface BgpSummary {
 
 export async function showBgpSummary(link: SwitchLink): Promise<BgpSummary> {
   if (!link.exec) throw new SwitchError('EXEC_FAILED', link.name, link.transport.endpoint, 'no exec channel in the inventory: BGP of a switch without bgpcfgd is configured through vtysh');
-  const r = await link.exec.run(['vtysh', '-c', 'show bgp summary json']);
+  const r = await link.exec.run(FRR_SUMMARY_ARGV);
   if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, link.exec.endpoint, `vtysh failed: ${r.stderr.trim() || r.stdout.trim()}`);
   try {
     return JSON.parse(r.stdout || '{}') as BgpSummary;
@@ -110,7 +111,7 @@ async function planFrr(link: SwitchLink, intent: SwitchIntent): Promise<FrrPlan>
 
 export async function planFabric(session: FabricSession, only?: ReadonlySet<string>): Promise<SwitchPlan[]> {
   const names = session.switches.filter((n) => !only || only.has(n));
-  return inPool(names, session.concurrency, async (name) => {
+  return mapConcurrent(names, session.concurrency, async (name) => {
     let endpoint = '(not connected)';
     try {
       const link = await session.link(name);
@@ -123,7 +124,7 @@ export async function planFabric(session: FabricSession, only?: ReadonlySet<stri
   });
 }
 
-export function failedPlan(name: string, endpoint: string, e: unknown): SwitchPlan {
+function failedPlan(name: string, endpoint: string, e: unknown): SwitchPlan {
   const err = e as Error & { code?: string; endpoint?: string };
   return {
     switch: name,

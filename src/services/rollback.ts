@@ -1,8 +1,8 @@
 // rollback: puts switches back to a checkpoint (the newest, or the one at or before --to).
-import { restoreCheckpoint } from './apply.ts';
-import { inPool } from './pool.ts';
-import { restartRouting } from './routing.ts';
+import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
+import { restoreActions } from './switch/actions.ts';
+import { runActions, type ActionEvent } from './switch/run.ts';
 
 export interface RollbackOutcome {
   readonly switch: string;
@@ -14,20 +14,19 @@ export interface RollbackOutcome {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string } = {}): Promise<RollbackOutcome[]> {
+export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string; onEvent?: (e: ActionEvent) => void } = {}): Promise<RollbackOutcome[]> {
   const names = opts.switch ? [opts.switch] : session.switches;
   for (const n of names) if (!session.intents.has(n) && !session.inventory.switches[n]) throw new Error(`no switch ${n} in fabric ${session.loaded.fabric.name}`);
-  return inPool(names, session.concurrency, async (name) => {
+  return mapConcurrent(names, session.concurrency, async (name) => {
     let endpoint = '(not connected)';
     try {
       const cp = await session.state.checkpoint(name, opts.to);
       if (!cp) return { switch: name, endpoint, status: 'no-checkpoint', changes: 0, restarted: false };
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
-      const changes = await restoreCheckpoint(session.state, link, cp);
-      const restart = changes.some((c) => c.key === 'DEVICE_METADATA|localhost' || c.key.startsWith('LOOPBACK_INTERFACE|Loopback0|'));
-      if (restart) await restartRouting(link);
-      return { switch: name, endpoint, status: 'restored', checkpoint: cp.id, changes: changes.length, restarted: restart };
+      // The static part restored means a restart, whatever the switch runs.
+      const r = await runActions(link, restoreActions(cp), { state: session.state, flavour: 'sonic', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+      return { switch: name, endpoint, status: 'restored', checkpoint: cp.id, changes: r.restored.length, restarted: r.restarted };
     } catch (e) {
       const err = e as Error & { code?: string; endpoint?: string };
       return { switch: name, endpoint: err.endpoint ?? endpoint, status: 'failed', changes: 0, restarted: false, error: { code: err.code ?? 'ERROR', message: err.message } };

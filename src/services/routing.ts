@@ -2,6 +2,7 @@
 // channel: restart of the bgp service, and vtysh configuration for switches without bgpcfgd.
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
+import { realClock, type Clock } from './watch-kit.ts';
 
 function needExec(link: SwitchLink, what: string) {
   if (!link.exec) throw new SwitchError('EXEC_FAILED', link.name, link.transport.endpoint, `${what} needs an exec channel, and the inventory gives none for this switch`);
@@ -27,8 +28,9 @@ export async function configureFrr(link: SwitchLink, lines: readonly string[]): 
   }
 }
 
-/** Waits (event-driven) until bgpcfgd has consumed one of these neighbors, or the budget ends. */
-export async function waitConsumed(link: SwitchLink, peers: readonly string[], budgetMs: number): Promise<boolean> {
+/** Waits (event-driven, a re-read every second in case an event is lost) until bgpcfgd has
+ *  consumed one of these neighbors, or the budget ends. */
+export async function waitConsumed(link: SwitchLink, peers: readonly string[], budgetMs: number, clock: Clock = realClock): Promise<boolean> {
   const keys = new Set(peers.map((p) => `BGP_PEER_CONFIGURED_TABLE|${p}`));
   const seen = async () => [...(await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'])).keys()].some((k) => keys.has(k));
   let wake: () => void = () => {};
@@ -37,11 +39,14 @@ export async function waitConsumed(link: SwitchLink, peers: readonly string[], b
   });
   try {
     if (await seen()) return true;
-    const deadline = Date.now() + budgetMs;
-    while (Date.now() < deadline) {
+    const deadline = clock.now() + budgetMs;
+    while (clock.now() < deadline) {
       await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, Math.min(1000, Math.max(0, deadline - Date.now())));
+        const timer = clock.setTimeout(resolve, Math.min(1000, Math.max(0, deadline - clock.now())));
+        wake = () => {
+          clock.clearTimeout(timer);
+          resolve();
+        };
       });
       if (await seen()) return true;
     }

@@ -1,12 +1,15 @@
 // What every command that talks to switches opens first: the compiled fabric, its inventory,
 // one link per switch (opened on first use) and the state directory.
+import { serializeLock } from '../core/allocate/lock.ts';
 import { flatten, type FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
-import { findInventory } from '../inventory/load.ts';
+import { findInventory, InventoryError, type DefaultInventory } from '../inventory/load.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { loadFabric, type LoadedFabric, type LoadOptions } from '../io/fabric.ts';
+import { writeFileAtomic } from '../io/files.ts';
 import { StateDir, stateDirFor } from '../io/state-dir.ts';
 import { connectSwitch, type SwitchLink, type TransportKind } from '../transport/connect.ts';
+import type { LabExecRunner } from '../transport/exec.ts';
 
 export interface SessionOptions {
   readonly inventory?: string;
@@ -14,6 +17,10 @@ export interface SessionOptions {
   readonly concurrency?: number;
   /** Replaces connectSwitch (tests, dry runs with in-memory switches). */
   readonly connect?: (name: string) => Promise<SwitchLink>;
+  /** The inventory when none is named (the CLI hands in the running lab's). */
+  readonly defaultInventory?: DefaultInventory;
+  /** Runs `exec: {kind: lab}` channels (the CLI hands in the lab's). */
+  readonly labExec?: LabExecRunner;
 }
 
 export class FabricSession {
@@ -48,12 +55,31 @@ export class FabricSession {
       l = this.opts.connect
         ? this.opts.connect(name)
         : entry
-          ? connectSwitch(name, entry, this.opts.transport)
+          ? connectSwitch(name, entry, this.opts.transport, process.env, this.opts.labExec)
           : Promise.reject(new Error(`${name}: not in the inventory ${this.inventoryFile}`));
       l.catch(() => undefined);
       this.links.set(name, l);
     }
     return l;
+  }
+
+  /** Writes the lock with this run's allocation (apply, once the user goes ahead: the
+   *  allocation is now in use). */
+  async writeLock(): Promise<void> {
+    await writeFileAtomic(this.loaded.lockPath, serializeLock(this.loaded.allocation));
+  }
+
+  /** Every switch of the fabric has an inventory entry (commands that read them all). */
+  requireInventoryEntries(): void {
+    const missing = this.switches.filter((n) => !this.inventory.switches[n]);
+    if (missing.length) throw new InventoryError(`${this.inventoryFile}: no entry for ${missing.join(', ')} of fabric ${this.loaded.fabric.name}`);
+  }
+
+  /** Closes one switch's link now (a later link() opens a new one). */
+  async release(name: string): Promise<void> {
+    const l = this.links.get(name);
+    this.links.delete(name);
+    await (await l?.catch(() => undefined))?.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
@@ -65,6 +91,6 @@ export class FabricSession {
 
 export async function openSession(file: string, load: LoadOptions, opts: SessionOptions): Promise<FabricSession> {
   const loaded = await loadFabric(file, load);
-  const { inventory, file: inventoryFile } = findInventory(loaded.fabric.name, opts.inventory);
+  const { inventory, file: inventoryFile } = findInventory(loaded.fabric.name, opts.inventory, opts.defaultInventory);
   return new FabricSession(loaded, inventory, inventoryFile, new StateDir(stateDirFor(file, loaded.fabric.name)), opts);
 }

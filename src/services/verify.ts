@@ -7,25 +7,13 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // A switch is done when all its checks pass, when the budget is spent, or when it cannot be
 // read; a switch that fails is reported with switch, endpoint and cause, the others go on.
-import { inPool } from './pool.ts';
+import { mapConcurrent } from './concurrency.ts';
 import { evaluate, neighStateFromFrr, type Check, type Expectation } from '../core/checks/checks.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
-import type { CheckResult, SwitchReport, VerifyReport } from '../report/verify-schema.ts';
+import type { CheckResult, SwitchReport, VerifyReport } from '../results/verify-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
-import { SEPARATOR, SwitchError, type DbName, type Unwatch } from '../transport/transport.ts';
-
-/** Time as verify sees it; swapped in tests. `now()` is in milliseconds since the epoch. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
+import { SwitchError, type DbName, type Unwatch } from '../transport/transport.ts';
+import { FRR_SUMMARY_ARGV, realClock, tableOf, tableOfCheck, type Clock } from './watch-kit.ts';
 
 export interface VerifyOptions {
   /** Links already open (the caller closes them), or a way to open one per switch (verify then
@@ -46,8 +34,6 @@ export interface VerifyOptions {
   readonly frrPollMs?: number;
 }
 
-export const FRR_SUMMARY_ARGV = ['vtysh', '-c', 'show bgp summary json'] as const;
-
 export async function verifyFabric(opts: VerifyOptions): Promise<VerifyReport> {
   const clock = opts.clock ?? realClock;
   const t0 = clock.now();
@@ -63,7 +49,7 @@ export async function verifyFabric(opts: VerifyOptions): Promise<VerifyReport> {
   };
   const open = opts.links;
   const given = typeof open === 'function' ? undefined : new Map(open.map((l) => [l.name, l]));
-  const switches = await inPool(names, opts.concurrency ?? 8, (name) => {
+  const switches = await mapConcurrent(names, opts.concurrency ?? 8, (name) => {
     const openLink = given
       ? async () => {
           const l = given.get(name);
@@ -163,7 +149,7 @@ class SwitchRun {
   ) {
     this.states = checks.map((check) => ({
       check,
-      table: check.db === 'FRR' ? undefined : tableOfCheck(check, check.db),
+      table: check.db === 'FRR' ? undefined : tableOfCheck(check),
       pass: false,
       seen: 'not read',
       since: undefined,
@@ -413,19 +399,6 @@ function indexWatch(db: RedisDb, states: readonly CheckState[]): DbWatch {
   }
   const tables = [...new Set(states.map((s) => s.table!))].sort();
   return { db, tables, byKey, byTable, snapshot: new Map(tables.map((t) => [t, new Map()])), pending: new Set(), timer: undefined, reading: false };
-}
-
-/** The one table a check reads (its keys all carry the same table prefix). */
-function tableOfCheck(check: Check, db: RedisDb): string {
-  const e = check.expect;
-  const key = e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!;
-  return tableOf(db, key);
-}
-
-/** `PORT_TABLE|Ethernet0` → `PORT_TABLE`; split on the first separator only (IPv6 keys). */
-function tableOf(db: DbName, key: string): string {
-  const i = key.indexOf(SEPARATOR[db]);
-  return i < 0 ? key : key.slice(0, i);
 }
 
 function failureMessage(name: string, endpoint: string | null, e: unknown): string {

@@ -1,7 +1,7 @@
 // Opens what a command needs to talk to one switch of the inventory: its transport and its exec
 // channel. Secrets come from the environment, named by the inventory; never from the fabric file.
 import type { InventorySwitch } from '../inventory/schema.ts';
-import { execChannel } from './exec.ts';
+import { execChannel, type LabExecRunner } from './exec.ts';
 import { GnmiTransport, gnoiExecChannel } from './gnmi.ts';
 import { RedisTransport } from './redis.ts';
 import type { ExecChannel, Transport } from './transport.ts';
@@ -17,9 +17,9 @@ export interface SwitchLink {
 
 export type TransportKind = 'redis' | 'gnmi';
 
-export async function connectSwitch(name: string, entry: InventorySwitch, override?: TransportKind, env = process.env): Promise<SwitchLink> {
+export async function connectSwitch(name: string, entry: InventorySwitch, override?: TransportKind, env = process.env, lab?: LabExecRunner): Promise<SwitchLink> {
   const kind = override ?? entry.transport;
-  let exec = execChannel(name, entry.exec);
+  let exec = execChannel(name, entry.exec, lab);
   let tunnel: Tunnel | undefined;
   let transport: Transport;
   if (kind === 'redis') {

@@ -1,28 +1,24 @@
-// Exec channels: the few actions SONiC only offers as commands. `lab` runs inside an emulated
-// switch's namespace; `ssh` uses the system OpenSSH client; `docker` uses `docker exec`.
+// Exec channels: the few actions SONiC only offers as commands. `ssh` uses the system OpenSSH
+// client; `docker` uses `docker exec`; `lab` runs inside an emulated switch's namespace, through
+// a runner the caller hands in (src/lab/exec.ts `labExecRunner`, given by the CLI): the
+// controller knows nothing of the emulator.
 import { spawn } from 'node:child_process';
 import type { InventorySwitch } from '../inventory/schema.ts';
-import { restartBgp } from '../lab/agent-client.ts';
-import { resolveExec } from '../lab/exec.ts';
 import { SwitchError, type ExecChannel, type ExecResult } from './transport.ts';
 
 type ExecSpec = NonNullable<InventorySwitch['exec']>;
 
-export function execChannel(switchName: string, spec: ExecSpec | undefined): ExecChannel | undefined {
+/** Runs a command on a switch of a running lab: (fabric, switch, who asks, command) → result. */
+export type LabExecRunner = (fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
+
+export function execChannel(switchName: string, spec: ExecSpec | undefined, lab?: LabExecRunner): ExecChannel | undefined {
   if (!spec) return undefined;
   switch (spec.kind) {
-    case 'lab':
-      return {
-        endpoint: `lab ${spec.fabric}/${spec.switch}`,
-        run: async (argv, opts) => {
-          const { s, plan } = resolveExec(spec.fabric, spec.switch, argv);
-          if (plan.kind === 'restart-bgp') {
-            await restartBgp(s.name, s.dir);
-            return { code: 0, stdout: '', stderr: '' };
-          }
-          return runProcess(switchName, `lab ${spec.fabric}/${spec.switch}`, plan.cmd, plan.args, opts?.timeoutMs);
-        },
-      };
+    case 'lab': {
+      const endpoint = `lab ${spec.fabric}/${spec.switch}`;
+      if (!lab) throw new SwitchError('EXEC_FAILED', switchName, endpoint, 'the inventory names a lab exec channel, and this program has no lab to run it');
+      return { endpoint, run: (argv, opts) => lab(spec.fabric, spec.switch, switchName, argv, opts) };
+    }
     case 'ssh': {
       const endpoint = `ssh ${spec.user}@${spec.host}:${spec.port}`;
       // `--` ends ssh's options before the destination: no inventory value is read as one.

@@ -61,7 +61,7 @@ export class GnmiTransport implements Transport {
 
   constructor(
     readonly switchName: string,
-    private readonly target: GnmiEndpoint,
+    target: GnmiEndpoint,
   ) {
     this.endpoint = describeGnmi(target);
     this.deadlineMs = target.deadlineMs ?? 10_000;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driftHistory } from '../../src/io/drift-history.ts';
-import { driftReportSchema } from '../../src/report/drift-schema.ts';
+import { driftReportSchema } from '../../src/results/drift-schema.ts';
 import { runCli } from '../support/cli.ts';
 import { startRedisFabric, type RedisFabric } from '../support/redis-fabric.ts';
 import { findAll, parseXml } from '../report/xml.ts';

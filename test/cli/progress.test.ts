@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withProgress } from '../../src/progress.ts';
-import { inPool } from '../../src/services/pool.ts';
+import { mapConcurrent } from '../../src/services/concurrency.ts';
 import type { TerminalStream } from '../../src/terminal.ts';
 import { startRedisFabric, type RedisFabric } from '../support/redis-fabric.ts';
 
@@ -31,7 +31,7 @@ const frames = (text: string) => text.split('\r\x1b[2K').filter(Boolean);
 describe('withProgress (in-process)', () => {
   it('on a terminal: the count of switches done rises to the total, then the line is removed', async () => {
     const tty = fakeStream(true);
-    const out = await withProgress('applying', () => inPool(['leaf1', 'leaf2', 'leaf3'], 2, async (s) => `${s} done`), tty);
+    const out = await withProgress('applying', () => mapConcurrent(['leaf1', 'leaf2', 'leaf3'], 2, async (s) => `${s} done`), tty);
     expect(out).toEqual(['leaf1 done', 'leaf2 done', 'leaf3 done']);
     const shown = frames(tty.text);
     expect(shown[0]).toMatch(/^applying {2}\d+\.\d s$/);
@@ -43,7 +43,7 @@ describe('withProgress (in-process)', () => {
 
   it('counts the outer pool only: a pool inside a switch\'s task is part of that switch', async () => {
     const tty = fakeStream(true);
-    await withProgress('verifying', () => inPool(['spine1', 'spine2'], 1, (s) => inPool([1, 2, 3], 3, async (n) => `${s}/${n}`)), tty);
+    await withProgress('verifying', () => mapConcurrent(['spine1', 'spine2'], 1, (s) => mapConcurrent([1, 2, 3], 3, async (n) => `${s}/${n}`)), tty);
     const counts = frames(tty.text).map((f) => /(\d\/\d) switches/.exec(f)?.[1]).filter(Boolean);
     expect(counts).toEqual(['0/2', '1/2', '2/2']);
   });
@@ -56,7 +56,7 @@ describe('withProgress (in-process)', () => {
 
   it('writes nothing when the stream is not a terminal', async () => {
     const pipe = fakeStream(false);
-    expect(await withProgress('applying', () => inPool([1, 2], 2, async (n) => n * 2), pipe)).toEqual([2, 4]);
+    expect(await withProgress('applying', () => mapConcurrent([1, 2], 2, async (n) => n * 2), pipe)).toEqual([2, 4]);
     expect(pipe.text).toBe('');
   });
 });

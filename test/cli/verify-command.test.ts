@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/cli/duration.ts';
-import { verifyReportSchema } from '../../src/report/verify-schema.ts';
+import { verifyReportSchema } from '../../src/results/verify-schema.ts';
 import { runCli } from '../support/cli.ts';
 
 const root = new URL('../..', import.meta.url).pathname;

@@ -293,7 +293,7 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function inPool(ip: number, cidr: string): boolean {
+function mapConcurrent(ip: number, cidr: string): boolean {
   const p = parsePrefix(cidr);
   return ip >= p.base && ip < p.base + 2 ** (32 - p.prefixLength);
 }
@@ -315,7 +315,7 @@ function checkInvariants(f: FabricSpec, o: Output): void {
   const pinnedLoopbacks = new Set([...f.spines, ...f.racks.flatMap((r) => r.leaves)].flatMap((s) => (s.loopback ? [s.loopback] : [])));
   for (const lb of loopbacks) {
     const v = ipToInt(lb);
-    expect(inPool(v, f.loopbacks), `loopback ${lb} in ${f.loopbacks}`).toBe(true);
+    expect(mapConcurrent(v, f.loopbacks), `loopback ${lb} in ${f.loopbacks}`).toBe(true);
     // Drawn values skip the network and broadcast addresses; only a pin may sit there.
     if (!pinnedLoopbacks.has(lb)) expect(v !== pool.base && v !== pool.base + 2 ** (32 - pool.prefixLength) - 1, `loopback ${lb} is a host address`).toBe(true);
   }
@@ -327,7 +327,7 @@ function checkInvariants(f: FabricSpec, o: Output): void {
     const p = parsePrefix(cidr);
     expect(p.prefixLength).toBe(31);
     expect(p.hostBits, `${cidr} aligned`).toBe(false);
-    expect(inPool(p.base, f.p2p), `${cidr} in ${f.p2p}`).toBe(true);
+    expect(mapConcurrent(p.base, f.p2p), `${cidr} in ${f.p2p}`).toBe(true);
   }
 
   const spinePorts = new Set(expandPortList(f.spinePorts).ports);
@@ -340,7 +340,7 @@ function checkInvariants(f: FabricSpec, o: Output): void {
     const [n, cidr] = servers[i]!;
     const p = parsePrefix(cidr);
     expect(p.hostBits, `${cidr} aligned`).toBe(false);
-    expect(inPool(p.base, f.servers) && inPool(p.base + 2 ** (32 - p.prefixLength) - 1, f.servers), `${cidr} in ${f.servers}`).toBe(true);
+    expect(mapConcurrent(p.base, f.servers) && mapConcurrent(p.base + 2 ** (32 - p.prefixLength) - 1, f.servers), `${cidr} in ${f.servers}`).toBe(true);
     for (let j = i + 1; j < servers.length; j++) expect(overlap(cidr, servers[j]![1]), `${n} ${cidr} overlaps ${servers[j]![0]} ${servers[j]![1]}`).toBe(false);
   }
 

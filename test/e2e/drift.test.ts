@@ -19,7 +19,7 @@ import { labExec } from '../../src/lab/exec.ts';
 import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
 import { readState } from '../../src/lab/state.ts';
 import { STATE_COLOURS } from '../../src/report/drift-html.ts';
-import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/report/drift-schema.ts';
+import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/results/drift-schema.ts';
 import { runCli } from '../support/cli.ts';
 
 const FABRIC = 't-drift';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildChecks, type Check } from '../../src/core/checks/checks.ts';
 import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
-import { readState } from '../../src/lab/state.ts';
+import { labInventoryPath, readState } from '../../src/lab/state.ts';
 import { formatApply } from '../../src/report/plan-format.ts';
 import { applyFabric, type ApplyOutcome } from '../../src/services/apply.ts';
 import { planFabric } from '../../src/services/plan.ts';
@@ -16,6 +16,7 @@ import { openSession, type FabricSession } from '../../src/services/session.ts';
 import { verifyFabric } from '../../src/services/verify.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { execChannel } from '../../src/transport/exec.ts';
+import { labExecRunner } from '../../src/lab/exec.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import type { Transport } from '../../src/transport/transport.ts';
 import { runCli } from '../support/cli.ts';
@@ -65,7 +66,7 @@ function connectFor(session: () => FabricSession) {
             },
           }
         : inner;
-    const exec = execChannel(name, entry.exec);
+    const exec = execChannel(name, entry.exec, labExecRunner);
     return { name, transport, ...(exec ? { exec } : {}), ...(entry.flavour ? { flavourHint: entry.flavour } : {}), close: () => transport.close() };
   };
 }
@@ -103,7 +104,7 @@ describe(`${HUNG}'s redis hangs during apply`, () => {
 
   it(`${HUNG} fails with switch, endpoint and cause; the others are applied`, async () => {
     snapshot = await dumpConfigDb(labSwitch(FABRIC, HUNG));
-    session = await openSession(file, { writeLock: false }, { connect: (n) => connectFor(() => session)(n) });
+    session = await openSession(file, { writeLock: false }, { defaultInventory: (f) => labInventoryPath(f), connect: (n) => connectFor(() => session)(n) });
     const t = stopwatch();
     outcomes = await applyFabric(session, await planFabric(session));
     timings.push(`apply with ${HUNG} hung: ${t()}`);

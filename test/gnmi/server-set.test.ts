@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { setRequestFor } from '../../src/gnmi/messages.ts';
 import { writePath } from '../../src/gnmi/paths.ts';
-import { GnmiStatusError } from '../../src/gnmi/server-db.ts';
+import type { GnmiStatusError } from '../../src/gnmi/server-db.ts';
 import { finalEntries, parseSetRequest } from '../../src/gnmi/server-set.ts';
 import type { SetRequest } from '../../src/gnmi/types.ts';
 

@@ -2,7 +2,7 @@
 // well-formed, one testcase per check, special characters escaped).
 import { describe, expect, it } from 'vitest';
 import { formatVerify, formatVerifyJunit, formatVerifyTable, verifyVerdict, xmlAttr, xmlText } from '../../src/report/verify-format.ts';
-import { verifyReportSchema, type CheckResult, type SwitchReport, type VerifyReport } from '../../src/report/verify-schema.ts';
+import { verifyReportSchema, type CheckResult, type SwitchReport, type VerifyReport } from '../../src/results/verify-schema.ts';
 import { findAll, parseXml } from './xml.ts';
 
 const ok = (id: string, ms: number): CheckResult => ({ id, kind: 'port', db: 'STATE_DB', pass: true, expected: `PORT_TABLE|${id} state=ok`, seen: 'state=ok', timeToConvergeMs: ms });

@@ -4,7 +4,7 @@
 // refused before any write. Management config is never touched.
 import { describe, expect, it } from 'vitest';
 import type { Fields } from '../../src/core/diff/flat.ts';
-import { driftReportSchema } from '../../src/report/drift-schema.ts';
+import { driftReportSchema } from '../../src/results/drift-schema.ts';
 import { formatPlan, planJson } from '../../src/report/plan-format.ts';
 import { applyFabric } from '../../src/services/apply.ts';
 import { driftFabric } from '../../src/services/drift.ts';

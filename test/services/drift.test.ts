@@ -6,9 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { buildChecks } from '../../src/core/checks/checks.ts';
-import type { Fields } from '../../src/core/diff/flat.ts';
 import { loadFabric } from '../../src/io/fabric.ts';
-import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/report/drift-schema.ts';
+import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/results/drift-schema.ts';
 import { applyFabric } from '../../src/services/apply.ts';
 import { APPL_TABLES, STATE_TABLES, driftFabric } from '../../src/services/drift.ts';
 import { hasWork, planFabric } from '../../src/services/plan.ts';

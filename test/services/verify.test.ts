@@ -3,9 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { buildChecks, type Check, type CheckDb, type CheckKind, type Expectation } from '../../src/core/checks/checks.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
-import type { VerifyReport } from '../../src/report/verify-schema.ts';
-import { verifyReportSchema } from '../../src/report/verify-schema.ts';
-import { FRR_SUMMARY_ARGV, describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import type { VerifyReport } from '../../src/results/verify-schema.ts';
+import { verifyReportSchema } from '../../src/results/verify-schema.ts';
+import { describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';

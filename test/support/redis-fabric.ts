@@ -13,7 +13,7 @@ import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
 import { StateDir, stateDirFor } from '../../src/io/state-dir.ts';
 import { readDatabaseConfigTemplate, startRedis, type RedisEndpoint } from '../../src/lab/redis.ts';
 import { stopRecorded } from '../../src/lab/processes.ts';
-import { inPool } from '../../src/services/pool.ts';
+import { mapConcurrent } from '../../src/services/concurrency.ts';
 import { convergedState } from './converged-state.ts';
 
 const DB = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 } as const;
@@ -64,10 +64,10 @@ export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabr
       mkdirSync(swDir, { recursive: true });
       endpoints.set(s.name, { host: o.host(i), port: o.port, socket: join(swDir, 'redis.sock') });
     });
-    await inPool(loaded.intents, 16, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
+    await mapConcurrent(loaded.intents, 16, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
     const ops = convergedState(loaded.intents);
     const stateDir = new StateDir(stateDirFor(file, loaded.fabric.name));
-    await inPool(loaded.intents, 16, async (s) => {
+    await mapConcurrent(loaded.intents, 16, async (s) => {
       const desired = flatten(loaded.configs.get(s.name)!);
       const config = new Map<string, Fields>();
       for (const p of s.platform.ports) config.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, index: String(p.index), lanes: p.lanes, mtu: '9100', speed: String(p.speed) });

@@ -1,5 +1,5 @@
 // A bring-up run: its stages in order, each stage's switches in waves, one switch machine per
-// switch of the wave (spawned, reporting back with SWITCH.STEP / SWITCH.FINISHED).
+// switch of the wave (spawned, reporting its steps with SWITCH.STEP and its report as its output).
 //
 //   stage ─(every switch of every wave done)─▶ stagePassed ─▶ next stage … ─▶ done
 //     └─(a switch failed: the wave finishes, no further wave starts)─▶ stageFailed
@@ -8,7 +8,7 @@
 //
 // Resuming a run that was killed: input.resume lists the stages that had passed; the run starts
 // at the first other one (its switches plan again from what they have now).
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, raise, setup } from 'xstate';
 import type { StageSpec } from '../stages.ts';
 import { switchMachine } from './switch.ts';
 import type { Budgets, SwitchReport, SwitchStep, ToRunEvent } from './types.ts';
@@ -68,7 +68,7 @@ const reportsOf = (c: RunContext, stage: StageSpec) => stage.waves.flat().map((s
 
 /** Switches to put back when the current stage failed: those of the stage and of the stages
  *  it undoes that this run wrote to, except those whose own machine already rolled back. */
-export function toRollBack(c: RunContext): string[] {
+function toRollBack(c: RunContext): string[] {
   const stage = current(c);
   const selfRolledBack = new Set(reportsOf(c, stage).filter((r) => r.result === 'rolled-back').map((r) => r.switch));
   const names = [...stage.undoes.flatMap((id) => c.stages.find((s) => s.id === id)?.waves.flat() ?? []), ...stage.waves.flat()];
@@ -89,7 +89,7 @@ function withReport(c: RunContext, report: SwitchReport): RunContext {
 /** What a finished switch leads to. */
 export type Next = 'wait' | 'nextWave' | 'nextStage' | 'done' | 'rollBack' | 'rolledBack' | 'failed';
 
-export function nextAfter(c: RunContext): Next {
+function nextAfter(c: RunContext): Next {
   if (c.outstanding > 0) return 'wait';
   const stage = current(c);
   const wave = waveOf(c).map((s) => c.switches[progressKey(stage.id, s)]?.report);
@@ -179,6 +179,8 @@ export const runMachine = setup({
         }),
       ],
       on: {
+        // A switch machine's output is its report (see machines/switch.ts).
+        'xstate.done.actor.*': { actions: raise(({ event }) => ({ type: 'SWITCH.FINISHED' as const, report: (event as unknown as { output: SwitchReport }).output })) },
         'SWITCH.STEP': {
           actions: assign({ switches: ({ context, event }) => ({ ...context.switches, [progressKey(event.stage, event.switch)]: { ...context.switches[progressKey(event.stage, event.switch)], step: event.step } }) }),
         },

@@ -5,8 +5,10 @@
 //       └── a failure before anything is written ───────────────────────────────────────────────────────────▶ failed
 //
 // The stage decides which steps run (input.steps); the others are skipped. The machine names
-// its effects (actors) and its two reports to the run (actions `announce`, `finish`); the
-// implementations come from outside (src/bringup/effects.ts, or a test's `.provide()`), and
+// its effects (actors) and reports its steps to the run (action `announce`); its report is the
+// machine's output, which reaches the run as the child's done event, the last thing a finished
+// switch sends (a separate message before it would end the run while the child still has its
+// done event to deliver: xstate's "sent to stopped actor"). The implementations come from outside (src/bringup/effects.ts, or a test's `.provide()`), and
 // time is the actor's clock (budgets are `delays`). No transport is imported here.
 import { and, assign, fromCallback, fromPromise, sendParent, setup, type EventObject } from 'xstate';
 import type { Steps } from '../stages.ts';
@@ -26,6 +28,8 @@ export interface SwitchContext {
   readonly cabling?: CablingSeen;
   readonly gate?: GateSeen;
   readonly notes: readonly string[];
+  /** Set on entering a final state: the result the report carries. */
+  readonly result?: SwitchReport['result'];
 }
 
 const notProvided = (name: string) => () => {
@@ -90,6 +94,7 @@ export const switchMachine = setup({
     context: {} as SwitchContext,
     input: {} as SwitchInput,
     events: {} as SwitchEvent,
+    output: {} as SwitchReport,
   },
   actors: {
     /** Open the link, probe the flavour, read CONFIG_DB and plan the changes in scope. */
@@ -113,7 +118,7 @@ export const switchMachine = setup({
   },
   actions: {
     announce: sendParent(({ context }, params: { step: SwitchStep }): ToRunEvent => ({ type: 'SWITCH.STEP', stage: context.stage, switch: context.switch, step: params.step })),
-    finish: sendParent(({ context }, params: { result: SwitchReport['result'] }): ToRunEvent => ({ type: 'SWITCH.FINISHED', report: reportOf(context, params.result) })),
+    finish: assign({ result: (_, params: { result: SwitchReport['result'] }) => params.result }),
   },
   guards: {
     wants: ({ context }, params: { stop: Stop }) => {
@@ -284,6 +289,7 @@ export const switchMachine = setup({
     failed: { type: 'final', entry: [{ type: 'announce', params: { step: 'failed' } }, { type: 'finish', params: { result: 'failed' } }] },
     rolledBack: { type: 'final', entry: [{ type: 'announce', params: { step: 'rolledBack' } }, { type: 'finish', params: { result: 'rolled-back' } }] },
   },
+  output: ({ context }) => reportOf(context, context.result ?? 'failed'),
 });
 
 export type SwitchMachine = typeof switchMachine;

@@ -1,7 +1,7 @@
 // Stage 3: Fabric + lock → Allocation. Every derived value (leaf ASN, loopback, /31 per link,
 // the spine port given to each leaf, server prefixes) is drawn here, with the lock's values
 // kept as they are. A change that would move a kept value is refused unless allowed.
-import { diag, type Diagnostic, type DocPath } from '../diagnostics.ts';
+import { diag, type Diagnostic } from '../diagnostics.ts';
 import type { Allocation, AllocationChange, Fabric, LinkAllocation, Rack, SwitchAllocation, SwitchDef } from '../model.ts';
 import { linkId } from '../model.ts';
 import { compareNames, nameRanks } from '../names.ts';

@@ -22,21 +22,6 @@ export function flatten(db: ConfigDb): Map<string, Fields> {
   return out;
 }
 
-/** Back to config_db.json form (lists as arrays). */
-export function unflatten(flat: FlatDb): ConfigDb {
-  const db: ConfigDb = {};
-  for (const [full, fields] of flat) {
-    const { table, key } = splitKey(full);
-    const entry: Record<string, string | string[]> = {};
-    for (const [f, v] of Object.entries(fields)) {
-      if (f.endsWith('@')) entry[f.slice(0, -1)] = v === '' ? [] : v.split(',');
-      else entry[f] = v;
-    }
-    (db[table] ??= {})[key] = entry;
-  }
-  return db;
-}
-
 /** CONFIG_DB keys split on the FIRST separator only (IPv6 keys contain ':'; composite keys
  *  keep their own '|'). */
 export function splitKey(full: string, sep = '|'): { table: string; key: string } {

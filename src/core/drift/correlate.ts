@@ -11,7 +11,7 @@
 // adopted the factory address or Loopback0 is why clos's own entries do not work yet.
 //   route S → D              ← any of the above touching S or D (or, leaf to leaf, a spine)
 import type { SwitchIntent } from '../model.ts';
-import { type CableIndex } from './cables.ts';
+import type { CableIndex } from './cables.ts';
 import { changedFields, keyParts } from './config.ts';
 import { DRIFT_CLASSES, type Finding } from './finding.ts';
 

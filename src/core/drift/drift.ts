@@ -9,7 +9,7 @@ import type { SwitchIntent } from '../model.ts';
 import { CableIndex } from './cables.ts';
 import { configFindings } from './config.ts';
 import { correlate } from './correlate.ts';
-import { DRIFT_CLASSES, SEVERITIES, findingId, type Finding } from './finding.ts';
+import { DRIFT_CLASSES, findingId, type Finding } from './finding.ts';
 import { stateFindings, type SwitchState } from './state.ts';
 
 export interface SwitchReading {
@@ -72,12 +72,6 @@ export function sortFindings(findings: readonly Finding[], switches: readonly st
   return [...findings].sort(
     (a, b) => pos(a.switch) - pos(b.switch) || compareNames(a.switch, b.switch) || DRIFT_CLASSES.indexOf(a.class) - DRIFT_CLASSES.indexOf(b.class) || compareNames(a.object, b.object),
   );
-}
-
-export function countBySeverity(findings: readonly Finding[]): Record<(typeof SEVERITIES)[number], number> {
-  const out = { error: 0, warning: 0, info: 0 };
-  for (const f of findings) out[f.severity]++;
-  return out;
 }
 
 export type { Finding, SwitchState };

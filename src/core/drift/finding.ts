@@ -1,5 +1,5 @@
 // What drift reports: one finding per switch and object that differs from the fabric file, with
-// its class, severity and remediation. The JSON form (src/report/drift-schema.ts) is checked
+// its class, severity and remediation. The JSON form (src/results/drift-schema.ts) is checked
 // against these types at compile time.
 import type { Change } from '../diff/diff.ts';
 

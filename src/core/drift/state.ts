@@ -5,7 +5,7 @@
 import { evaluate, type Check, type Observation } from '../checks/checks.ts';
 import type { FlatDb } from '../diff/flat.ts';
 import type { Flavour, SwitchIntent } from '../model.ts';
-import { CableIndex, endOf, type End, type FabricCable } from './cables.ts';
+import { type CableIndex, endOf, type End, type FabricCable } from './cables.ts';
 import { findingId, type Finding } from './finding.ts';
 
 /** What was read from one switch's operational databases. A switch that could not be read has

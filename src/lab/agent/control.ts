@@ -56,29 +56,3 @@ export async function serveControl(path: string, handle: ControlHandler): Promis
   renameSync(tmp, path); // replaces a socket file left by an agent that died
   return server;
 }
-
-/** Client side for tests and tools: sends one request, resolves with the reply line. */
-export function controlRequest(path: string, request: string, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.createConnection(path);
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`${path}: no reply to '${request}' within ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.on('connect', () => s.write(`${request}\n`));
-    s.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        s.end();
-        resolve(buf.slice(0, nl));
-      }
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}

@@ -4,15 +4,6 @@
 import type { Fields } from '../db/keys.ts';
 import type { ConfigView } from '../db/snapshot.ts';
 
-/** Tables whose change can make a waiting neighbor ready. */
-export const NEIGHBOR_DEPENDENCIES = [
-  'DEVICE_METADATA',
-  'LOOPBACK_INTERFACE',
-  'INTERFACE',
-  'VLAN_INTERFACE',
-  'PORTCHANNEL_INTERFACE',
-] as const;
-
 /** Interface tables in which bgpcfgd looks up `local_addr` (its InterfaceMgr instances). */
 const ADDRESS_TABLES = ['INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE', 'PORTCHANNEL_INTERFACE'] as const;
 

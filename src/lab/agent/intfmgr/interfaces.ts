@@ -65,8 +65,3 @@ export function applInterfaceEntry(fields: Fields): Fields {
 export function applAddressEntry(family: 'IPv4' | 'IPv6'): Fields {
   return { scope: 'global', family };
 }
-
-/** Canonical form for comparing a CONFIG_DB prefix with the kernel's (`FC00::1/64` vs `fc00::1/64`). */
-export function samePrefix(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}

@@ -1,9 +1,9 @@
-// Runs one task per item with at most `limit` at a time; results in item order. A task's
+// A concurrency limit: one task per item, at most `limit` at a time; results in item order. A task's
 // failure is its own result, never the others' (switches fail one by one). Each finished task
 // counts on the progress line of the run it is part of (src/progress.ts), if one shows.
 import { currentProgress } from '../progress.ts';
 
-export async function inPool<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const progress = currentProgress()?.pool(items.length);
   const results = new Array<R>(items.length);
   let next = 0;

@@ -1,0 +1,34 @@
+// What every wait on a switch shares (verify, the bring-up watch, "wait until consumed"): the
+// clock it runs on, the table a check reads, and FRR's summary command for switches without
+// bgpmon.
+import type { Check } from '../core/checks/checks.ts';
+import { SEPARATOR, type DbName } from '../transport/transport.ts';
+
+/** Time as a wait sees it; swapped in tests. `now()` is in milliseconds since the epoch. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/** FRR's view of its sessions, read through the exec channel. */
+export const FRR_SUMMARY_ARGV = ['vtysh', '-c', 'show bgp summary json'] as const;
+
+/** `PORT_TABLE|Ethernet0` → `PORT_TABLE`; split on the first separator only (IPv6 keys). */
+export function tableOf(db: DbName, key: string): string {
+  const i = key.indexOf(SEPARATOR[db]);
+  return i < 0 ? key : key.slice(0, i);
+}
+
+/** The one table a check reads (its keys all carry the same table prefix). */
+export function tableOfCheck(check: Check): string {
+  const e = check.expect;
+  const key = e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!;
+  return tableOf(check.db === 'FRR' ? 'STATE_DB' : check.db, key);
+}

@@ -1,0 +1,76 @@
+// The switch-operation engine: the action lists (restart rule, flavour fallback, scope) and
+// the executor's observer and abort, on in-memory switches behind the real services.
+import { describe, expect, it } from 'vitest';
+import type { Change } from '../../src/core/diff/diff.ts';
+import { applyFabric } from '../../src/services/apply.ts';
+import { planFabric } from '../../src/services/plan.ts';
+import { rollbackFabric } from '../../src/services/rollback.ts';
+import { restartReason, restoreActions, restoreTouchesStatic, writeActions } from '../../src/services/switch/actions.ts';
+import { runActions, type ActionEvent } from '../../src/services/switch/run.ts';
+import { memoryFabric } from '../support/memory-fabric.ts';
+
+const change = (key: string, impact: Change['impact'] = 'none'): Change => ({ op: 'add', key, set: { a: '1' }, after: { a: '1' }, impact });
+
+describe('switch actions', () => {
+  it('writes, then restarts on a first bring-up; a plan that has legacy-vs configures FRR only when it lacks something', async () => {
+    const { session } = await memoryFabric();
+    const [plan] = await planFabric(session, new Set(['leaf1']));
+    const kinds = (p: typeof plan) => writeActions({ plan: p!, intent: session.intents.get('leaf1')!, desired: session.desired.get('leaf1')! }).map((a) => a.kind);
+    expect(kinds(plan)).toEqual(['write', 'restart-routing', 'configure-frr']);
+    expect(kinds({ ...plan!, flavour: 'legacy-vs', frr: { lines: [], missing: [], extra: [], pending: false } })).toEqual(['write', 'restart-routing']);
+    expect(kinds({ ...plan!, flavourSource: 'default' })).toEqual(['write', 'confirm-consumed', 'restart-routing', 'configure-frr']);
+    expect(kinds({ ...plan!, changes: [] })).toEqual(['configure-frr']);
+  });
+
+  it('the restart rule: first bring-up, a restart impact; after a restore, DEVICE_METADATA or Loopback0 touched', () => {
+    expect(restartReason({ firstBringUp: true, changes: [] })).toBe('routing service restarted: first bring-up');
+    expect(restartReason({ firstBringUp: false, changes: [change('DEVICE_METADATA|localhost', 'restart')] })).toMatch(/bgp_asn, router id or Loopback0/);
+    expect(restartReason({ firstBringUp: false, changes: [change('PORT|Ethernet0', 'session-reset')] })).toBeUndefined();
+    expect(restoreTouchesStatic([change('LOOPBACK_INTERFACE|Loopback0|10.0.0.1/32')])).toBe(true);
+    expect(restoreTouchesStatic([change('PORT|Ethernet0')])).toBe(false);
+    const cp = { id: 'x', switch: 's', endpoint: 'e', at: '', keys: {}, lastApplied: null };
+    expect(restoreActions(cp).map((a) => a.kind)).toEqual(['restore', 'restart-routing']);
+    expect(restoreActions(cp, { asn: 65101, neighbors: ['10.1.0.0'], routerAdded: false }).map((a) => a.kind)).toEqual(['restore', 'vtysh']);
+  });
+});
+
+describe('switch executor', () => {
+  it('tells an observer of every action of every switch, in order, apply and rollback alike', async () => {
+    const { session } = await memoryFabric();
+    const events: ActionEvent[] = [];
+    const outcomes = await applyFabric(session, await planFabric(session, new Set(['leaf1'])), { onEvent: (e) => events.push(e) });
+    expect(outcomes[0]!.status).toBe('applied');
+    expect(events.map((e) => `${e.switch} ${e.action} ${e.phase}`)).toEqual([
+      'leaf1 checkpoint start',
+      'leaf1 checkpoint done',
+      'leaf1 write start',
+      'leaf1 write done',
+      'leaf1 restart-routing start',
+      'leaf1 restart-routing done',
+      'leaf1 configure-frr skipped',
+    ]);
+    expect(events.filter((e) => e.phase === 'done').every((e) => typeof e.ms === 'number')).toBe(true);
+    const back: ActionEvent[] = [];
+    const rolled = await rollbackFabric(session, { switch: 'leaf1', onEvent: (e) => back.push(e) });
+    expect(rolled[0]).toMatchObject({ status: 'restored', restarted: true });
+    expect(back.map((e) => `${e.action} ${e.phase}`)).toEqual(['restore start', 'restore done', 'restart-routing start', 'restart-routing done']);
+  });
+
+  it('a failed action is reported to the observer with its message, and an aborted list writes nothing more', async () => {
+    const { session, switches } = await memoryFabric();
+    const [plan] = await planFabric(session, new Set(['leaf2']));
+    switches.get('leaf2')!.transport.failNextApply = 'READONLY no writes here';
+    const events: ActionEvent[] = [];
+    const outcomes = await applyFabric(session, [plan!], { onEvent: (e) => events.push(e) });
+    expect(outcomes[0]).toMatchObject({ status: 'failed', restored: true });
+    expect(events.find((e) => e.phase === 'failed')).toMatchObject({ switch: 'leaf2', action: 'write', error: expect.stringContaining('READONLY no writes here') });
+
+    const link = await session.link('leaf2');
+    const stop = new AbortController();
+    stop.abort('deadline');
+    const before = new Map(switches.get('leaf2')!.transport.dbs.CONFIG_DB);
+    const actions = writeActions({ plan: plan!, intent: session.intents.get('leaf2')!, desired: session.desired.get('leaf2')! });
+    await expect(runActions(link, actions, { state: session.state, flavour: 'sonic', signal: stop.signal })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('stopped before write: deadline') });
+    expect(switches.get('leaf2')!.transport.dbs.CONFIG_DB).toEqual(before);
+  });
+});
