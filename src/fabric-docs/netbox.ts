@@ -49,7 +49,8 @@ export function netboxFiles(h: Handbook): Map<string, string> {
   const devices = [...(h.scope ? [] : h.spines), ...leaves];
   // Device types (and their makers) the files must create: all, or under --racks only those of
   // the new leaves that no other switch of the fabric has.
-  const elsewhere = new Set(h.scope ? h.compiled.intents.filter((s) => !leaves.includes(s)).map((s) => s.hwsku) : []);
+  const mine = new Set(leaves);
+  const elsewhere = new Set(h.scope ? h.compiled.intents.filter((s) => !mine.has(s)).map((s) => s.hwsku) : []);
   const types = [...new Set(devices.map((d) => d.hwsku))].filter((t) => !elsewhere.has(t));
   const makersElsewhere = new Set([...elsewhere].map(manufacturerOf));
   const makers = [...new Set(types.map(manufacturerOf))].filter((m) => !makersElsewhere.has(m));
@@ -68,7 +69,7 @@ export function netboxFiles(h: Handbook): Map<string, string> {
   put('07-devices', ['name', 'role', 'manufacturer', 'device_type', 'platform', 'status', 'site', 'rack', 'description'], devices.map((d) => [
     d.name, d.role, manufacturerOf(d.hwsku), d.hwsku, 'SONiC', status, site, d.rack ?? '', `AS ${d.asn}, router id ${d.routerId}`,
   ]));
-  put('08-interfaces', ['device', 'name', 'label', 'type', 'speed', 'mtu', 'enabled', 'description'], interfaces(h, devices));
+  put('08-interfaces', ['device', 'name', 'label', 'type', 'speed', 'mtu', 'enabled', 'description'], interfaces(h, leaves));
   put('09-cables', ['side_a_device', 'side_a_type', 'side_a_name', 'side_b_device', 'side_b_type', 'side_b_name', 'status', 'label'], h.cables.map((c) => [
     c.leaf, 'dcim.interface', c.leafPort, c.spine, 'dcim.interface', c.spinePort, h.scope ? 'planned' : 'connected', c.label,
   ]));
@@ -88,21 +89,18 @@ export function netboxFiles(h: Handbook): Map<string, string> {
 
 /** The interfaces clos configures: Loopback0, cabled and server ports, the VLAN interface. On a
  *  spine under --racks, only its ports cabled to the new leaves. */
-function interfaces(h: Handbook, devices: readonly SwitchIntent[]): (string | number | boolean)[][] {
+function interfaces(h: Handbook, leaves: readonly SwitchIntent[]): (string | number | boolean)[][] {
   const rows: (string | number | boolean)[][] = [];
-  const virtual = (s: SwitchIntent, name: string, description: string) => rows.push([s.name, name, '', 'virtual', '', '', true, description]);
-  const port = (s: SwitchIntent, p: SwitchIntent['ports'][number]) =>
-    // NetBox keeps speeds in kb/s; clos in Mb/s.
-    rows.push([s.name, p.def.name, p.def.alias, TYPE_BY_SPEED[p.speed] ?? 'other', p.speed * 1000, p.mtu, true, p.description]);
-  for (const s of devices) {
-    virtual(s, 'Loopback0', 'router id');
-    for (const p of s.ports) port(s, p);
-    if (s.vlan) virtual(s, s.vlan.name, `servers, VLAN ${s.vlan.vlan}`);
-  }
-  if (h.scope) {
-    const spinePorts = new Map<string, Set<string>>();
-    for (const c of h.cables) (spinePorts.get(c.spine) ?? spinePorts.set(c.spine, new Set()).get(c.spine)!).add(c.spinePort);
-    for (const s of h.spines) for (const p of s.ports) if (spinePorts.get(s.name)?.has(p.def.name)) port(s, p);
+  const newSpinePorts = new Set(h.cables.map((c) => `${c.spine}|${c.spinePort}`));
+  for (const s of [...h.spines, ...leaves]) {
+    const all = !h.scope || s.role === 'leaf';
+    if (all) rows.push([s.name, 'Loopback0', '', 'virtual', '', '', true, 'router id']);
+    for (const p of s.ports) {
+      if (!all && !newSpinePorts.has(`${s.name}|${p.def.name}`)) continue;
+      // NetBox keeps speeds in kb/s; clos in Mb/s.
+      rows.push([s.name, p.def.name, p.def.alias, TYPE_BY_SPEED[p.speed] ?? 'other', p.speed * 1000, p.mtu, true, p.description]);
+    }
+    if (all && s.vlan) rows.push([s.name, s.vlan.name, '', 'virtual', '', '', true, `servers, VLAN ${s.vlan.vlan}`]);
   }
   return rows;
 }
