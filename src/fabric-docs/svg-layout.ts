@@ -59,7 +59,7 @@ export function layout(h: Handbook, minWidth: number): Layout {
   const leafCount = h.racks.reduce((n, r) => n + r.leaves.length, 0);
   const folded = leafCount > FOLD_ABOVE;
   const vertical = folded || leafCount > 24;
-  const names = folded ? h.racks.map((r) => foldedName(r.rack.name, r.leaves.length)) : h.racks.flatMap((r) => r.leaves.map((l) => l.name));
+  const names = folded ? h.racks.map((r) => foldedName(r.leaves.map((l) => l.name))) : h.racks.flatMap((r) => r.leaves.map((l) => l.name));
   const nodeW = vertical ? 22 : Math.max(64, ...names.map((n) => textWidth(n) + 16));
   const nodeH = vertical ? Math.max(64, ...names.map((n) => textWidth(n) + 16)) : 30;
   const nodeGap = vertical ? 5 : 10;
@@ -98,7 +98,7 @@ export function layout(h: Handbook, minWidth: number): Layout {
       nodes.push({ name, vertical, x: nx, y: rackY + RACK_PAD, w: nodeW, h: nodeH });
       nx += nodeW + nodeGap;
     };
-    if (folded) put(foldedName(r.rack.name, r.leaves.length));
+    if (folded) put(foldedName(r.leaves.map((l) => l.name)));
     else for (const l of r.leaves) put(l.name);
     const hgt = nodeH + 2 * RACK_PAD + LABEL_H;
     racks.push({ name: r.rack.name, x, y: rackY, w, h: hgt, label: { x: x + w / 2, y: rackY + nodeH + 2 * RACK_PAD + 14 }, nodes });
@@ -110,8 +110,9 @@ export function layout(h: Handbook, minWidth: number): Layout {
   return { width, height, folded, spines, racks, lines };
 }
 
-export function foldedName(rack: string, leaves: number): string {
-  return `${rack} · ${leaves} ${leaves === 1 ? 'leaf' : 'leaves'}`;
+/** A folded rack's box: its first and last leaf, and how many it has. */
+export function foldedName(leaves: readonly string[]): string {
+  return leaves.length === 1 ? leaves[0]! : `${leaves[0]}–${leaves[leaves.length - 1]} (${leaves.length})`;
 }
 
 /** One line per cable (per rack and spine when folded), with its two anchor points. */
