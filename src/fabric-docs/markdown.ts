@@ -2,7 +2,9 @@
 // line break, no raw pipe or HTML), so a description from the fabric file never breaks a table.
 import { text } from '../report/drift-markdown.ts';
 
-export const cell = text;
+// Names, ports and addresses (most cells, tens of thousands in a large fabric) need no escaping.
+const PLAIN = /^[\w .:/,()–-]*$/;
+export const cell = (s: string): string => (PLAIN.test(s) ? s : text(s));
 
 export function mdTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[], align?: readonly ('l' | 'r')[]): string[] {
   const rule = headers.map((_, i) => (align?.[i] === 'r' ? '---:' : '---'));

@@ -1,5 +1,5 @@
 // Where fabric.svg puts things: spines in a row on top, racks in a row below with their leaves,
-// every cable a line from a point on the spine's lower edge to a point on the leaf's upper edge
+// every cable a curve from a point on the spine's lower edge to a point on the leaf's upper edge
 // (spread over both edges in the order of the far ends, so lines fan out instead of meeting).
 // Up to FOLD_ABOVE leaves each leaf is drawn; above that each rack is one box and the cables
 // between a rack and a spine one bundle. Pure geometry; no text is measured, it is estimated

@@ -47,7 +47,11 @@ export function fabricSvg(h: Handbook): string {
       ? `${cs[0]!.rack} — ${cs[0]!.spine}: ${cs.length} cable${cs.length === 1 ? '' : 's'} (${cs.map((c) => `${c.leaf} ${c.leafPort} — ${c.spinePort}`).join('; ')})`
       : cs.map((c) => `${c.label}: ${c.leaf} ${c.leafPort} — ${c.spine} ${c.spinePort}, ${speedLabel(c.speed)}, ${c.leafAddress} — ${c.spineAddress}`).join('; ');
     const width = L.folded ? ` stroke-width="${n1(1.3 + Math.log2(cs.length))}"` : '';
-    out.push(`<line class="cable" x1="${n1(l.x1)}" y1="${n1(l.y1)}" x2="${n1(l.x2)}" y2="${n1(l.y2)}" stroke="${spineColour(l.spine)}"${width}><title>${esc(tip)}</title></line>`);
+    // A curve that leaves the spine and reaches the leaf vertically: where many lines meet a
+    // box, each still points at its own port.
+    const ym = (l.y1 + l.y2) / 2;
+    const d = `M${n1(l.x1)} ${n1(l.y1)}C${n1(l.x1)} ${n1(ym)} ${n1(l.x2)} ${n1(ym)} ${n1(l.x2)} ${n1(l.y2)}`;
+    out.push(`<path class="cable" d="${d}" stroke="${spineColour(l.spine)}"${width}><title>${esc(tip)}</title></path>`);
   }
   out.push('</g>', '<g id="switches">');
   L.spines.forEach((s, i) => out.push(box(s, spineColour(i), tipFor(byName.get(s.name)!), true)));

@@ -79,7 +79,7 @@ describe('clos docs --racks', () => {
     const texts = findAll(svg, 'text').map((t) => t.text);
     for (const n of ['spine1', 'spine2', 'leaf5', 'leaf6', 'r3']) expect(texts).toContain(n);
     for (const n of ['leaf1', 'leaf4', 'r1', 'r2']) expect(texts).not.toContain(n);
-    expect(findAll(svg, 'line')).toHaveLength(4);
+    expect(findAll(svg, 'path').filter((p) => p.attrs.class === 'cable')).toHaveLength(4);
   });
 
   it('names racks the fabric does not have', () => {

@@ -26,14 +26,14 @@ const titles = (svg: XmlElement) => findAll(svg, 'title').map((t) => t.text);
 
 describe('fabric.svg', () => {
   for (const name of ['dc1', 'pod4x32']) {
-    it(`${name}: valid XML, every switch and rack named, one line per cable`, () => {
+    it(`${name}: valid XML, every switch and rack named, one curve per cable`, () => {
       const c = compileExample(`${name}.fabric.yaml`);
       const svg = parseXml(svgOf(c));
       expect(svg.name).toBe('svg');
       expect(svg.attrs.xmlns).toBe('http://www.w3.org/2000/svg');
       for (const s of c.intents) expect(texts(svg), s.name).toContain(s.name);
       for (const r of c.fabric.racks) expect(texts(svg)).toContain(r.name);
-      const lines = findAll(svg, 'line');
+      const lines = findAll(svg, 'path').filter((p) => p.attrs.class === 'cable');
       expect(lines).toHaveLength(c.fabric.cables.length);
       // Each line's tooltip is its cable: the leaf port and the spine port of the lock.
       const tips = new Set(lines.map((l) => l.children[0]!.text));
@@ -45,7 +45,7 @@ describe('fabric.svg', () => {
     const c = synthetic(16, 130);
     const svg = parseXml(svgOf(c));
     expect(texts(svg).filter((t) => /^leaf\d+–leaf\d+ \(2\)$/.test(t))).toHaveLength(65); // one box per rack
-    expect(findAll(svg, 'line')).toHaveLength(65 * 16);
+    expect(findAll(svg, 'path').filter((p) => p.attrs.class === 'cable')).toHaveLength(65 * 16);
     const all = titles(svg).join('\n');
     for (const s of c.intents) expect(all).toMatch(new RegExp(`\\b${s.name}\\b`));
     expect(texts(svg).join('\n')).toContain('racks folded');
