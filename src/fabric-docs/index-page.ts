@@ -14,7 +14,10 @@ export function indexMd(h: Handbook, files: readonly string[]): string {
     : `# Fabric ${cell(h.fabric)}`;
   const out = [title, ''];
   if (h.description) out.push(cell(h.description), '');
-  if (h.scope) out.push('Only what these racks add: their leaves, the cables from them to the spines, the addresses on both ends, their ASNs.', '');
+  if (h.scope) {
+    const these = h.scope.length === 1 ? 'this rack adds: its' : 'these racks add: their';
+    out.push(`Only what ${these} leaves, the cables from them to the spines, the addresses on both ends of those cables, the leaves' ASNs.`, '');
+  }
   if (h.pending > 0) {
     out.push(`> **Not in the lock yet:** ${count(h.pending, 'allocation change')} (\`clos plan --offline\` lists them). ` +
       'These documents show the values `clos render` would record; run it before handing them out.', '');
@@ -25,7 +28,7 @@ export function indexMd(h: Handbook, files: readonly string[]): string {
     ['spines', `${h.spines.length} (ASN ${fabric.underlay.spineAsn})`],
     [h.scope ? 'new leaves' : 'leaves', `${leaves.length} in ${count(h.racks.length, 'rack')}`],
     [h.scope ? 'new cables' : 'cables', h.cables.length],
-    ['addresses', h.addresses.length],
+    [h.scope ? 'new addresses' : 'addresses', h.addresses.length],
     ['MTU, BGP timers', `${fabric.underlay.mtu}; keepalive ${fabric.underlay.keepalive} s, hold time ${fabric.underlay.holdtime} s`],
   ]), '');
   out.push('## Racks', '');

@@ -77,7 +77,9 @@ export function netboxFiles(h: Handbook): Map<string, string> {
   const asnRows = new Map<number, string[]>();
   for (const s of asns) asnRows.set(s.asn, [...(asnRows.get(s.asn) ?? []), s.name]);
   const rir = (asn: number) => (isPrivateAsn(asn) ? 'RFC 6996' : 'Unspecified');
-  const rirs = [...new Set([...asnRows.keys()].map(rir))];
+  // Under --racks a RIR that an ASN outside the racks already uses is in NetBox already.
+  const rirsElsewhere = new Set(h.scope ? h.compiled.intents.filter((s) => !mine.has(s)).map((s) => rir(s.asn)) : []);
+  const rirs = [...new Set([...asnRows.keys()].map(rir))].filter((r) => !rirsElsewhere.has(r));
   put('10-rirs', ['name', 'slug', 'is_private', 'description'], rirs.map((r) => (r === 'RFC 6996' ? [r, 'rfc-6996', true, 'private-use ASNs'] : [r, 'unspecified', false, 'public ASNs, registry not recorded by clos'])));
   put('11-asns', ['asn', 'rir', 'description'], [...asnRows].map(([asn, names]) => [asn, rir(asn), names.length > 1 ? `${h.fabric} spines: ${names.join(', ')}` : `${h.fabric} ${names[0]}`]));
   put('12-prefixes', ['prefix', 'status', 'is_pool', 'description'], prefixes(h, leaves, status));
