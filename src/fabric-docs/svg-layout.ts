@@ -60,15 +60,15 @@ export function layout(h: Handbook, minWidth: number): Layout {
   const folded = leafCount > FOLD_ABOVE;
   const vertical = folded || leafCount > 24;
   const names = folded ? h.racks.map((r) => foldedName(r.leaves.map((l) => l.name))) : h.racks.flatMap((r) => r.leaves.map((l) => l.name));
-  const nodeW = vertical ? 22 : Math.max(64, ...names.map((n) => textWidth(n) + 16));
+  // Narrow boxes with the name upright share one height; wide ones fit their own name.
+  const nodeW = (name: string) => (vertical ? 22 : Math.max(64, textWidth(name) + 16));
   const nodeH = vertical ? Math.max(64, ...names.map((n) => textWidth(n) + 16)) : 30;
   const nodeGap = vertical ? 5 : 10;
+  const rackNodes = h.racks.map((r) => (folded ? [foldedName(r.leaves.map((l) => l.name))] : r.leaves.map((l) => l.name)));
+  const innerW = (ns: readonly string[]) => ns.reduce((w, n) => w + nodeW(n), 0) + Math.max(0, ns.length - 1) * nodeGap;
 
   // Racks left to right; their widths decide the row's width.
-  const rackW = h.racks.map((r) => {
-    const inner = folded ? nodeW : r.leaves.length * nodeW + Math.max(0, r.leaves.length - 1) * nodeGap;
-    return Math.max(inner + 2 * RACK_PAD, textWidth(r.rack.name) + 10);
-  });
+  const rackW = h.racks.map((r, i) => Math.max(innerW(rackNodes[i]!) + 2 * RACK_PAD, textWidth(r.rack.name) + 10));
   const rowW = rackW.reduce((a, b) => a + b, 0) + Math.max(0, h.racks.length - 1) * RACK_GAP;
   const spineMin = Math.max(88, ...h.spines.map((s) => textWidth(s.name) + 24));
   const spinesW = h.spines.length * (spineMin + 24);
@@ -91,15 +91,12 @@ export function layout(h: Handbook, minWidth: number): Layout {
   let x = MARGIN + (inner - rowW) / 2;
   h.racks.forEach((r, i) => {
     const w = rackW[i]!;
-    const inner = folded ? nodeW : r.leaves.length * nodeW + Math.max(0, r.leaves.length - 1) * nodeGap;
-    let nx = x + (w - inner) / 2;
+    let nx = x + (w - innerW(rackNodes[i]!)) / 2;
     const nodes: Node[] = [];
-    const put = (name: string) => {
-      nodes.push({ name, vertical, x: nx, y: rackY + RACK_PAD, w: nodeW, h: nodeH });
-      nx += nodeW + nodeGap;
-    };
-    if (folded) put(foldedName(r.leaves.map((l) => l.name)));
-    else for (const l of r.leaves) put(l.name);
+    for (const name of rackNodes[i]!) {
+      nodes.push({ name, vertical, x: nx, y: rackY + RACK_PAD, w: nodeW(name), h: nodeH });
+      nx += nodeW(name) + nodeGap;
+    }
     const hgt = nodeH + 2 * RACK_PAD + LABEL_H;
     racks.push({ name: r.rack.name, x, y: rackY, w, h: hgt, label: { x: x + w / 2, y: rackY + nodeH + 2 * RACK_PAD + 14 }, nodes });
     x += w + RACK_GAP;

@@ -20,7 +20,10 @@ const n1 = (v: number) => (Math.round(v * 10) / 10).toString();
 export function fabricSvg(h: Handbook): string {
   const leaves = h.racks.reduce((n, r) => n + r.leaves.length, 0);
   const title = h.scope ? `${h.fabric}: rack${h.scope.length === 1 ? '' : 's'} ${h.scope.join(', ')} (new) and the spines` : `fabric ${h.fabric}`;
-  const sub = `${h.spines.length} spines · ${leaves} ${leaves === 1 ? 'leaf' : 'leaves'} in ${h.racks.length} rack${h.racks.length === 1 ? '' : 's'} · ${h.cables.length} cables${h.description ? ` · ${h.description}` : ''}`;
+  // A long description is cut rather than widening the drawing (index.md has it whole).
+  const about = h.description?.replace(/\s+/g, ' ').trim();
+  const cut = about && about.length > 100 ? `${about.slice(0, 99)}…` : about;
+  const sub = `${h.spines.length} spine${h.spines.length === 1 ? '' : 's'} · ${leaves} ${leaves === 1 ? 'leaf' : 'leaves'} in ${h.racks.length} rack${h.racks.length === 1 ? '' : 's'} · ${h.cables.length} cables${cut ? ` · ${cut}` : ''}`;
   const L = layout(h, Math.max(textWidth(title) * 1.4, textWidth(sub)));
   const byName = new Map([...h.spines, ...h.racks.flatMap((r) => r.leaves)].map((s) => [s.name, s]));
   const out: string[] = [

@@ -21,6 +21,20 @@ function synthetic(spines: number, leaves: number): Compiled {
 }
 
 const svgOf = (c: Compiled) => fabricDocs(c).get('fabric.svg')!;
+
+/** Long names everywhere, one spine, a rack of one leaf and a long description. */
+const ODD = [
+  'fabric: odd',
+  `description: ${'a long description of the hall, the rows and the racks, '.repeat(6)}`,
+  'underlay: {asn: {spine: 65100, leaves: 65101-65534}, loopbacks: 10.0.0.0/24, p2p: 10.1.0.0/24}',
+  'defaults: {hwsku: Force10-S6000}',
+  'spines: [{name: spine-hall-b-row-3-a}]',
+  'racks:',
+  '  - {name: row-b-rack-07-with-a-long-name, leaves: [tor-row-b-rack-07-upper-01]}',
+  '  - {name: r2, leaves: [l2a, l2b, l2c]}',
+  'cabling: {leaf-uplinks: [Ethernet120], spine-ports: Ethernet0-Ethernet116/4}',
+  '',
+].join('\n');
 const texts = (svg: XmlElement) => findAll(svg, 'text').map((t) => t.text);
 const titles = (svg: XmlElement) => findAll(svg, 'title').map((t) => t.text);
 
@@ -58,6 +72,11 @@ describe('fabric.svg in headless Chromium', () => {
     ['dc1', () => compileExample('dc1.fabric.yaml')],
     ['pod4x32', () => compileExample('pod4x32.fabric.yaml')],
     ['16x128', () => synthetic(16, 128)],
+    ['odd-names', () => {
+      const r = compileFabric({ text: ODD, file: 'odd.fabric.yaml' });
+      if (!r.ok) throw new Error(formatDiagnostics(r.diagnostics));
+      return r;
+    }],
   ];
   it('draws every name, no label overlaps another or leaves its box; screenshots kept', async () => {
     mkdirSync(artifacts, { recursive: true });
