@@ -20,7 +20,9 @@ export function registerDocsCommand(program: Command, io: Io, setExit: (code: nu
     .action(async (file: string, flags: { output?: string; racks?: string }) => {
       const racks = flags.racks?.split(',').map((r) => r.trim()).filter(Boolean);
       if (flags.racks !== undefined && racks!.length === 0) throw new Error('clos docs: --racks needs at least one rack name');
-      const f = await loadFabric(file, { writeLock: false });
+      // The documents need the intent, not CONFIG_DB: nothing is rendered (every check of the
+      // fabric file still runs; a test holds the documents to what render writes).
+      const f = await loadFabric(file, { writeLock: false, render: false });
       const unknown = racks ? unknownRacks(f, racks) : [];
       if (unknown.length > 0) {
         io.err(`clos docs: --racks: no rack ${unknown.join(', ')} in fabric ${f.fabric.name} (racks: ${f.fabric.racks.map((r) => r.name).join(', ')})`);
