@@ -29,7 +29,8 @@ import { writeInventory } from '../src/inventory/write.ts';
 import type { Inventory } from '../src/inventory/schema.ts';
 import { pickAddresses } from '../src/lab/addresses.ts';
 import { stopRecorded } from '../src/lab/processes.ts';
-import { CONFIG_DB, loadFactoryState, REDIS_PORT, startRedis, type RedisEndpoint } from '../src/lab/redis.ts';
+import { CONFIG_DB, loadConfigIfBlank, REDIS_PORT, startRedis, type RedisEndpoint } from '../src/lab/redis.ts';
+import { factoryConfig } from '../src/lab/factory.ts';
 import { allStates } from '../src/lab/state.ts';
 import { switchMac } from '../src/lab/up.ts';
 import { applyFabric } from '../src/services/apply.ts';
@@ -98,7 +99,7 @@ async function resetToFactory(switches: readonly BenchSwitch[], fabric: string):
     } finally {
       r.disconnect();
     }
-    await loadFactoryState(s.name, s.endpoint, { ports: s.ports, mac: switchMac(fabric, s.name), mtu: 9100 });
+    await loadConfigIfBlank(s.name, s.endpoint, factoryConfig({ kind: 'vs' }, { name: s.name, hwsku: '', ports: s.ports, mac: switchMac(fabric, s.name), mtu: 9100 }));
   });
 }
 

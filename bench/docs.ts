@@ -1,6 +1,6 @@
 // `npm run bench:docs`: `clos docs` of a synthetic 16 × 512 fabric (8,192 cables; racks folded in
 // the diagram) with its lock, target under 3 s. Each run is a fresh process: the figure is what a
-// user waits for, Node and tsx start-up included; with the CPU time of such a process (less
+// user waits for (bin/clos.js, the compiled dist/), start-up included; with the CPU time of such a process (less
 // sensitive to other load) and the command's own time inside it; a third child times the stages
 // (read and compile, generate, write). Median of --runs N (default 5); --sizes as in bench/compile.ts.
 import { spawnSync } from 'node:child_process';
@@ -84,7 +84,7 @@ function parent(args: string[]): void {
       for (let i = 0; i < runs; i++) {
         process.stderr.write(`bench docs ${s}x${l}: run ${i + 1}/${runs}…\n`);
         const t0 = performance.now();
-        const cli = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'docs', file, '-o', out], { encoding: 'utf8' });
+        const cli = spawnSync(process.execPath, [CLI, 'docs', file, '-o', out], { encoding: 'utf8' });
         whole.push(performance.now() - t0);
         if (cli.status !== 0) throw new Error(`clos docs failed (${cli.status}):\n${cli.stderr}`);
         const inProcess = spawnSync(process.execPath, ['--import', 'tsx', SELF, '--cli', file, out], { encoding: 'utf8' });

@@ -1,11 +1,7 @@
 // `clos bringup F [--racks r5,r6] [--dry-run] [--resume] [--timeout 60s]`: flags → options → the
 // bring-up service → progress and report. Exit 0 done, 13 rolled back, 1 error.
 import type { Command } from 'commander';
-import { planBringup } from '../bringup/dry-run.ts';
 import type { RunRecord } from '../bringup/record.ts';
-import { runBringup } from '../bringup/run.ts';
-import { createLogger } from '../log.ts';
-import { openSession } from '../services/session.ts';
 import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
 import { parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
@@ -39,6 +35,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--json', 'print the run record as JSON'),
   ).action(async (file: string, flags: BringupFlags) => {
+    const { openSession } = await import('../services/session.ts');
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const lldpMs = flags.lldpTimeout ? parseDuration(flags.lldpTimeout, '--lldp-timeout') : undefined;
     const racks = flags.racks ? flags.racks.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
@@ -46,11 +43,14 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
     const session = await openSession(file, { writeLock: !flags.dryRun, ...(flags.allowRenumber ? { allowRenumber: true } : {}) }, sessionOptions(flags));
     try {
       if (flags.dryRun) {
+        const { planBringup } = await import('../bringup/dry-run.ts');
         const { stages, switches } = await planBringup(session, racks);
         io.out(flags.json ? JSON.stringify({ stages, switches: switches.map((s) => ({ ...s, lines: Object.fromEntries(s.lines) })) }, null, 2) : formatDryRun(stages, switches, racks));
         setExit(switches.some((s) => s.error) ? EXIT.ERROR : EXIT.OK);
         return;
       }
+      const { runBringup } = await import('../bringup/run.ts');
+      const { createLogger } = await import('../log.ts');
       // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
       const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;
       const progress = new Progress(io, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));

@@ -2,11 +2,7 @@
 // call → print).
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { serializeLock } from '../core/allocate/lock.ts';
-import { toRedisForm } from '../core/render/render.ts';
 import type { AllocationChange } from '../core/model.ts';
-import { loadFabric } from '../io/fabric.ts';
-import { writeFilesAtomic } from '../io/files.ts';
 import { EXIT } from './exit-codes.ts';
 import { table, type Io } from './output.ts';
 import { livePlan, withSwitchOptions } from './live-commands.ts';
@@ -30,6 +26,7 @@ export function registerCompileCommands(program: Command, io: Io, setExit: (code
     .option('--prune', 'release what removed racks still reserve')
     .option('--json', 'print the summary as JSON')
     .action(async (file: string, flags: AllocFlags & { json?: boolean }) => {
+      const { loadFabric } = await import('../io/fabric.ts');
       const f = await loadFabric(file, { writeLock: false, render: true, ...allocOptions(flags) });
       const summary = {
         fabric: f.fabric.name,
@@ -57,6 +54,10 @@ export function registerCompileCommands(program: Command, io: Io, setExit: (code
         setExit(EXIT.ERROR);
         return;
       }
+      const { loadFabric } = await import('../io/fabric.ts');
+      const { writeFilesAtomic } = await import('../io/files.ts');
+      const { serializeLock } = await import('../core/allocate/lock.ts');
+      const { toRedisForm } = await import('../core/render/render.ts');
       const f = await loadFabric(file, { writeLock: false, ...allocOptions(flags) });
       const dir = flags.output ?? join('out', f.fabric.name);
       const files = new Map<string, string>();
@@ -87,6 +88,7 @@ export function registerPlanCommand(program: Command, io: Io, setExit: (code: nu
         setExit(await livePlan(io, file, flags));
         return;
       }
+      const { loadFabric } = await import('../io/fabric.ts');
       const f = await loadFabric(file, { writeLock: false, render: false, ...allocOptions(flags) });
       printAllocationChanges(io, f.changes, f.hadLock, flags.json === true);
       setExit(f.changes.length === 0 ? EXIT.OK : EXIT.PENDING);

@@ -3,14 +3,10 @@
 // With --watch: a round every interval, the first printed in full, later ones as what changed;
 // every report kept in the state directory; SIGINT stops after the round in progress.
 import type { Command } from 'commander';
-import { InventoryError } from '../inventory/load.ts';
-import { writeFileAtomic } from '../io/files.ts';
-import { DRIFT_FORMATS, formatDelta, formatDrift, type DriftFormat } from '../report/drift-format.ts';
+import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-format.ts';
 import type { DriftReport } from '../report/drift-schema.ts';
-import { driftVerdict } from '../report/drift-text.ts';
-import { driftFabric } from '../services/drift.ts';
-import { watchDrift } from '../services/drift-watch.ts';
-import { openSession, type FabricSession } from '../services/session.ts';
+import type { FabricSession } from '../services/session.ts';
+import { withProgress } from '../progress.ts';
 import { parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
@@ -55,6 +51,9 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
       return bad((e as Error).message);
     }
 
+    const { openSession } = await import('../services/session.ts');
+    const { InventoryError } = await import('../inventory/load.ts');
+    const { driftFabric } = await import('../services/drift.ts');
     const session = await openSession(file, { writeLock: false }, opts);
     try {
       const missing = session.switches.filter((n) => !session.inventory.switches[n]);
@@ -62,7 +61,7 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
       if (session.loaded.changes.length) {
         io.err(`clos drift: warning: ${session.loaded.changes.length} allocation change(s) pending against the lock: comparing with the fabric as the file describes it`);
       }
-      const report = intervalMs === undefined ? await driftFabric(session) : await watch(session, io, format, f.output, intervalMs);
+      const report = intervalMs === undefined ? await withProgress('reading the fabric', () => driftFabric(session)) : await watch(session, io, format, f.output, intervalMs);
       if (!report) return setExit(EXIT.OK);
       if (intervalMs === undefined) await print(io, report, format, f.output);
       setExit(report.drift ? EXIT.DRIFT : EXIT.OK);
@@ -73,6 +72,9 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
 }
 
 async function print(io: Io, report: DriftReport, format: DriftFormat, output: string | undefined): Promise<void> {
+  const { formatDrift } = await import('../report/drift-format.ts');
+  const { driftVerdict } = await import('../report/drift-text.ts');
+  const { writeFileAtomic } = await import('../io/files.ts');
   const body = formatDrift(report, format);
   if (output) {
     await writeFileAtomic(output, body);
@@ -81,6 +83,9 @@ async function print(io: Io, report: DriftReport, format: DriftFormat, output: s
 }
 
 async function watch(session: FabricSession, io: Io, format: DriftFormat, output: string | undefined, intervalMs: number): Promise<DriftReport | undefined> {
+  const { watchDrift } = await import('../services/drift-watch.ts');
+  const { formatDelta, formatDrift } = await import('../report/drift-format.ts');
+  const { writeFileAtomic } = await import('../io/files.ts');
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

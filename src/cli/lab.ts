@@ -1,12 +1,7 @@
 // `clos lab …`: thin adapters over src/lab (flags → options → one call → print).
 import type { Command } from 'commander';
 import type { Flavour } from '../core/model.ts';
-import { labDown } from '../lab/down.ts';
-import { labExec } from '../lab/exec.ts';
-import { labExport } from '../lab/export.ts';
-import { fabricNameOf, labUp } from '../lab/lab.ts';
-import { labLogger } from '../lab/log.ts';
-import { formatStatus, labStatus } from '../lab/status.ts';
+import { withProgress } from '../progress.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -23,19 +18,26 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .option('--flavour <flavour>', 'sonic | legacy-vs for every new switch (default: the fabric file\'s)')
     .option('--allow-renumber', 'accept moves of existing allocations')
     .option('--bgpmon-interval <ms>', 'how often the agent copies BGP state to STATE_DB (SONiC: 15000)', '1000')
-    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string }) => {
+    .option('--factory <state>', 'vs | t1 | l2 | FILE | DIR: the state new switches come out of the box with, also their startup config (docs/lab.md)', 'vs')
+    .action(async (file: string, f: { addresses: string; flavour?: string; allowRenumber?: boolean; bgpmonInterval: string; factory: string }) => {
       if (f.flavour !== undefined && !FLAVOURS.includes(f.flavour as Flavour)) {
         io.err(`clos lab up: --flavour must be ${FLAVOURS.join(' or ')}, not "${f.flavour}"`);
         return setExit(EXIT.ERROR);
       }
+      const { labUp } = await import('../lab/lab.ts');
+      const { labLogger } = await import('../lab/log.ts');
+      const { parseFactory } = await import('../lab/factory.ts');
       const t0 = Date.now();
-      const r = await labUp(file, {
-        addresses: f.addresses,
-        ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
-        ...(f.allowRenumber ? { allowRenumber: true } : {}),
-        bgpmonIntervalMs: Number(f.bgpmonInterval),
-        log: labLogger(),
-      });
+      const r = await withProgress('lab up', () =>
+        labUp(file, {
+          addresses: f.addresses,
+          ...(f.flavour ? { flavour: f.flavour as Flavour } : {}),
+          ...(f.allowRenumber ? { allowRenumber: true } : {}),
+          bgpmonIntervalMs: Number(f.bgpmonInterval),
+          factory: parseFactory(f.factory),
+          log: labLogger(),
+        }),
+      );
       const n = Object.keys(r.state.switches).length;
       io.out(
         r.added.length === 0 && r.cablesAdded === 0
@@ -50,6 +52,9 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .description('stop the lab\'s processes, delete its namespaces and files (safe after a crashed up; idempotent)')
     .argument('<fabric>', 'fabric file or fabric name')
     .action(async (file: string) => {
+      const { fabricNameOf } = await import('../lab/lab.ts');
+      const { labDown } = await import('../lab/down.ts');
+      const { labLogger } = await import('../lab/log.ts');
       const r = await labDown(fabricNameOf(file), { log: labLogger() });
       io.out(`lab ${fabricNameOf(file)}: down (${r.stopped.length} process(es) stopped, ${r.namespaces.length} namespace(s) removed)`);
       setExit(EXIT.OK);
@@ -61,6 +66,8 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .argument('<fabric>', 'fabric file or fabric name')
     .option('--json', 'print JSON')
     .action(async (file: string, f: { json?: boolean }) => {
+      const { fabricNameOf } = await import('../lab/lab.ts');
+      const { formatStatus, labStatus } = await import('../lab/status.ts');
       const st = await labStatus(fabricNameOf(file));
       io.out(f.json ? JSON.stringify(st, null, 2) : formatStatus(st));
       const allUp = st.switches.every((s) => Object.values(s.daemons).every(Boolean));
@@ -75,6 +82,8 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .argument('<command...>', 'the command, after --')
     .allowUnknownOption()
     .action(async (file: string, sw: string, argv: string[]) => {
+      const { fabricNameOf } = await import('../lab/lab.ts');
+      const { labExec } = await import('../lab/exec.ts');
       const r = await labExec(fabricNameOf(file), sw, argv, { stdio: 'inherit' });
       setExit(r.code);
     });
@@ -88,6 +97,7 @@ export function registerLabCommands(program: Command, io: Io = processIo, setExi
     .option('--image <image>', 'node image (default docker-sonic-vs:latest or vrnetlab/sonic_sonic-vs:latest)')
     .option('--mgmt-subnet <cidr>', 'containerlab management network', '172.20.20.0/24')
     .action(async (file: string, f: { kind: string; output?: string; image?: string; mgmtSubnet: string }) => {
+      const { labExport } = await import('../lab/export.ts');
       const r = await labExport(file, {
         kind: f.kind,
         ...(f.output ? { output: f.output } : {}),

@@ -1,13 +1,8 @@
 // plan (live), apply and rollback: flags → options → one service call → print.
 import type { Command } from 'commander';
-import { serializeLock } from '../core/allocate/lock.ts';
 import type { Allocation } from '../core/model.ts';
-import { writeFileAtomic } from '../io/files.ts';
-import { applyFabric } from '../services/apply.ts';
-import { hasWork, planFabric } from '../services/plan.ts';
-import { rollbackFabric } from '../services/rollback.ts';
-import { openSession, type SessionOptions } from '../services/session.ts';
-import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
+import type { SessionOptions } from '../services/session.ts';
+import { withProgress } from '../progress.ts';
 import { table, type Io } from './output.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -51,9 +46,13 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--prune', 'release what removed racks still reserve')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
+    const { openSession } = await import('../services/session.ts');
+    const { planFabric } = await import('../services/plan.ts');
+    const { applyFabric } = await import('../services/apply.ts');
+    const { formatApply, formatPlan } = await import('../report/plan-format.ts');
     const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
     try {
-      const plans = await planFabric(session);
+      const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
       if (!flags.yes && process.stdin.isTTY) {
         const ok = await confirm('Apply these changes? [y/N] ');
@@ -65,7 +64,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await writeLockNow(session.loaded);
-      const outcomes = await applyFabric(session, plans);
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
@@ -82,9 +81,11 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--to <id>', 'the checkpoint to restore (default: the newest)')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
+    const { openSession } = await import('../services/session.ts');
+    const { rollbackFabric } = await import('../services/rollback.ts');
     const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
     try {
-      const outcomes = await rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) });
+      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
@@ -96,11 +97,15 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
 
 /** `clos plan F` against the switches. */
 export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<number> {
+  const { openSession } = await import('../services/session.ts');
+  const { hasWork, isRefused, planFabric } = await import('../services/plan.ts');
+  const { formatPlan, planJson } = await import('../report/plan-format.ts');
   const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
   try {
-    const plans = await planFabric(session);
+    const plans = await withProgress('planning', () => planFabric(session));
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
     if (plans.some((p) => p.error)) return EXIT.ERROR;
+    if (plans.some(isRefused)) return EXIT.REFUSED;
     return plans.some(hasWork) || session.loaded.changes.length > 0 ? EXIT.PENDING : EXIT.OK;
   } finally {
     await session.close();
@@ -108,6 +113,8 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
 }
 
 async function writeLockNow(loaded: { allocation: Allocation; lockPath: string }): Promise<void> {
+  const { serializeLock } = await import('../core/allocate/lock.ts');
+  const { writeFileAtomic } = await import('../io/files.ts');
   await writeFileAtomic(loaded.lockPath, serializeLock(loaded.allocation));
 }
 

@@ -1,8 +1,8 @@
-// The `clos` command line: commander wiring only; every command is a thin adapter.
+// The `clos` command line: commander wiring only; every command is a thin adapter. Only the
+// command definitions load up front (`clos --version`, `--help`): each action imports what it
+// runs, so a command pays for its own modules and no other's.
 import { Command, CommanderError } from 'commander';
 import { formatDiagnostic } from '../core/diagnostics.ts';
-import { FabricInvalidError } from '../io/fabric.ts';
-import { InventoryError } from '../inventory/load.ts';
 import { registerCompileCommands, registerPlanCommand } from './compile-commands.ts';
 import { registerLiveCommands } from './live-commands.ts';
 import { registerLabCommands } from './lab.ts';
@@ -12,6 +12,7 @@ import { registerBringupCommand } from './bringup-command.ts';
 import { registerDocsCommand } from './docs-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
+import { LOG_FORMATS, setLogFormat, type LogFormat } from '../terminal.ts';
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command('clos')
@@ -19,7 +20,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version('0.1.0')
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .exitOverride();
+    .exitOverride()
+    .option('--log-format <format>', `${LOG_FORMATS.join(' | ')}: log lines on stderr (default: human on a terminal, JSON lines otherwise)`)
+    .hook('preAction', (cmd) => {
+      const format = cmd.opts<{ logFormat?: string }>().logFormat;
+      if (format !== undefined && !LOG_FORMATS.includes(format as LogFormat)) throw new Error(`--log-format must be ${LOG_FORMATS.join(' or ')}, not "${format}"`);
+      setLogFormat(format as LogFormat | undefined);
+    });
   registerCompileCommands(program, io, setExit);
   registerPlanCommand(program, io, setExit);
   registerLiveCommands(program, io, setExit);
@@ -40,12 +47,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     await program.parseAsync([...argv]);
     return code;
   } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
+    const { FabricInvalidError } = await import('../io/fabric.ts');
+    const { InventoryError } = await import('../inventory/load.ts');
     if (e instanceof FabricInvalidError) {
       for (const d of e.diagnostics) io.err(formatDiagnostic(d));
       io.err(`${e.diagnostics.length} error(s); nothing was written.`);
       return EXIT.INVALID;
     }
-    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.OK : EXIT.ERROR;
     if (e instanceof InventoryError) {
       io.err(`clos: ${e.message}`);
       return EXIT.ERROR;

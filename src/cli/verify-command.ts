@@ -1,13 +1,9 @@
 // `clos verify F`: a thin adapter (flags → options → verifyFabric → print). Exit 0 converged,
 // 11 not converged, 1 on an operational error before any switch is read (bad inventory).
 import type { Command } from 'commander';
-import { buildChecks } from '../core/checks/checks.ts';
-import { InventoryError, findInventory } from '../inventory/load.ts';
-import { loadFabric } from '../io/fabric.ts';
-import { writeFileAtomic } from '../io/files.ts';
-import { VERIFY_FORMATS, formatVerify, verifyVerdict, type VerifyFormat } from '../report/verify-format.ts';
-import { verifyFabric } from '../services/verify.ts';
-import { connectSwitch, type TransportKind } from '../transport/connect.ts';
+import type { VerifyFormat } from '../report/verify-format.ts';
+import type { TransportKind } from '../transport/connect.ts';
+import { withProgress } from '../progress.ts';
 import { parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Io } from './output.ts';
@@ -35,6 +31,13 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
     .option('--concurrency <n>', 'switches verified at once', '8')
     .option('--transport <kind>', 'redis | gnmi (default: per switch, the inventory\'s)')
     .action(async (file: string, f: VerifyFlags) => {
+      const { VERIFY_FORMATS, formatVerify, verifyVerdict } = await import('../report/verify-format.ts');
+      const { buildChecks } = await import('../core/checks/checks.ts');
+      const { InventoryError, findInventory } = await import('../inventory/load.ts');
+      const { loadFabric } = await import('../io/fabric.ts');
+      const { writeFileAtomic } = await import('../io/files.ts');
+      const { verifyFabric } = await import('../services/verify.ts');
+      const { connectSwitch } = await import('../transport/connect.ts');
       const bad = (msg: string) => {
         io.err(`clos verify: ${msg}`);
         setExit(EXIT.ERROR);
@@ -61,13 +64,15 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
 
       const checks = buildChecks(loaded.intents, { flavourOf: (s) => inventory.switches[s.name]?.flavour ?? s.flavour });
       const override = f.transport as TransportKind | undefined;
-      const report = await verifyFabric({
-        links: (name) => connectSwitch(name, inventory.switches[name]!, override),
-        checks,
-        timeoutMs,
-        concurrency,
-        switches: names,
-      });
+      const report = await withProgress('verifying', () =>
+        verifyFabric({
+          links: (name) => connectSwitch(name, inventory.switches[name]!, override),
+          checks,
+          timeoutMs,
+          concurrency,
+          switches: names,
+        }),
+      );
 
       const body = formatVerify(report, f.format as VerifyFormat);
       if (f.output) {

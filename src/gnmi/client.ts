@@ -4,9 +4,10 @@
 // deadline on every unary call; STREAM subscriptions re-subscribe with exponential backoff when
 // the stream breaks after it was synchronised. Builds no messages itself (messages.ts does).
 import * as grpc from '@grpc/grpc-js';
-import { gnmiServiceDefinition, systemServiceDefinition } from './proto.ts';
+import { gnmiServiceDefinition, sonicServiceDefinition, systemServiceDefinition } from './proto.ts';
 import type {
   CapabilityResponse,
+  ConfigSaveResponse,
   GetRequest,
   GetResponse,
   KillProcessRequest,
@@ -165,6 +166,14 @@ export class GnmiClient {
   /** gNOI System.KillProcess (sonic-gnmi: restart or stop a systemd service by name). */
   async killProcess(req: KillProcessRequest, deadlineMs?: number): Promise<void> {
     await this.unary(systemServiceDefinition(), 'KillProcess', req, deadlineMs);
+  }
+
+  /** gNOI SonicService.ConfigSave (sonic-gnmi: `config save -y`, CONFIG_DB → the startup
+   *  config). A non-zero output status is an error. */
+  async configSave(deadlineMs?: number): Promise<void> {
+    const res = await this.unary<unknown, ConfigSaveResponse>(sonicServiceDefinition(), 'ConfigSave', { input: {} }, deadlineMs);
+    const status = res?.output?.status ?? 0;
+    if (status !== 0) throw new GnmiError('ConfigSave', grpc.status.INTERNAL, `config save failed (status ${status}): ${res?.output?.status_detail ?? ''}`);
   }
 
   /** Collects a ONCE subscription: every notification up to the end of the stream. */

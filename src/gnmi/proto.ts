@@ -1,4 +1,5 @@
-// Loads proto/gnmi.proto (+ gnmi_ext.proto) and proto/gnoi_system.proto with protobufjs and
+// Loads proto/gnmi.proto (+ gnmi_ext.proto), proto/gnoi_system.proto and proto/sonic_gnoi.proto
+// with protobufjs and
 // turns them into gRPC method definitions for @grpc/grpc-js: the one place that knows how a
 // plain message object (types.ts) becomes bytes on the wire and back.
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
@@ -18,7 +19,7 @@ function loadRoot(): protobuf.Root {
   const r = new protobuf.Root();
   // Our protos import each other by bare file name; google/protobuf/* are protobufjs built-ins.
   r.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : `${PROTO_DIR}${target.slice(target.lastIndexOf('/') + 1)}`);
-  r.loadSync(['gnmi.proto', 'gnoi_system.proto'], { keepCase: true });
+  r.loadSync(['gnmi.proto', 'gnoi_system.proto', 'sonic_gnoi.proto'], { keepCase: true });
   r.resolveAll();
   root = r;
   return r;
@@ -53,6 +54,7 @@ function method(service: string, name: string, requestType: string, responseType
 
 let gnmiService: ServiceDefinition | undefined;
 let systemService: ServiceDefinition | undefined;
+let sonicService: ServiceDefinition | undefined;
 
 /** gnmi.gNMI: Capabilities, Get, Set (unary) and Subscribe (bidirectional stream). */
 export function gnmiServiceDefinition(): ServiceDefinition {
@@ -71,4 +73,12 @@ export function systemServiceDefinition(): ServiceDefinition {
     KillProcess: method('gnoi.system.System', 'KillProcess', 'gnoi.system.KillProcessRequest', 'gnoi.system.KillProcessResponse', false, false),
   };
   return systemService;
+}
+
+/** gnoi.sonic.SonicService, the ConfigSave call only (sonic-gnmi's `config save`). */
+export function sonicServiceDefinition(): ServiceDefinition {
+  sonicService ??= {
+    ConfigSave: method('gnoi.sonic.SonicService', 'ConfigSave', 'gnoi.sonic.ConfigSaveRequest', 'gnoi.sonic.ConfigSaveResponse', false, false),
+  };
+  return sonicService;
 }

@@ -2,18 +2,19 @@
 // Capabilities; Get and Subscribe on DB targets (CONFIG_DB, STATE_DB, APPL_DB) with SONiC's
 // path rules and JSON shapes; Get with origin sonic-db; Set with origin sonic-db as one
 // transaction (server-set.ts); gNOI System.KillProcess to restart a service (the routing
-// service, for a switch reached by gNMI only). Plaintext by default like sonic-gnmi on 8080;
+// service, for a switch reached by gNMI only); gNOI SonicService.ConfigSave to save CONFIG_DB to
+// the startup config (`config save -y`). Plaintext by default like sonic-gnmi on 8080;
 // optional TLS (mutual when a client CA is given) and password auth (username/password
 // metadata, UNAUTHENTICATED otherwise).
 import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { GNMI_VERSION } from './messages.ts';
 import { SONIC_DB_ORIGIN } from './paths.ts';
-import { gnmiServiceDefinition, systemServiceDefinition } from './proto.ts';
+import { gnmiServiceDefinition, sonicServiceDefinition, systemServiceDefinition } from './proto.ts';
 import { GnmiStatusError, isServedDb, SwitchDb, type RedisLocation } from './server-db.ts';
 import { applySet, nowNs, parseSetRequest, setResponse } from './server-set.ts';
 import { serveSubscribe } from './server-subscribe.ts';
-import type { CapabilityResponse, GetRequest, GetResponse, KillProcessRequest, Notification, SetRequest } from './types.ts';
+import type { CapabilityResponse, ConfigSaveResponse, GetRequest, GetResponse, KillProcessRequest, Notification, SetRequest } from './types.ts';
 
 export interface GnmiServerTls {
   /** PEM server certificate chain and key. */
@@ -34,6 +35,8 @@ export interface GnmiServerOptions {
   readonly auth?: { readonly username: string; readonly password: string };
   /** What `systemctl restart <service>` does on this switch; gNOI KillProcess calls it. */
   readonly restartService?: (service: string) => Promise<void>;
+  /** What `config save -y` does on this switch; gNOI SonicService.ConfigSave calls it. */
+  readonly saveConfig?: () => Promise<void>;
   readonly log?: Logger;
 }
 
@@ -135,6 +138,18 @@ export async function startGnmiServer(opts: GnmiServerOptions): Promise<GnmiServ
       log?.info({ service: req.name }, 'gNOI KillProcess: restarting service');
       await opts.restartService(req.name ?? '');
       return {};
+    }),
+  });
+
+  server.addService(sonicServiceDefinition(), {
+    ConfigSave: unary<unknown, ConfigSaveResponse>('ConfigSave', S.INTERNAL, async () => {
+      if (!opts.saveConfig) throw new GnmiStatusError(S.UNIMPLEMENTED, 'config save is not available on this switch');
+      // Saved while no Set is half-applied: the file holds a whole transaction or none of it.
+      const run = setChain.then(() => opts.saveConfig!());
+      setChain = run.catch(() => undefined);
+      await run;
+      log?.info('gNOI ConfigSave: CONFIG_DB saved to the startup config');
+      return { output: { status: 0, status_detail: '' } };
     }),
   });
 

@@ -133,3 +133,8 @@ export interface KillProcessRequest {
   readonly signal?: 'SIGNAL_UNSPECIFIED' | 'SIGNAL_TERM' | 'SIGNAL_KILL' | 'SIGNAL_HUP' | 'SIGNAL_ABRT';
   readonly restart?: boolean;
 }
+
+/** gNOI SonicService.ConfigSave (proto/sonic_gnoi.proto): no inputs; output.status 0 = saved. */
+export interface ConfigSaveResponse {
+  readonly output?: { readonly status?: number; readonly status_detail?: string } | null;
+}

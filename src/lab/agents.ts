@@ -11,8 +11,12 @@ import { LabError } from './errors.ts';
 import { isAlive, spawnDaemon, type ProcessRecord } from './processes.ts';
 import type { SwitchRuntime } from './runtime.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const AGENT_MAIN = join(REPO, 'src/lab/agent/main.ts');
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(HERE, '../..');
+// Run from dist/ (the installed CLI) the agent is compiled JavaScript; from src/ (tests, tsx) it
+// is TypeScript, run through tsx.
+const COMPILED = import.meta.url.endsWith('.js');
+export const AGENT_MAIN = join(HERE, COMPILED ? 'agent/main.js' : 'agent/main.ts');
 
 export function agentName(id: number): string {
   return `agent-${id}`;
@@ -37,7 +41,7 @@ export async function startAgent(opts: {
     name: agentName(opts.id),
     cmd: process.execPath,
     // --import tsx resolves from cwd: run from the repository so its node_modules is found.
-    args: ['--import', 'tsx', AGENT_MAIN, config],
+    args: [...(COMPILED ? [] : ['--import', 'tsx']), AGENT_MAIN, config],
     cwd: REPO,
     logFile,
   });

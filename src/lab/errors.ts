@@ -10,6 +10,8 @@ export const LAB_ERROR_CODES = {
   LAB_UNKNOWN_SWITCH: 'the switch is not part of the running lab',
   LAB_ADDRESSES_EXHAUSTED: 'no free 127.0.1.x address left in the --addresses range',
   LAB_AGENT: 'the switch agent did not answer or refused a request',
+  LAB_BAD_FACTORY: '--factory is not vs, t1, l2 or a readable config_db.json (or directory of them)',
+  LAB_REFUSED: 'clos lab exec refused a command that would act on the host (reboot, shutdown, poweroff, halt)',
 } as const;
 
 export type LabErrorCode = keyof typeof LAB_ERROR_CODES;

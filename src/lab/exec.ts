@@ -1,29 +1,56 @@
 // `clos lab exec F SWITCH -- CMD…`: runs CMD as if on the switch. It runs inside the switch's
 // namespace, and the commands an operator types on SONiC are pointed at THIS switch's daemons:
-// vtysh at its FRR, redis-cli / sonic-db-cli at its redis, `systemctl restart bgp` at its agent.
+// vtysh at its FRR, redis-cli / sonic-db-cli at its redis; `systemctl restart bgp`,
+// `config save -y`, `config reload -y` and `reboot` at its agent. Nothing that would reboot or
+// stop the host ever runs (exec-guard.ts).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { restartBgp } from './agent-client.ts';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { agentRequest, agentSocket, restartBgp } from './agent-client.ts';
+import { startupConfigPath } from './agent/db/startup.ts';
 import { LabError } from './errors.ts';
+import { GUARD_ENTER, guardedEnv, powerAct } from './exec-guard.ts';
 import { LAB_ROOT } from './paths.ts';
 import { type SwitchState, readState } from './state.ts';
 
+/** A request to the switch's agent (control.ts) is also a command (`agent`: the request), so a
+ *  channel that can only run commands carries it out through agent-request.ts. */
 export type ExecPlan =
   | { readonly kind: 'restart-bgp' }
-  | { readonly kind: 'run'; readonly cmd: string; readonly args: readonly string[] };
+  | { readonly kind: 'run'; readonly cmd: string; readonly args: readonly string[]; readonly agent?: AgentRequest };
+
+export type AgentRequest = 'config-save' | 'config-reload' | 'reboot';
 
 const DATABASE_CONFIG = new URL('./sonic/database_config.json', import.meta.url);
+/** From dist/ (the built or installed CLI) agent-request is JavaScript and runs as it is; from
+ *  src/ (tests) it is TypeScript, run through tsx — which an installed package does not have. */
+const COMPILED = import.meta.url.endsWith('.js');
+const AGENT_REQUEST = fileURLToPath(new URL(COMPILED ? './agent-request.js' : './agent-request.ts', import.meta.url));
+/** tsx by absolute URL: `--import tsx` would resolve from the caller's cwd. */
+const NODE_LOADER: readonly string[] = COMPILED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+/** The SONiC path of the startup config; the emulated switch keeps it in its lab directory. */
+const SONIC_STARTUP = '/etc/sonic/config_db.json';
 
-/** How an operator's command line maps onto the emulated switch (pure). */
-export function planExec(s: Pick<SwitchState, 'dir' | 'namespace'>, argv: readonly string[]): ExecPlan {
+/** How an operator's command line maps onto the emulated switch (pure but for PATH). Throws
+ *  LAB_REFUSED for what would reboot or stop the host. */
+export function planExec(s: Pick<SwitchState, 'dir' | 'namespace'> & { readonly name?: string }, argv: readonly string[]): ExecPlan {
   let words = [...argv];
-  if (words[0] === 'sudo') words = words.slice(1); // we are root already
+  while (words[0] === 'sudo') words = words.slice(1); // we are root already
   const [cmd, ...args] = words;
   if (!cmd) throw new LabError('LAB_COMMAND_FAILED', 'clos lab exec: no command given after --');
   const line = words.join(' ');
   if (/^(systemctl restart bgp(\.service)?|service bgp restart)$/.test(line)) return { kind: 'restart-bgp' };
-  const inNs = (c: string, a: readonly string[]): ExecPlan => ({ kind: 'run', cmd: 'ip', args: ['netns', 'exec', s.namespace, c, ...a] });
+  const agent = (request: AgentRequest): ExecPlan => ({
+    kind: 'run',
+    cmd: process.execPath,
+    args: [...NODE_LOADER, AGENT_REQUEST, s.name ?? s.namespace, agentSocket(s.dir), request],
+    agent: request,
+  });
+  if (powerAct(words, argv).act === 'reboot') return agent('reboot');
+  if (cmd === 'config') return agent(configRequest(s, args));
+  const inNs = (c: string, a: readonly string[]): ExecPlan => ({ kind: 'run', cmd: 'env', args: [...guardedEnv().slice(1), 'ip', 'netns', 'exec', s.namespace, GUARD_ENTER, c, ...a] });
   const socket = join(s.dir, 'redis.sock');
   if (cmd === 'vtysh') return inNs(cmd, ['--vty_socket', s.dir, '--config_dir', s.dir, ...args]);
   if (cmd === 'redis-cli') {
@@ -37,6 +64,24 @@ export function planExec(s: Pick<SwitchState, 'dir' | 'namespace'>, argv: readon
     return inNs('redis-cli', ['-s', socket, '-n', String(id), ...rest]);
   }
   return inNs(cmd, args);
+}
+
+/** SONiC's `config save -y [FILE]` / `config reload -y [FILE]` on the startup config; other
+ *  `config` commands are not emulated (CONFIG_DB is written with redis-cli or sonic-db-cli). */
+function configRequest(s: Pick<SwitchState, 'dir'>, args: readonly string[]): AgentRequest {
+  const [verb, ...rest] = args;
+  if (verb !== 'save' && verb !== 'reload') {
+    throw new LabError('LAB_COMMAND_FAILED', `config ${args.join(' ')}: the emulated switch's config command has save and reload only (write CONFIG_DB with redis-cli or sonic-db-cli)`);
+  }
+  const files = rest.filter((a) => a !== '-y' && a !== '--yes');
+  if (!rest.some((a) => a === '-y' || a === '--yes')) {
+    throw new LabError('LAB_COMMAND_FAILED', `config ${verb}: give -y (clos lab exec cannot ask for the confirmation SONiC asks for)`);
+  }
+  const file = files[0];
+  if (files.length > 1 || (file !== undefined && file !== SONIC_STARTUP && file !== startupConfigPath(s.dir))) {
+    throw new LabError('LAB_COMMAND_FAILED', `config ${verb} ${files.join(' ')}: the emulated switch saves to and reloads from its startup config only (${SONIC_STARTUP}, kept at ${startupConfigPath(s.dir)})`);
+  }
+  return verb === 'save' ? 'config-save' : 'config-reload';
 }
 
 function databaseId(name: string): number | undefined {
@@ -72,6 +117,10 @@ export async function labExec(fabric: string, switchName: string, argv: readonly
   const { s, plan } = resolveExec(fabric, switchName, argv, opts.root ?? LAB_ROOT);
   if (plan.kind === 'restart-bgp') {
     await restartBgp(s.name, s.dir);
+    return { code: 0, stdout: '', stderr: '' };
+  }
+  if (plan.agent) {
+    await agentRequest(s.name, agentSocket(s.dir), plan.agent, 120_000);
     return { code: 0, stdout: '', stderr: '' };
   }
   return new Promise((resolve, reject) => {

@@ -1,11 +1,12 @@
 // One redis-server per switch, in the root namespace (the controller reaches it at
 // 127.0.1.N:6379 like a switch's management address) plus a unix socket in the switch dir,
-// and the factory state docker-sonic-vs boots with.
+// and the switch's startup config loaded into a blank CONFIG_DB.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import type { PortDef } from '../core/model.ts';
+import { type ConfigDoc, docToRedis } from './agent/db/config-file.ts';
+import { INIT_INDICATOR } from './agent/db/startup.ts';
 import { LabError } from './errors.ts';
 import { spawnDaemon } from './processes.ts';
 
@@ -93,37 +94,21 @@ async function waitForRedis(name: string, ep: RedisEndpoint, timeoutMs = 10_000)
   throw new LabError('LAB_SPAWN_FAILED', `switch ${name}: redis at ${ep.socket} did not answer PING: ${String(last)}`);
 }
 
-export interface FactoryState {
-  readonly ports: readonly PortDef[];
-  readonly mac: string;
-  readonly mtu: number;
-}
-
-/** CONFIG_DB as docker-sonic-vs boots: every platform port admin down, DEVICE_METADATA with
- *  only the mac, CONFIG_DB_INITIALIZED last (readers wait for it). One MULTI: a reader never
- *  sees half a factory state. Skipped when already initialised (a re-run after a crash). */
-export async function loadFactoryState(name: string, ep: RedisEndpoint, f: FactoryState): Promise<boolean> {
+/** CONFIG_DB as the switch boots with `doc` (its startup config), CONFIG_DB_INITIALIZED last
+ *  (readers wait for it). One MULTI: a reader never sees half a config. Skipped when already
+ *  initialised (a running switch, or a re-run after a crash). */
+export async function loadConfigIfBlank(name: string, ep: RedisEndpoint, doc: ConfigDoc): Promise<boolean> {
   const r = connect(ep, CONFIG_DB);
   try {
     await r.connect();
-    if ((await r.get('CONFIG_DB_INITIALIZED')) === '1') return false;
+    if ((await r.get(INIT_INDICATOR)) === '1') return false;
     const tx = r.multi();
-    for (const p of f.ports) {
-      tx.hset(`PORT|${p.name}`, {
-        admin_status: 'down',
-        alias: p.alias,
-        index: String(p.index),
-        lanes: p.lanes,
-        mtu: String(f.mtu),
-        speed: String(p.speed),
-      });
-    }
-    tx.hset('DEVICE_METADATA|localhost', { mac: f.mac });
-    tx.set('CONFIG_DB_INITIALIZED', '1');
+    for (const [key, fields] of docToRedis(doc)) tx.hset(key, fields);
+    tx.set(INIT_INDICATOR, '1');
     await tx.exec();
     return true;
   } catch (e) {
-    throw new LabError('LAB_COMMAND_FAILED', `switch ${name}: loading factory state into redis ${ep.socket}: ${String(e)}`, { cause: e });
+    throw new LabError('LAB_COMMAND_FAILED', `switch ${name}: loading the startup config into redis ${ep.socket}: ${String(e)}`, { cause: e });
   } finally {
     r.disconnect();
   }

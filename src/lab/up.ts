@@ -12,9 +12,13 @@ import { type Logger, silentLogger } from './log.ts';
 import { createCables, createNamespace, createUnpluggedPorts, listNamespaces } from './netns.ts';
 import { LAB_ROOT, namespaceName, shortHash, switchDir } from './paths.ts';
 import { isAlive, readRecords, type ProcessRecord } from './processes.ts';
-import { REDIS_PORT, loadFactoryState, startRedis } from './redis.ts';
+import { REDIS_PORT, loadConfigIfBlank, startRedis } from './redis.ts';
+import { readStartupConfig, startupConfigPath, writeStartupConfig } from './agent/db/startup.ts';
+import { type Factory, factoryConfig } from './factory.ts';
+import type { ConfigDoc } from './agent/db/config-file.ts';
 import type { SwitchRuntime } from './runtime.ts';
 import { type LabState, type SwitchState, allStates, newState, readState, writeState } from './state.ts';
+import { inPool } from '../services/pool.ts';
 import type { LabSwitch, LabTopology } from './topology.ts';
 
 const DATABASE_CONFIG = new URL('./sonic/database_config.json', import.meta.url);
@@ -29,6 +33,8 @@ export interface UpOptions {
   readonly concurrency?: number;
   /** false: build switches without their agent (and so without FRR): the host side alone. */
   readonly startAgents?: boolean;
+  /** The state new switches come out of the box with (default vs); it is their startup config. */
+  readonly factory?: Factory;
 }
 
 export interface UpResult {
@@ -52,6 +58,15 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
     writeState(state);
   }
   const switches = topo.switches.map((s) => state.switches[s.name]!);
+  // The factory state of every switch without a startup config is built (a FILE read) before
+  // anything is created for it: a bad --factory changes nothing.
+  const factory = opts.factory ?? { kind: 'vs' };
+  const factories = new Map<string, ConfigDoc>();
+  for (const s of switches) {
+    if (existsSync(startupConfigPath(s.dir))) continue;
+    const def = topo.switches.find((t) => t.name === s.name)!;
+    factories.set(s.name, factoryConfig(factory, { name: s.name, hwsku: s.hwsku, ports: def.ports, mac: s.mac, mtu: topo.mtu }));
+  }
   const existing = await listNamespaces();
   const frr = frrIds();
   for (const s of switches) {
@@ -78,15 +93,18 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
-  const byName = new Map(topo.switches.map((s) => [s.name, s]));
-  await inParallel(switches, opts.concurrency ?? 4, async (s) => {
+  await inPool(switches, opts.concurrency ?? 4, async (s) => {
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
       await startRedis({ switch: s.name, dir: s.dir, endpoint, records: state.records, databaseConfigTemplate: template });
     }
-    const def = byName.get(s.name)!;
-    await loadFactoryState(s.name, endpoint, { ports: def.ports, mac: s.mac, mtu: topo.mtu });
+    // A switch without a startup config gets its factory state written there; CONFIG_DB, when
+    // blank (a new switch, or its redis restarted), is loaded from the file, as at boot.
+    const startup = startupConfigPath(s.dir);
+    const seed = factories.get(s.name);
+    if (seed && !existsSync(startup)) writeStartupConfig(startup, seed);
+    await loadConfigIfBlank(s.name, endpoint, readStartupConfig(startup));
     if (s.flavour === 'sonic' && !running(s.name, 'lldpd')) {
       log.info({ switch: s.name, namespace: s.namespace }, 'starting lldpd');
       await startLldpd({ switch: s.name, hwsku: s.hwsku, namespace: s.namespace, dir: s.dir, records: state.records });
@@ -163,13 +181,5 @@ function frrIds(): { uid: number; gid: number } {
   const [, , uid, gid] = passwd?.split(':') ?? [];
   if (uid === undefined || gid === undefined) return { uid: 0, gid: 0 };
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 

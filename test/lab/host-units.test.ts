@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { pickAddresses } from '../../src/lab/addresses.ts';
 import { planExec } from '../../src/lab/exec.ts';
+import { GUARD_DIR, GUARD_ENTER } from '../../src/lab/exec-guard.ts';
 import { namespaceName, switchDir } from '../../src/lab/paths.ts';
 import { assertPrograms, assertRoot } from '../../src/lab/preflight.ts';
 import { labTopology } from '../../src/lab/topology.ts';
@@ -26,7 +27,8 @@ describe('preflight', () => {
 
 describe('exec', () => {
   const sw = { dir: '/run/clos/lab/f/leaf1', namespace: 'clos-f-leaf1' };
-  const inNs = (...a: string[]) => ({ kind: 'run', cmd: 'ip', args: ['netns', 'exec', 'clos-f-leaf1', ...a] });
+  // Every command runs under `env PATH=<guard>:…` (exec-guard.ts: no reboot reaches the host).
+  const inNs = (...a: string[]) => ({ kind: 'run', cmd: 'env', args: [`PATH=${GUARD_DIR}:${process.env.PATH}`, 'ip', 'netns', 'exec', 'clos-f-leaf1', GUARD_ENTER, ...a] });
 
   it('runs any command inside the switch namespace', () => {
     expect(planExec(sw, ['ip', '-j', 'link'])).toEqual(inNs('ip', '-j', 'link'));

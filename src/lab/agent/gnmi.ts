@@ -2,10 +2,11 @@
 // (src/gnmi/server.ts) over the switch's redis socket, started before the switches themselves so
 // that it listens by the time the host side sees the switch ready. gNOI's restart of the "bgp"
 // service is the agent's own `restart-bgp` (through the switch's control socket), so a switch
-// reached by gNMI only can still be brought up.
+// reached by gNMI only can still be brought up; gNOI SonicService.ConfigSave is the agent's
+// `config-save`, the same as `config save -y`.
 import type { Logger } from 'pino';
 import { startGnmiServer, type GnmiServer } from '../../gnmi/server.ts';
-import { restartBgp } from '../agent-client.ts';
+import { agentRequest, agentSocket, restartBgp } from '../agent-client.ts';
 import type { SwitchRuntime } from '../runtime.ts';
 
 export async function startGnmiServers(switches: readonly SwitchRuntime[], log: (name: string) => Logger): Promise<GnmiServer[]> {
@@ -22,6 +23,9 @@ export async function startGnmiServers(switches: readonly SwitchRuntime[], log: 
           restartService: async (service) => {
             if (service !== 'bgp') throw new Error(`switch ${rt.name} has no service "${service}" to restart (the lab emulates bgp only)`);
             await restartBgp(rt.name, rt.dir);
+          },
+          saveConfig: async () => {
+            await agentRequest(rt.name, agentSocket(rt.dir), 'config-save');
           },
           log: l.child({ component: 'gnmi' }),
         }),

@@ -1,4 +1,4 @@
-// The switch agent process: `node --import tsx src/lab/agent/main.ts <agent-N.json>` with
+// The switch agent process: `node --import tsx src/lab/agent/main.ts <agent-N.json>` (from dist/: `node dist/lab/agent/main.js`) with
 // `{ "switches": SwitchRuntime[] }`. One process hosts every switch of the file (a Node process
 // per switch would eat most of the 50 MB per switch budget). Started and recorded by the host
 // side (src/lab/agents.ts); SIGTERM stops the switches' FRR and exits.

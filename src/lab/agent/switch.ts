@@ -24,6 +24,7 @@ import { type LinkInfo, parseMonitorLine, sameLink } from './net/links.ts';
 import { LinkMonitor } from './net/monitor.ts';
 import { PortMgr } from './portmgr/portmgr.ts';
 import { SerialTask } from './serial.ts';
+import { loadConfigDb, readStartupConfig, saveConfigDb, startupConfigPath } from './db/startup.ts';
 import { VlanMgr } from './vlanmgr/vlanmgr.ts';
 
 /** Tables each CONFIG_DB-driven daemon reacts to. */
@@ -62,6 +63,7 @@ export class SwitchAgent {
   private readonly bgpmon?: BgpMon;
   private readonly lldp?: Lldp;
   private readonly intfmgr: IntfMgr;
+  private readonly portmgr: PortMgr;
   private started = false;
   private timer?: NodeJS.Timeout;
   private server?: net.Server;
@@ -95,6 +97,7 @@ export class SwitchAgent {
     }
     const task = (name: string, step: () => Promise<void>) => new SerialTask(step, (e) => log.error({ err: e }, `${name} failed`));
     const portmgr = new PortMgr(this.ctx);
+    this.portmgr = portmgr;
     const vlanmgr = new VlanMgr(this.ctx);
     this.intfmgr = new IntfMgr(this.ctx);
     const intfmgr = this.intfmgr;
@@ -269,34 +272,104 @@ export class SwitchAgent {
       case 'restart-bgp':
         await this.restartBgp();
         return 'ok';
+      case 'config-save':
+        await this.configSave();
+        return 'ok';
+      case 'config-reload':
+        await this.configReload({ reboot: false });
+        return 'ok';
+      case 'reboot':
+        await this.configReload({ reboot: true });
+        return 'ok';
       default:
-        return `error unknown request '${request}' (expected ping or restart-bgp)`;
+        return `error unknown request '${request}' (expected ping, restart-bgp, config-save, config-reload or reboot)`;
     }
+  }
+
+  /** One service operation at a time (restart, reload, reboot); polls pause meanwhile. */
+  private async exclusive(op: () => Promise<void>): Promise<void> {
+    while (this.restarting) await this.restarting;
+    this.restarting = op().finally(() => (this.restarting = undefined));
+    await this.restarting;
+  }
+
+  /** bgpcfgd paused, bgpmon/fpmsyncd idle, FRR stopped: the bgp container going down. */
+  private async stopRouting(): Promise<void> {
+    this.bgpcfgd?.pause();
+    await this.tasks.bgp?.idle();
+    await Promise.all(this.polls.map((p) => p.idle()));
+    await this.frr.stop();
+  }
+
+  /** The bgp container starting: static part rendered from CONFIG_DB as redis holds it now,
+   *  bgpmon starting over, every ready neighbor pushed again. */
+  private async startRouting(): Promise<void> {
+    const { rt } = this;
+    // Like the bgp container's start (sonic-cfggen reads CONFIG_DB then), the static part is
+    // rendered from CONFIG_DB as redis holds it NOW: this agent's view may not have caught up
+    // with a write made just before the restart (a controller restarts right after its
+    // transaction), and a static part rendered without bgp_asn or Loopback0 never advertises
+    // the loopback (bgpcfgd then creates `router bgp` bare, for the neighbors).
+    await this.watcher?.fullSync(true);
+    await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
+    await this.bgpmon?.reset();
+    this.bgpcfgd?.resumeAfterRestart();
   }
 
   /** `systemctl restart bgp`: FRR stopped, its static part re-rendered from CONFIG_DB as it is
    *  now, started again; bgpmon starts over; every ready neighbor is pushed again. */
   async restartBgp(): Promise<void> {
-    while (this.restarting) await this.restarting;
-    this.restarting = (async () => {
-      const { rt, log } = this;
-      log.info('restart bgp: stopping FRR');
-      this.bgpcfgd?.pause();
-      await this.tasks.bgp?.idle();
-      await Promise.all(this.polls.map((p) => p.idle()));
-      await this.frr.stop();
-      // Like the bgp container's start (sonic-cfggen reads CONFIG_DB then), the static part is
-      // rendered from CONFIG_DB as redis holds it NOW: this agent's view may not have caught up
-      // with a write made just before the restart (a controller restarts right after its
-      // transaction), and a static part rendered without bgp_asn or Loopback0 never advertises
-      // the loopback (bgpcfgd then creates `router bgp` bare, for the neighbors).
-      await this.watcher?.fullSync(true);
-      await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
-      await this.bgpmon?.reset();
-      this.bgpcfgd?.resumeAfterRestart();
+    await this.exclusive(async () => {
+      this.log.info('restart bgp: stopping FRR');
+      await this.stopRouting();
+      await this.startRouting();
       await this.tasks.bgp?.trigger();
-      log.info('restart bgp: done');
-    })().finally(() => (this.restarting = undefined));
-    await this.restarting;
+      this.log.info('restart bgp: done');
+    });
+  }
+
+  /** `config save -y` (and gNOI SonicService.ConfigSave): CONFIG_DB → the startup file. */
+  async configSave(): Promise<void> {
+    while (this.restarting) await this.restarting; // never a CONFIG_DB half reloaded
+    const file = startupConfigPath(this.rt.dir);
+    await saveConfigDb(this.redis.config, file);
+    this.log.info({ file }, 'config save: CONFIG_DB written to the startup config');
+  }
+
+  /** `config reload -y`: the services stop, CONFIG_DB is flushed and loaded from the startup
+   *  file, and the services start again deriving everything from it: ports re-applied, kernel
+   *  addresses and FRR's config rebuilt, what the file no longer has removed. `reboot` is the
+   *  same, plus what a power cycle loses: STATE_DB and APPL_DB are empty and every front-panel
+   *  port goes down (its peer sees the carrier drop) before it comes back from CONFIG_DB. */
+  async configReload(opts: { reboot: boolean }): Promise<void> {
+    const what = opts.reboot ? 'reboot' : 'config reload';
+    const file = startupConfigPath(this.rt.dir);
+    const doc = readStartupConfig(file); // a broken file fails here, before anything stops
+    await this.exclusive(async () => {
+      this.log.info({ file }, `${what}: stopping services`);
+      this.started = false; // the daemons are down: CONFIG_DB events wait for the restart
+      await this.stopRouting();
+      await Promise.all([this.tasks.port, this.tasks.vlan, this.tasks.intf, this.tasks.lldp, this.lldpPoll].map((t) => t?.idle()));
+      try {
+        if (opts.reboot) {
+          const ports = [...this.linkMap.keys()].filter((n) => /^Ethernet\d+$/.test(n));
+          for (const f of await this.ip.batch(ports.map((p) => `link set dev ${p} down`))) this.log.warn({ command: f.line, error: f.error }, 'reboot: port down failed');
+          await Promise.all([this.redis.state.flushdb(), this.redis.appl.flushdb()]);
+          this.ctx.state.reset();
+          this.ctx.appl.reset();
+          await this.readLinks();
+        }
+        await loadConfigDb(this.redis.config, doc);
+      } finally {
+        // Whatever failed above, the services come back, on whatever CONFIG_DB now holds.
+        this.portmgr.forget(); // portmgrd starts over: every port gets its configured state
+        await this.startRouting();
+        this.started = true;
+        await this.reconcileAll();
+        for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
+        this.kickLldp();
+      }
+      this.log.info(`${what}: done`);
+    });
   }
 }

@@ -11,6 +11,12 @@ export class PortMgr {
 
   constructor(private readonly ctx: SwitchContext) {}
 
+  /** portmgrd restarting (config reload, reboot): every port is applied again from CONFIG_DB,
+   *  also one set down by hand. */
+  forget(): void {
+    this.applied.clear();
+  }
+
   async reconcile(): Promise<void> {
     const { ctx } = this;
     const ports = configuredPorts(ctx.cfg);

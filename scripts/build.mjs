@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run build` (and `prepare`, so `npm ci` and `npm pack` run it): src/**/*.ts → dist/**/*.js,
+// one file per source file so dist mirrors src (paths taken from import.meta.url — the protos,
+// the lab's database_config.json, the agent's entry — resolve the same from both). esbuild
+// only strips types (`npm run typecheck` checks them): a build takes well under a second, and a
+// type error does not stop `npm ci`. Plain JavaScript so it runs before anything is compiled.
+// The packages every command loads at start (the fabric file's parser and schema, the command
+// line) are 70–100 small files each in node_modules; loading them one by one was most of a
+// `clos validate`, so each is bundled into one minified file in dist/vendor/ (same version,
+// from the lockfile); every other package stays an import of node_modules.
+// The new tree is written beside dist/ and swapped in, so a running clos never sees half a build.
+import { build } from 'esbuild';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SRC = join(ROOT, 'src');
+const DIST = join(ROOT, 'dist');
+
+function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name));
+}
+
+const VENDORED = ['commander', 'netmask', 'yaml', 'zod'];
+
+// Every relative import stays a separate module, renamed to the .js file it becomes; a vendored
+// package becomes an import of its dist/vendor/ file; other packages stay imports of node_modules.
+const keepModules = {
+  name: 'keep-modules',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => (args.kind === 'entry-point' ? undefined : { path: args.path.replace(/\.ts$/, '.js'), external: true }));
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (!VENDORED.includes(args.path)) return { path: args.path, external: true };
+      const rel = relative(dirname(args.importer), join(SRC, 'vendor', `${args.path}.js`)).split(sep).join('/');
+      return { path: rel.startsWith('.') ? rel : `./${rel}`, external: true };
+    });
+  },
+};
+
+// The bundle exports by name what Node gives an `import` of the package (for a CommonJS one:
+// its named exports and `default`, module.exports), so code importing it is none the wiser.
+// CommonJS packages call require() (of node: modules): the ES module bundle gets one.
+const vendor = async (name, outdir) =>
+  build({
+    stdin: { contents: `export { ${Object.keys(await import(name)).join(', ')} } from '${name}';`, resolveDir: ROOT, sourcefile: `vendor-${name}.js` },
+    outfile: join(outdir, 'vendor', `${name}.js`),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    banner: { js: "import { createRequire as __clos_require } from 'node:module'; const require = __clos_require(import.meta.url);" },
+    logLevel: 'warning',
+  });
+
+const all = files(SRC);
+const sources = all.filter((f) => f.endsWith('.ts'));
+const assets = all.filter((f) => !f.endsWith('.ts'));
+const next = `${DIST}.new-${process.pid}`;
+const t0 = Date.now();
+try {
+  await build({
+    entryPoints: sources,
+    outdir: next,
+    outbase: SRC,
+    bundle: true,
+    plugins: [keepModules],
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    sourcesContent: false,
+    logLevel: 'warning',
+  });
+  await Promise.all(VENDORED.map((name) => vendor(name, next)));
+  for (const a of assets) cpSync(a, join(next, relative(SRC, a)));
+  // Stamped with the time the sources were read: an edit made during the build makes it stale.
+  writeFileSync(join(next, 'BUILD'), `built from src/ by scripts/build.mjs at ${new Date(t0).toISOString()}\n`);
+  utimesSync(join(next, 'BUILD'), new Date(t0), new Date(t0));
+} catch (e) {
+  rmSync(next, { recursive: true, force: true });
+  process.stderr.write(`build: ${e.message}\n`);
+  process.exit(1);
+}
+// Another build may swap its tree in between our two renames: set that one aside too.
+const old = `${DIST}.old-${process.pid}`;
+for (let i = 0; ; i++) {
+  try {
+    if (existsSync(DIST)) renameSync(DIST, `${old}-${i}`);
+    renameSync(next, DIST);
+    break;
+  } catch (e) {
+    if (i >= 5 || (e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST' && e.code !== 'ENOENT')) throw e;
+  }
+}
+for (const d of readdirSync(ROOT)) if (d.startsWith(`dist.old-${process.pid}-`)) rmSync(join(ROOT, d), { recursive: true, force: true });
+process.stdout.write(`build: ${sources.length} modules → dist/ in ${Date.now() - t0} ms\n`);
