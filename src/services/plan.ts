@@ -41,9 +41,9 @@ export async function planSwitch(
   desired: FlatDb,
   lastApplied: FlatDb | undefined,
 ): Promise<SwitchPlan> {
-  const actual = await link.transport.read('CONFIG_DB', MANAGED_TABLES);
+  // Asked for together: the transport sends both reads as one request (one round trip).
+  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', MANAGED_TABLES), probeFlavour(link)]);
   const changes = diffConfig({ desired, actual, ...(lastApplied ? { lastApplied } : {}) });
-  const { flavour, source } = await probeFlavour(link);
   const firstBringUp = !actual.get('DEVICE_METADATA|localhost')?.bgp_asn;
   const frr = flavour === 'legacy-vs' ? await planFrr(link, intent) : undefined;
   return {

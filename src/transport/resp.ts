@@ -1,8 +1,8 @@
-// A minimal RESP2 connection for the one thing that must be fast and exact: a switch's whole
-// change set as ONE write (MULTI … EXEC) and its replies parsed in one go. ioredis's
-// per-command machinery (a Command, a promise and a timer per command) costs two to three
-// times what redis itself spends on a few thousand commands; here a transaction is one buffer,
-// one timer, one parse. Reads, watches and everything else stay on ioredis.
+// A minimal RESP2 connection: a switch's whole change set as ONE write (MULTI … EXEC) with its
+// replies parsed in one go, and reads as one script call. ioredis's per-command machinery (a
+// Command, a promise and a timer per command) costs two to three times what redis itself spends
+// on a few thousand commands; here a request is one buffer, one timer, one parse. Only watches
+// (keyspace subscriptions) stay on ioredis.
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -19,7 +19,7 @@ export class RespTimeout extends Error {
   override readonly name = 'RespTimeout';
 }
 
-/** The connection closed before every reply arrived. */
+/** The connection closed (or broke: the message names the errno) before every reply arrived. */
 export class RespClosed extends Error {
   override readonly name = 'RespClosed';
 }
@@ -119,20 +119,24 @@ export interface RespTarget {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
 }
 
-/** One connection; one request (a batch of commands) at a time. */
+/** One connection. Requests (each a batch of commands) are answered in the order sent, so
+ *  several may be in flight: those issued in the same tick go out as ONE write (plan's read
+ *  of CONFIG_DB and its flavour probe on STATE_DB share one round trip). */
 export class RespConnection {
   private readonly reader = new RespReader();
-  private pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void } | undefined;
+  private readonly pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
+  private outgoing: Buffer[] = [];
   private closed: Error | undefined;
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    sock.on('error', (e) => this.fail(new RespClosed(e.message)));
-    sock.on('close', () => this.fail(new RespClosed('connection closed')));
+    sock.on('error', (e: NodeJS.ErrnoException) => this.fail(new RespClosed(e.code === 'ECONNRESET' ? 'reset by the server (ECONNRESET)' : (e.code ?? e.message))));
+    sock.on('close', () => this.fail(new RespClosed('the server closed the connection')));
   }
 
-  /** Connects, authenticates and selects the database; rejects with the cause. */
-  static async open(t: RespTarget, db: number, timeoutMs: number): Promise<RespConnection> {
+  /** Connects, authenticates and selects the database; rejects with the cause (the socket's
+   *  error with its errno, a RespTimeout, or the server's RespError to AUTH). */
+  static async open(t: RespTarget, db: number, timeoutMs: number, replyTimeoutMs = timeoutMs): Promise<RespConnection> {
     const sock = await new Promise<Socket>((resolve, reject) => {
       const s: Socket = t.socket
         ? netConnect({ path: t.socket })
@@ -148,7 +152,7 @@ export class RespConnection {
           : netConnect({ host: t.host ?? '127.0.0.1', port: t.port ?? 6379 });
       const timer = setTimeout(() => {
         s.destroy();
-        reject(new RespTimeout(`connect timed out after ${timeoutMs} ms`));
+        reject(Object.assign(new Error(`connect timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, timeoutMs);
       s.once(t.tls && !t.socket ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
@@ -166,7 +170,7 @@ export class RespConnection {
     if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
     hello.push(['SELECT', String(db)]);
     try {
-      const replies = await conn.send(hello, timeoutMs);
+      const replies = await conn.send(hello, replyTimeoutMs);
       const err = replies.find((r): r is RespError => r instanceof RespError);
       if (err) throw err;
     } catch (e) {
@@ -176,18 +180,14 @@ export class RespConnection {
     return conn;
   }
 
-  /** Sends the commands in one write; resolves with one reply per command. On timeout the
-   *  connection is destroyed (nothing more may queue behind what the server has not read). */
+  /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
+   *  reply per command. On timeout the connection is destroyed (nothing more may queue behind
+   *  what the server has not read) and every request in flight fails with it. */
   send(cmds: readonly (readonly string[])[], timeoutMs: number): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
-    if (this.pending) return Promise.reject(new Error('RespConnection: one request at a time'));
     return new Promise<Reply[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        this.close();
-        reject(new RespTimeout(`no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending = {
+      const timer = setTimeout(() => this.fail(new RespTimeout(`no reply within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.push({
         want: cmds.length,
         got: [],
         resolve: (r) => {
@@ -198,9 +198,15 @@ export class RespConnection {
           clearTimeout(timer);
           reject(e);
         },
-      };
-      this.sock.write(encodeCommands(cmds));
+      });
+      if (this.outgoing.push(encodeCommands(cmds)) === 1) process.nextTick(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    const out = this.outgoing;
+    this.outgoing = [];
+    if (!this.closed && out.length) this.sock.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   get isOpen(): boolean {
@@ -208,32 +214,30 @@ export class RespConnection {
   }
 
   close(): void {
-    this.closed ??= new RespClosed('connection closed');
-    this.sock.destroy();
+    this.fail(new RespClosed('closed by clos'));
   }
 
   private onData(chunk: Buffer): void {
     this.reader.feed(chunk);
     let r: Reply | undefined;
     try {
-      while (this.pending && (r = this.reader.next()) !== undefined) {
-        const p = this.pending;
+      while (this.pending.length && (r = this.reader.next()) !== undefined) {
+        const p = this.pending[0]!;
         p.got.push(r);
         if (p.got.length === p.want) {
-          this.pending = undefined;
+          this.pending.shift();
           p.resolve(p.got);
         }
       }
     } catch (e) {
       this.fail(e as Error);
-      this.sock.destroy();
     }
   }
 
   private fail(e: Error): void {
     this.closed ??= e;
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(e);
+    this.outgoing = [];
+    this.sock.destroy();
+    for (const p of this.pending.splice(0)) p.reject(e);
   }
 }
