@@ -40,6 +40,11 @@ function errnoOf(e: unknown): string | undefined {
 }
 
 export function connectFailure(e: unknown, t: ConnectTarget): ConnectFailure {
+  return knownFailure(e, t) ?? { code: 'UNREACHABLE', words: String((e as Error)?.message ?? e) };
+}
+
+/** The failure in words when its cause is recognised (an errno, TLS, authentication). */
+export function knownFailure(e: unknown, t: ConnectTarget): ConnectFailure | undefined {
   const msg = String((e as Error)?.message ?? e);
   const where = t.socket ? `unix:${t.socket}` : `${t.host ?? '127.0.0.1'}:${t.port ?? 6379}`;
   if (AUTH.test(msg)) return { code: 'REJECTED', words: `authentication failed: ${msg}` };
@@ -64,12 +69,12 @@ export function connectFailure(e: unknown, t: ConnectTarget): ConnectFailure {
       return { code: 'UNREACHABLE', words: `host name ${t.host} does not resolve` };
     case 'ECONNRESET':
     case 'EPIPE':
-      return { code: 'UNREACHABLE', words: t.tls ? `the server reset the connection during the TLS handshake (does it want a client certificate, tls.cert/tls.key?)` : `the server reset the connection while connecting` };
+      return { code: 'UNREACHABLE', words: t.tls ? `the server reset the connection during the TLS handshake (does it want a client certificate, tls.cert/tls.key?)` : `the server reset the connection while connecting (a TLS port? then the inventory needs redis.tls)` };
   }
   if (errno && TLS_WORDS[errno]) return { code: 'UNREACHABLE', words: `TLS handshake failed: ${TLS_WORDS[errno]} (${errno})` };
   if (errno?.startsWith('ERR_SSL_') || (t.tls && /SSL|TLS|certificate/i.test(msg))) {
     const plain = /WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST/.test(errno ?? msg);
     return { code: 'UNREACHABLE', words: `TLS handshake failed: ${plain ? 'the server does not speak TLS on this port' : msg}` };
   }
-  return { code: 'UNREACHABLE', words: msg };
+  return undefined;
 }
