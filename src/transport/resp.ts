@@ -33,10 +33,14 @@ export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
   return Buffer.from(parts.join(''));
 }
 
-/** Incremental RESP2 reply parser: feed chunks, take complete replies. */
+/** Incremental RESP2 reply parser: feed chunks, take complete replies. Resumable: a reply that
+ *  spans many chunks (a read of 100,000 entries) is parsed once, element by element as its bytes
+ *  arrive, never again from its start; only an incomplete last element is kept for the next feed. */
 export class RespReader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Arrays being filled, innermost last. */
+  private readonly stack: { arr: Reply[]; filled: number }[] = [];
 
   feed(chunk: Buffer): void {
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
@@ -45,10 +49,27 @@ export class RespReader {
 
   /** The next complete reply, or undefined when more data is needed. */
   next(): Reply | undefined {
-    const r = this.parse(this.pos);
-    if (!r) return undefined;
-    this.pos = r.end;
-    return r.value;
+    for (;;) {
+      const r = this.element();
+      if (r === undefined) return undefined;
+      let value = r.value;
+      // An array header opens a frame; a value fills the innermost frame, closing full ones.
+      if (r.open !== undefined) {
+        if (r.open > 0) {
+          this.stack.push({ arr: new Array<Reply>(r.open), filled: 0 });
+          continue;
+        }
+        value = [];
+      }
+      for (;;) {
+        const top = this.stack[this.stack.length - 1];
+        if (!top) return value;
+        top.arr[top.filled++] = value;
+        if (top.filled < top.arr.length) break;
+        this.stack.pop();
+        value = top.arr;
+      }
+    }
   }
 
   /** End of the header line starting at `at` (index of its CR), or -1 when incomplete. */
@@ -70,7 +91,9 @@ export class RespReader {
     return sign * n;
   }
 
-  private parse(at: number): { value: Reply; end: number } | undefined {
+  /** One element at pos: a scalar value, or an array header (`open`: its length). */
+  private element(): { value: Reply; open?: number } | undefined {
+    const at = this.pos;
     if (at >= this.buf.length) return undefined;
     const type = this.buf[at];
     const cr = this.eol(at);
@@ -78,31 +101,30 @@ export class RespReader {
     const end = cr + 2;
     switch (type) {
       case 0x2b: // +
-        return { value: this.buf.toString('utf8', at + 1, cr), end };
+        this.pos = end;
+        return { value: this.buf.toString('utf8', at + 1, cr) };
       case 0x2d: // -
-        return { value: new RespError(this.buf.toString('utf8', at + 1, cr)), end };
+        this.pos = end;
+        return { value: new RespError(this.buf.toString('utf8', at + 1, cr)) };
       case 0x3a: // :
-        return { value: this.int(at + 1, cr), end };
+        this.pos = end;
+        return { value: this.int(at + 1, cr) };
       case 0x24: {
         // $
         const n = this.int(at + 1, cr);
-        if (n < 0) return { value: null, end };
+        if (n < 0) {
+          this.pos = end;
+          return { value: null };
+        }
         if (this.buf.length < end + n + 2) return undefined;
-        return { value: this.buf.toString('utf8', end, end + n), end: end + n + 2 };
+        this.pos = end + n + 2;
+        return { value: this.buf.toString('utf8', end, end + n) };
       }
       case 0x2a: {
         // *
         const n = this.int(at + 1, cr);
-        if (n < 0) return { value: null, end };
-        const out: Reply[] = new Array(n);
-        let next = end;
-        for (let i = 0; i < n; i++) {
-          const r = this.parse(next);
-          if (!r) return undefined;
-          out[i] = r.value;
-          next = r.end;
-        }
-        return { value: out, end: next };
+        this.pos = end;
+        return n < 0 ? { value: null } : { value: null, open: n };
       }
       default:
         throw new RespError(`not a RESP reply (byte 0x${(type ?? 0).toString(16)})`);
