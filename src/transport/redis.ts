@@ -1,9 +1,7 @@
 // The Redis transport: SONiC's databases over ONE lean RESP connection per switch (resp.ts):
 // reads are one script call (every table asked for, of one or several databases, in one round
 // trip), one switch's change set is ONE MULTI/EXEC, so SONiC's daemons never see a partial entry
-// and a failure leaves nothing half-written. Keyspace watches use ioredis subscribers.
-import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+// and a failure leaves nothing half-written. Keyspace watches share a second RESP connection.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
@@ -62,8 +60,10 @@ interface ReadRequest {
 
 export class RedisTransport implements Transport {
   readonly endpoint: string;
-  private readonly subscribers: Redis[] = [];
   private conn: Promise<RespConnection> | undefined;
+  private sub: Promise<RespConnection> | undefined;
+  /** Keyspace patterns subscribed to, and who watches each. */
+  private readonly watchers = new Map<string, Set<(channel: string) => void>>();
   /** Reads asked for in this tick: they go out as one script call. */
   private batch: ReadRequest[] = [];
 
@@ -91,20 +91,28 @@ export class RedisTransport implements Transport {
       const current = this.conn;
       return current.then((c) => (c.isOpen ? c : (this.drop(current), this.connection())));
     }
-    const t = this.target;
-    const opened = RespConnection.open(
-      { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
-      DB_ID.CONFIG_DB,
-      t.connectTimeoutMs ?? 3000,
-      this.commandTimeoutMs,
-    ).catch((e: unknown) => {
+    const opened = this.open(DB_ID.CONFIG_DB).catch((e: unknown) => {
       if (this.conn === opened) this.conn = undefined;
-      // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
-      throw this.fail(e);
+      throw e;
     });
     this.conn = opened;
     return opened;
+  }
+
+  private async open(db: number): Promise<RespConnection> {
+    const t = this.target;
+    try {
+      return await RespConnection.open(
+        { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
+        db,
+        t.connectTimeoutMs ?? 3000,
+        this.commandTimeoutMs,
+      );
+    } catch (e) {
+      // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      throw this.fail(e);
+    }
   }
 
   private drop(which = this.conn): void {
@@ -203,60 +211,85 @@ export class RedisTransport implements Transport {
     return { readBack };
   }
 
-  /** ioredis options for a keyspace subscriber (the one use of ioredis left). */
-  private options(db: number): RedisOptions {
-    const t = this.target;
-    return {
-      ...(t.socket ? { path: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }),
-      ...(t.username ? { username: t.username } : {}),
-      ...(t.password ? { password: t.password } : {}),
-      ...(t.tls && !t.socket
-        ? {
-            tls: {
-              ...(t.tls.ca ? { ca: readFileSync(t.tls.ca) } : {}),
-              ...(t.tls.cert ? { cert: readFileSync(t.tls.cert) } : {}),
-              ...(t.tls.key ? { key: readFileSync(t.tls.key) } : {}),
-              ...(t.tls.servername ? { servername: t.tls.servername } : {}),
-            },
-          }
-        : {}),
-      db,
-      lazyConnect: true,
-      connectTimeout: t.connectTimeoutMs ?? 3000,
-      commandTimeout: t.commandTimeoutMs ?? 10_000,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      // A switch that goes away fails the watch at hand; it is not retried forever.
-      retryStrategy: () => null,
-    };
+  /** The switch's subscriber connection (one, whatever is watched), its patterns re-sent when
+   *  it had to be opened again. Keyspace channels name their database, so one connection
+   *  serves every database. */
+  private subscriber(): Promise<RespConnection> {
+    if (this.sub) {
+      const current = this.sub;
+      return current.then((c) => (c.isOpen ? c : (this.sub === current && (this.sub = undefined), this.subscriber())));
+    }
+    const opened = this.open(0).then(async (c) => {
+      c.onPush = ([, pattern, channel]) => {
+        for (const h of this.watchers.get(pattern as string) ?? []) h(channel as string);
+      };
+      if (this.watchers.size) await this.psubscribe(c, [...this.watchers.keys()]);
+      return c;
+    });
+    opened.catch(() => this.sub === opened && (this.sub = undefined));
+    this.sub = opened;
+    return opened;
+  }
+
+  private async psubscribe(c: RespConnection, patterns: readonly string[], verb = 'PSUBSCRIBE'): Promise<void> {
+    let replies: Reply[];
+    try {
+      replies = await c.send(patterns.map((p) => [verb, p]), this.commandTimeoutMs);
+    } catch (e) {
+      throw e instanceof RespTimeout
+        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply to ${verb} within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
+        : new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during ${verb} (${(e as Error).message})`, { cause: e });
+    }
+    const err = replies.find((r): r is RespError => r instanceof RespError);
+    if (err) throw new SwitchError('REJECTED', this.switchName, this.endpoint, `${verb} refused: ${err.message}`);
   }
 
   async watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch> {
-    const sub = new Redis(this.options(DB_ID[db]));
-    // ioredis emits the socket's error (ECONNREFUSED, ENOENT, WRONGPASS) as an event, then
-    // rejects connect() with "Connection is closed.": the event is the cause.
-    let cause: unknown;
-    sub.on('error', (e: unknown) => (cause ??= e));
-    try {
-      await sub.connect();
-    } catch (e) {
-      sub.disconnect();
-      throw this.fail(cause ?? e);
-    }
-    this.subscribers.push(sub);
     const prefix = `__keyspace@${DB_ID[db]}__:`;
-    sub.on('pmessage', (_pattern: string, channel: string) => onChange(channel.slice(prefix.length)));
-    await sub.psubscribe(...tables.map((t) => `${prefix}${globEscape(t)}${SEPARATOR[db]}*`));
+    const patterns = [...new Set(tables.map((t) => `${prefix}${globEscape(t)}${SEPARATOR[db]}*`))];
+    const handler = (channel: string) => onChange(channel.slice(prefix.length));
+    const c = await this.subscriber();
+    const fresh = patterns.filter((p) => !this.watchers.has(p));
+    for (const p of patterns) this.watchers.set(p, new Set([...(this.watchers.get(p) ?? []), handler]));
+    try {
+      if (fresh.length) await this.psubscribe(c, fresh);
+    } catch (e) {
+      this.forget(patterns, handler);
+      throw e;
+    }
     return async () => {
-      sub.disconnect();
-      const i = this.subscribers.indexOf(sub);
-      if (i >= 0) this.subscribers.splice(i, 1);
+      const gone = this.forget(patterns, handler);
+      const current = this.sub;
+      if (!current) return;
+      if (this.watchers.size === 0) {
+        this.sub = undefined;
+        void current.then((s) => s.close(), () => undefined);
+      } else if (gone.length) {
+        await current.then((s) => this.psubscribe(s, gone, 'PUNSUBSCRIBE')).catch(() => undefined);
+      }
     };
+  }
+
+  /** Removes a watch's handler; returns the patterns nobody watches any more. */
+  private forget(patterns: readonly string[], handler: (channel: string) => void): string[] {
+    const gone: string[] = [];
+    for (const p of patterns) {
+      const hs = this.watchers.get(p);
+      hs?.delete(handler);
+      if (hs && hs.size === 0) {
+        this.watchers.delete(p);
+        gone.push(p);
+      }
+    }
+    return gone;
   }
 
   async close(): Promise<void> {
     this.drop();
-    for (const s of this.subscribers.splice(0)) s.disconnect();
+    const sub = this.sub;
+    this.sub = undefined;
+    this.watchers.clear();
+    void sub?.then((s) => s.close(), () => undefined);
   }
 }
 

@@ -33,6 +33,10 @@ export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
   return Buffer.from(parts.join(''));
 }
 
+const INCOMPLETE = 0;
+const SCALAR = 1;
+const ARRAY = 2;
+
 /** Incremental RESP2 reply parser: feed chunks, take complete replies. Resumable: a reply that
  *  spans many chunks (a read of 100,000 entries) is parsed once, element by element as its bytes
  *  arrive, never again from its start; only an incomplete last element is kept for the next feed. */
@@ -41,6 +45,8 @@ export class RespReader {
   private pos = 0;
   /** Arrays being filled, innermost last. */
   private readonly stack: { arr: Reply[]; filled: number }[] = [];
+  private value: Reply = null;
+  private length = 0;
 
   feed(chunk: Buffer): void {
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
@@ -50,13 +56,13 @@ export class RespReader {
   /** The next complete reply, or undefined when more data is needed. */
   next(): Reply | undefined {
     for (;;) {
-      const r = this.element();
-      if (r === undefined) return undefined;
-      let value = r.value;
+      const kind = this.element();
+      if (kind === INCOMPLETE) return undefined;
+      let value = this.value;
       // An array header opens a frame; a value fills the innermost frame, closing full ones.
-      if (r.open !== undefined) {
-        if (r.open > 0) {
-          this.stack.push({ arr: new Array<Reply>(r.open), filled: 0 });
+      if (kind === ARRAY) {
+        if (this.length > 0) {
+          this.stack.push({ arr: new Array<Reply>(this.length), filled: 0 });
           continue;
         }
         value = [];
@@ -91,41 +97,52 @@ export class RespReader {
     return sign * n;
   }
 
-  /** One element at pos: a scalar value, or an array header (`open`: its length). */
-  private element(): { value: Reply; open?: number } | undefined {
+  /** One element at pos: a scalar (in `value`) or an array header (its length in `length`).
+   *  No object per element: a read of 100,000 entries has millions of them. */
+  private element(): typeof INCOMPLETE | typeof SCALAR | typeof ARRAY {
     const at = this.pos;
-    if (at >= this.buf.length) return undefined;
+    if (at >= this.buf.length) return INCOMPLETE;
     const type = this.buf[at];
     const cr = this.eol(at);
-    if (cr < 0) return undefined;
+    if (cr < 0) return INCOMPLETE;
     const end = cr + 2;
     switch (type) {
-      case 0x2b: // +
-        this.pos = end;
-        return { value: this.buf.toString('utf8', at + 1, cr) };
-      case 0x2d: // -
-        this.pos = end;
-        return { value: new RespError(this.buf.toString('utf8', at + 1, cr)) };
-      case 0x3a: // :
-        this.pos = end;
-        return { value: this.int(at + 1, cr) };
       case 0x24: {
-        // $
+        // $ (first: by far the most frequent)
         const n = this.int(at + 1, cr);
         if (n < 0) {
           this.pos = end;
-          return { value: null };
+          this.value = null;
+          return SCALAR;
         }
-        if (this.buf.length < end + n + 2) return undefined;
+        if (this.buf.length < end + n + 2) return INCOMPLETE;
         this.pos = end + n + 2;
-        return { value: this.buf.toString('utf8', end, end + n) };
+        this.value = this.buf.toString('utf8', end, end + n);
+        return SCALAR;
       }
       case 0x2a: {
         // *
         const n = this.int(at + 1, cr);
         this.pos = end;
-        return n < 0 ? { value: null } : { value: null, open: n };
+        if (n < 0) {
+          this.value = null;
+          return SCALAR;
+        }
+        this.length = n;
+        return ARRAY;
       }
+      case 0x2b: // +
+        this.pos = end;
+        this.value = this.buf.toString('utf8', at + 1, cr);
+        return SCALAR;
+      case 0x2d: // -
+        this.pos = end;
+        this.value = new RespError(this.buf.toString('utf8', at + 1, cr));
+        return SCALAR;
+      case 0x3a: // :
+        this.pos = end;
+        this.value = this.int(at + 1, cr);
+        return SCALAR;
       default:
         throw new RespError(`not a RESP reply (byte 0x${(type ?? 0).toString(16)})`);
     }
@@ -239,11 +256,19 @@ export class RespConnection {
     this.fail(new RespClosed('closed by clos'));
   }
 
+  /** Receives what the server sends unasked: keyspace notifications (`pmessage`) once the
+   *  connection has subscribed (PSUBSCRIBE). */
+  onPush: ((message: Reply[]) => void) | undefined;
+
   private onData(chunk: Buffer): void {
     this.reader.feed(chunk);
     let r: Reply | undefined;
     try {
-      while (this.pending.length && (r = this.reader.next()) !== undefined) {
+      while ((this.pending.length || this.onPush) && (r = this.reader.next()) !== undefined) {
+        if (this.onPush && Array.isArray(r) && r[0] === 'pmessage') {
+          this.onPush(r);
+          continue;
+        }
         const p = this.pending[0]!;
         p.got.push(r);
         if (p.got.length === p.want) {

@@ -144,3 +144,38 @@ describe('RedisTransport.apply', () => {
     }
   });
 });
+
+describe('RedisTransport connections', () => {
+  it('reads of several databases and the transaction share one connection; watches of every database share one more', async () => {
+    const t = new RedisTransport('leaf5', { socket });
+    const probe = new Redis({ path: socket });
+    const seen: string[] = [];
+    try {
+      const before = Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]);
+      await probe.config('SET', 'notify-keyspace-events', 'KA');
+      await Promise.all([t.read('CONFIG_DB', ['PORT']), t.read('STATE_DB', ['PORT_TABLE']), t.read('APPL_DB', ['ROUTE_TABLE'])]);
+      await t.apply([{ op: 'add', key: 'VLAN|Vlan5', set: { vlanid: '5' }, after: { vlanid: '5' }, impact: 'none' }] as Change[]);
+      const unwatchState = await t.watch('STATE_DB', ['PORT_TABLE'], (k) => seen.push(`state ${k}`));
+      const unwatchAppl = await t.watch('APPL_DB', ['ROUTE_TABLE'], (k) => seen.push(`appl ${k}`));
+      expect(Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]) - before).toBe(2);
+      await probe.select(DB_ID.STATE_DB);
+      await probe.hset('PORT_TABLE|Ethernet0', { state: 'ok' });
+      await probe.select(DB_ID.APPL_DB);
+      await probe.hset('ROUTE_TABLE:10.0.0.1', { nexthop: '10.64.0.0' });
+      await probe.hset('INTF_TABLE:Ethernet0', { NULL: 'NULL' }); // not watched
+      for (const deadline = Date.now() + 5_000; seen.length < 2 && Date.now() < deadline; ) await sleep(10);
+      expect(seen.sort()).toEqual(['appl ROUTE_TABLE:10.0.0.1', 'state PORT_TABLE|Ethernet0']);
+      await unwatchAppl();
+      await probe.hset('ROUTE_TABLE:10.0.0.2', { nexthop: '10.64.0.0' });
+      await probe.select(DB_ID.STATE_DB);
+      await probe.hset('PORT_TABLE|Ethernet4', { state: 'ok' });
+      for (const deadline = Date.now() + 5_000; seen.length < 3 && Date.now() < deadline; ) await sleep(10);
+      await sleep(50);
+      expect(seen.slice(2)).toEqual(['state PORT_TABLE|Ethernet4']);
+      await unwatchState();
+    } finally {
+      probe.disconnect();
+      await t.close();
+    }
+  });
+});
