@@ -5,7 +5,7 @@
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
-import { RespClosed, RespConnection, RespError, RespTimeout, type Reply, type RespTarget } from './resp.ts';
+import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, type Reply, type RespTarget } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 /** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
@@ -115,6 +115,19 @@ export class RedisTransport implements Transport {
     }
   }
 
+  /** Sends on the connection; once more on a new one if the descriptor budget closed the old
+   *  one while it was idle (nothing was sent on it: safe even for a transaction). */
+  private async request(cmds: readonly (readonly string[])[]): Promise<Reply[]> {
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.connection();
+      try {
+        return await conn.send(cmds, this.commandTimeoutMs);
+      } catch (e) {
+        if (!(e instanceof RespEvicted) || attempt > 0) throw e;
+      }
+    }
+  }
+
   private drop(which = this.conn): void {
     if (!which || which !== this.conn) return;
     this.conn = undefined;
@@ -139,10 +152,9 @@ export class RedisTransport implements Transport {
     }
     let reply: Reply;
     try {
-      const conn = await this.connection();
-      reply = (await conn.send([argv], this.commandTimeoutMs))[0]!;
+      reply = (await this.request([argv]))[0]!;
     } catch (e) {
-      this.drop();
+      if (!(e instanceof SwitchError)) this.drop();
       const err =
         e instanceof RespTimeout
           ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
@@ -163,15 +175,15 @@ export class RedisTransport implements Transport {
 
   async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {
     if (changes.length === 0) return;
-    const conn = await this.connection();
     // The read-back rides in the same transaction: no other round trip, and nothing can come
     // between the write and what is read.
     const touched = [...new Set(changes.map((c) => c.key))];
     const cmds: string[][] = [['MULTI'], ...changes.flatMap(changeCommands), ...touched.map((k) => ['HGETALL', k]), ['EXEC']];
     let replies: Reply[];
     try {
-      replies = await conn.send(cmds, this.commandTimeoutMs);
+      replies = await this.request(cmds);
     } catch (e) {
+      if (e instanceof SwitchError) throw e; // could not connect: nothing sent
       this.drop();
       // The server may have the whole transaction in its socket buffer: a paused or overloaded
       // redis runs it, whole (never half: MULTI/EXEC), once it reads again. So it is NOT

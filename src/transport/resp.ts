@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { connections } from './budget.ts';
 
 export type Reply = string | number | null | RespError | Reply[];
 
@@ -21,7 +22,13 @@ export class RespTimeout extends Error {
 
 /** The connection closed (or broke: the message names the errno) before every reply arrived. */
 export class RespClosed extends Error {
-  override readonly name = 'RespClosed';
+  override readonly name: string = 'RespClosed';
+}
+
+/** Closed while idle to keep within the descriptor budget (budget.ts): nothing was lost, a new
+ *  connection may be opened at once. */
+export class RespEvicted extends RespClosed {
+  override readonly name = 'RespEvicted';
 }
 
 export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
@@ -176,6 +183,7 @@ export class RespConnection {
   /** Connects, authenticates and selects the database; rejects with the cause (the socket's
    *  error with its errno, a RespTimeout, or the server's RespError to AUTH). */
   static async open(t: RespTarget, db: number, timeoutMs: number, replyTimeoutMs = timeoutMs): Promise<RespConnection> {
+    connections.makeRoom();
     const sock = await new Promise<Socket>((resolve, reject) => {
       const s: Socket = t.socket
         ? netConnect({ path: t.socket })
@@ -205,6 +213,7 @@ export class RespConnection {
     });
     sock.setNoDelay(true);
     const conn = new RespConnection(sock);
+    connections.touch(conn);
     const hello: string[][] = [];
     if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
     hello.push(['SELECT', String(db)]);
@@ -224,6 +233,7 @@ export class RespConnection {
    *  what the server has not read) and every request in flight fails with it. */
   send(cmds: readonly (readonly string[])[], timeoutMs: number): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
+    connections.touch(this);
     return new Promise<Reply[]>((resolve, reject) => {
       const timer = setTimeout(() => this.fail(new RespTimeout(`no reply within ${timeoutMs} ms`)), timeoutMs);
       this.pending.push({
@@ -250,6 +260,15 @@ export class RespConnection {
 
   get isOpen(): boolean {
     return !this.closed;
+  }
+
+  /** Nothing in flight and no subscription: closing it now loses nothing. */
+  get idle(): boolean {
+    return !this.closed && this.pending.length === 0 && this.outgoing.length === 0 && !this.onPush;
+  }
+
+  evict(): void {
+    this.fail(new RespEvicted('closed while idle, to stay within the open-files limit'));
   }
 
   close(): void {
@@ -283,6 +302,7 @@ export class RespConnection {
 
   private fail(e: Error): void {
     this.closed ??= e;
+    connections.release(this);
     this.outgoing = [];
     this.sock.destroy();
     for (const p of this.pending.splice(0)) p.reject(e);

@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
+import { connections } from '../../src/transport/budget.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { DB_ID, SwitchError } from '../../src/transport/transport.ts';
 
@@ -176,6 +177,32 @@ describe('RedisTransport connections', () => {
     } finally {
       probe.disconnect();
       await t.close();
+    }
+  });
+});
+
+describe('the descriptor budget', () => {
+  it('beyond it, the connection idle for longest is closed and its switch reconnects on next use', async () => {
+    const max = connections.max;
+    const ts = ['leaf6', 'leaf7', 'leaf8'].map((n) => new RedisTransport(n, { socket }));
+    const probe = new Redis({ path: socket });
+    try {
+      const clients = async () => Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]) - 1;
+      const base = connections.open;
+      connections.max = base + 2;
+      await probe.select(DB_ID.CONFIG_DB);
+      await probe.hset('VLAN|Vlan8', { vlanid: '8' });
+      for (const t of ts) expect([...(await t.read('CONFIG_DB', ['VLAN'])).keys()]).toContain('VLAN|Vlan8');
+      expect(connections.open - base).toBe(2);
+      expect(await clients()).toBeLessThanOrEqual(2 + base);
+      // leaf6's connection was the one closed; it opens again, and a transaction goes through.
+      await ts[0]!.apply([{ op: 'add', key: 'VLAN|Vlan9', set: { vlanid: '9' }, after: { vlanid: '9' }, impact: 'none' }] as Change[]);
+      expect(await probe.hgetall('VLAN|Vlan9')).toEqual({ vlanid: '9' });
+      expect(connections.open - base).toBe(2);
+    } finally {
+      connections.max = max;
+      probe.disconnect();
+      await Promise.all(ts.map((t) => t.close()));
     }
   });
 });
