@@ -56,10 +56,12 @@ const connect = async (name: string): Promise<SwitchLink> => {
 const session = await openSession(file!, { writeLock: false }, { inventory: inventoryFile!, connect, concurrency });
 try {
   const [plans, planMs] = await timed(() => planFabric(session));
+  log(`plan ${(planMs / 1000).toFixed(2)} s`);
   const failed = plans.filter((p) => p.error);
   if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
   const changes = plans.reduce((n, p) => n + p.changes.length, 0);
   const [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
+  log(`apply ${(applyMs / 1000).toFixed(2)} s`);
   const bad = outcomes.filter((o) => o.status !== 'applied');
   if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
 
@@ -68,10 +70,17 @@ try {
   const links = await Promise.all(session.switches.map((n) => session.link(n)));
   const verify = () => verifyFabric({ links, checks, timeoutMs: 30_000, concurrency, switches: session.switches });
   const [v1, verifyMs] = await timed(verify);
-  if (!v1.converged) throw new Error(`verify: ${v1.summary.failed} of ${v1.summary.checks} checks failed`);
+  log(`verify ${(verifyMs / 1000).toFixed(2)} s`);
+  if (!v1.converged) {
+    const bad = v1.switches.filter((sw) => sw.passed < sw.total);
+    const first = bad[0]!;
+    const check = first.checks.find((c) => !c.pass);
+    throw new Error(`verify: ${v1.summary.failed} of ${v1.summary.checks} checks failed on ${bad.length} switch(es); first: ${first.name}${first.error ? ` (${first.error})` : ''}: ${check?.expected} — seen ${check?.seen}`);
+  }
   const [, verifyWarmMs] = await timed(verify);
 
   const [d1, driftMs] = await timed(() => driftFabric(session));
+  log(`drift ${(driftMs / 1000).toFixed(2)} s`);
   const [d2, driftWarmMs] = await timed(() => driftFabric(session));
   if (d1.findings.length || d2.findings.length) throw new Error(`drift: ${d1.findings.length} finding(s) on a converged fabric, first: ${JSON.stringify(d1.findings[0])}`);
   clearInterval(sampler);
@@ -95,4 +104,8 @@ try {
 } finally {
   clearInterval(sampler);
   await session.close();
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench:scale: controller: ${msg}\n`);
 }
