@@ -5,6 +5,8 @@ import { planBringup } from '../bringup/dry-run.ts';
 import type { RunRecord } from '../bringup/record.ts';
 import { runBringup } from '../bringup/run.ts';
 import { createLogger } from '../log.ts';
+import { takeRunLock } from '../io/run-lock.ts';
+import { newCheckpointId } from '../io/state-dir.ts';
 import { openSession } from '../services/session.ts';
 import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
 import { parseDuration } from './duration.ts';
@@ -51,6 +53,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
         setExit(switches.some((s) => s.error) ? EXIT.ERROR : EXIT.OK);
         return;
       }
+      const lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos bringup', newCheckpointId(), (m) => io.err(`clos bringup: ${m}`));
       // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
       const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;
       const progress = new Progress(io, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));
@@ -70,6 +73,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
         });
       } finally {
         process.removeListener('SIGINT', onSignal);
+        lock.release();
       }
       progress.end(result.record);
       io.out(flags.json ? JSON.stringify(result.record, null, 2) : formatReport(result.record, file));

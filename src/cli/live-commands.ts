@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { serializeLock } from '../core/allocate/lock.ts';
 import type { Allocation } from '../core/model.ts';
 import { writeFileAtomic } from '../io/files.ts';
+import { takeRunLock } from '../io/run-lock.ts';
+import { newCheckpointId } from '../io/state-dir.ts';
 import { applyFabric } from '../services/apply.ts';
 import { hasWork, planFabric } from '../services/plan.ts';
 import { rollbackFabric } from '../services/rollback.ts';
@@ -52,7 +54,10 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
     const session = await openSession(file, { writeLock: false, ...allocFlags(flags) }, sessionOptions(flags));
+    const runId = newCheckpointId();
+    let lock;
     try {
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos apply', runId, (m) => io.err(`clos apply: ${m}`));
       const plans = await planFabric(session);
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
       if (!flags.yes && process.stdin.isTTY) {
@@ -65,10 +70,11 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await writeLockNow(session.loaded);
-      const outcomes = await applyFabric(session, plans);
+      const outcomes = await applyFabric(session, plans, { checkpointId: runId });
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });
@@ -83,12 +89,15 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
     const session = await openSession(file, { writeLock: false, render: false }, sessionOptions(flags));
+    let lock;
     try {
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos rollback', newCheckpointId(), (m) => io.err(`clos rollback: ${m}`));
       const outcomes = await rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) });
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });
