@@ -9,6 +9,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 
@@ -26,6 +27,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDriftCommand(program, io, setExit);
   registerLabCommands(program, io, setExit);
   registerBringupCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   return program;
 }
 

@@ -33,11 +33,17 @@ export interface ApplyOptions {
   /** How long to wait for bgpcfgd to consume a neighbor before deciding it does not run. */
   readonly consumeBudgetMs?: number;
   readonly checkpointId?: string;
+  /** Told of each switch's outcome as it ends (clos serve streams them). */
+  readonly onEvent?: (outcome: ApplyOutcome) => void;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const id = opts.checkpointId ?? newCheckpointId();
-  return inPool(plans, session.concurrency, (plan) => applySwitch(session, plan, id, opts));
+  return inPool(plans, session.concurrency, async (plan) => {
+    const outcome = await applySwitch(session, plan, id, opts);
+    opts.onEvent?.(outcome);
+    return outcome;
+  });
 }
 
 export async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointId: string, opts: ApplyOptions = {}): Promise<ApplyOutcome> {
