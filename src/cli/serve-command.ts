@@ -80,8 +80,11 @@ export function registerServeCommand(program: Command, io: Io, setExit: (code: n
     .description('add a token and print it (once: the file keeps only its hash)')
     .argument('<name>', 'who the token is for')
     .requiredOption('--role <role>', 'read | operate')
-    .requiredOption('--tokens <file>', 'the tokens file (created, mode 0600)')
-    .action(async (name: string, f: { role: string; tokens: string }) => {
+    .option('--tokens <file>', 'the tokens file (created, mode 0600)')
+    .action(async (name: string, _f: unknown, c: Command) => {
+      // `--tokens` after `token add` is parsed by `serve`, which has the same option.
+      const f = c.optsWithGlobals<{ role: string; tokens?: string }>();
+      if (!f.tokens) throw new Error('clos serve token add: --tokens FILE is required');
       const token = await addToken(f.tokens, name, f.role);
       io.out(token);
       io.err(`clos serve: token ${name} (${f.role}) added to ${f.tokens}; it is shown only now`);

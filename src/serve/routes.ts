@@ -102,7 +102,7 @@ export function registerRoutes(route: (def: RouteDef, h: Handler) => void, c: Ap
     c.watcher.publish(report);
     const format = (query.format ?? 'json') as DriftFormat;
     if (format === 'json') return report;
-    return reply.type(TEXT_TYPES[format as keyof typeof TEXT_TYPES]).send(formatDrift(report, format));
+    return reply.type(TEXT_TYPES[format as keyof typeof TEXT_TYPES]).send(formatDrift(report, format, { racks: s.loaded.fabric.racks }));
   });
 
   route(API.runs, async () => ({ runs: c.runs.list().map((r) => r.json()) }));
