@@ -51,7 +51,13 @@ export function formatDriftHtml(r: DriftReport, opts: PictureOptions = {}): stri
   ].join('\n');
 }
 
-function picture(r: DriftReport, rowId: ReadonlyMap<string, string>, opts: PictureOptions): string {
+/** The picture alone, as an SVG document with its own style (the dashboard of `clos serve`
+ *  draws it and recolours its elements live). Without the findings table, nothing links. */
+export function formatDriftSvg(r: DriftReport, opts: PictureOptions = {}): string {
+  return `${picture(r, undefined, opts).replace(/^(<svg [^>]*>)/, `$1\n<style>${PICTURE_CSS}</style>`)}\n`;
+}
+
+function picture(r: DriftReport, rowId: ReadonlyMap<string, string> | undefined, opts: PictureOptions): string {
   const spines = r.switches.filter((s) => s.role === 'spine');
   const leaves = r.switches.filter((s) => s.role === 'leaf');
   const compact = opts.racks !== undefined && leaves.length > COMPACT_LEAVES ? rackLayout(opts.racks, leaves.map((l) => l.name)) : undefined;
@@ -66,7 +72,7 @@ function picture(r: DriftReport, rowId: ReadonlyMap<string, string>, opts: Pictu
   } else xs(leaves.length).forEach((x, i) => pos.set(leaves[i]!.name, { x, y: LEAF_Y }));
   const firstFinding = (pred: (f: FindingJson) => boolean) => {
     const f = r.findings.find(pred);
-    return f ? `#${rowId.get(f.id)}` : undefined;
+    return f && rowId ? `#${rowId.get(f.id)}` : undefined;
   };
   const out = [`<svg id="fabric" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${LEAF_Y + NODE_H + 30}" width="100%" role="img" aria-label="fabric ${esc(r.fabric)}">`];
   // Links first, so switches are drawn over their ends.
@@ -160,18 +166,22 @@ function findingsTable(groups: ReturnType<typeof groupByCause>, rowId: ReadonlyM
 const STATES = Object.entries(STATE_COLOURS) as [LinkState, string][];
 const TINT: Readonly<Record<LinkState, string>> = { error: '#fce8e6', warning: '#fef7e0', info: '#fff', ok: '#fff' };
 
-const CSS = [
-  'body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#202124;background:#fff}',
-  'h1{font-size:20px;margin:0 0 8px}',
-  `.verdict{font-weight:600;font-size:16px}.verdict.drift{color:${STATE_COLOURS.error}}.verdict.clean{color:${STATE_COLOURS.ok}}`,
-  '.meta,.legend,.detail{color:#5f6368;font-size:12px}',
+const PICTURE_CSS = [
   '#fabric{max-width:1200px;display:block;margin:16px 0}',
   '.link{stroke-width:3;stroke-linecap:round}',
   '.link.state-error{stroke-width:5;stroke-dasharray:10 5}',
   '.switch rect{stroke-width:2.5}',
   '.switch text{font-size:13px;font-weight:600;fill:#202124}',
-  '.rack-box{fill:none;stroke:#9aa0a6;stroke-width:1}.rack-label{font-size:11px;fill:#5f6368}',
+  '.rack-box{fill:#fff;fill-opacity:0;stroke:#9aa0a6;stroke-width:1}.rack-label{font-size:11px;fill:#5f6368}',
   ...STATES.map(([s, c]) => `.link.state-${s}{stroke:${c}}.switch.state-${s} rect{stroke:${c};fill:${TINT[s]}}.chip.state-${s}{background:${c}}`),
+].join('\n');
+
+const CSS = [
+  'body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#202124;background:#fff}',
+  'h1{font-size:20px;margin:0 0 8px}',
+  `.verdict{font-weight:600;font-size:16px}.verdict.drift{color:${STATE_COLOURS.error}}.verdict.clean{color:${STATE_COLOURS.ok}}`,
+  '.meta,.legend,.detail{color:#5f6368;font-size:12px}',
+  PICTURE_CSS,
   '.chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 8px;vertical-align:baseline}',
   'table{border-collapse:collapse;width:100%;font-size:13px}',
   'th,td{border-bottom:1px solid #dadce0;padding:4px 8px;text-align:left;vertical-align:top}',

@@ -178,6 +178,15 @@ export const API = {
     query: z.object({ format: z.enum(['json', 'md', 'junit', 'html']).optional().describe('default json') }),
     replies: { 200: { description: 'the drift report (json; md, junit and html as text)', schema: driftReportSchema }, ...READ },
   },
+  picture: {
+    id: 'picture',
+    method: 'GET',
+    url: '/api/v1/fabrics/:fabric/picture',
+    summary: 'the fabric picture of the HTML drift report alone (SVG, racks folded past 16 leaves), coloured by the latest drift round (a fresh one when there is none)',
+    role: 'read',
+    params: fabricParam,
+    replies: { 200: { description: 'SVG', content: 'image/svg+xml' }, ...READ },
+  },
   runs: { id: 'runs', method: 'GET', url: '/api/v1/runs', summary: 'runs of this server, newest first', role: 'read', replies: { 200: { description: 'runs', schema: z.object({ runs: z.array(runSchema) }) }, ...problems(401, 403) } },
   run: { id: 'run', method: 'GET', url: '/api/v1/runs/:id', summary: 'one run: state, stages, per-switch results', role: 'read', params: idParam, replies: { 200: { description: 'the run', schema: runSchema }, ...READ } },
   runEvents: {

@@ -5,6 +5,8 @@ import { CableIndex } from '../core/drift/cables.ts';
 import { InventoryError } from '../inventory/load.ts';
 import { parseDuration } from '../cli/duration.ts';
 import { formatDrift, type DriftFormat } from '../report/drift-format.ts';
+import { formatDriftSvg } from '../report/drift-html.ts';
+import type { DriftReport } from '../report/drift-schema.ts';
 import { driftFabric } from '../services/drift.ts';
 import { planFabric } from '../services/plan.ts';
 import type { FabricSession } from '../services/session.ts';
@@ -103,6 +105,18 @@ export function registerRoutes(route: (def: RouteDef, h: Handler) => void, c: Ap
     const format = (query.format ?? 'json') as DriftFormat;
     if (format === 'json') return report;
     return reply.type(TEXT_TYPES[format as keyof typeof TEXT_TYPES]).send(formatDrift(report, format, { racks: s.loaded.fabric.racks }));
+  });
+
+  route(API.picture, async ({ params, reply }) => {
+    const s = await c.fabrics.reader(params.fabric!);
+    const latest = c.bus.latest.get(s.loaded.fabric.name)?.data as { report: DriftReport } | undefined;
+    let report = latest?.report;
+    if (!report) {
+      requireInventory(s);
+      report = await driftFabric(s);
+      c.watcher.publish(report);
+    }
+    return reply.type('image/svg+xml; charset=utf-8').send(formatDriftSvg(report, { racks: s.loaded.fabric.racks }));
   });
 
   route(API.runs, async () => ({ runs: c.runs.list().map((r) => r.json()) }));

@@ -140,6 +140,14 @@ describe('reports', () => {
     expect(html.body).toContain('id="link-leaf1--spine1"');
   });
 
+  it('the picture alone as SVG, with its style, coloured by the latest drift', async () => {
+    const r = await get('/api/v1/fabrics/dc1/picture');
+    expect(r.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(r.body).toMatch(/^<svg id="fabric" xmlns="http:\/\/www.w3.org\/2000\/svg"[^>]*>\n<style>#fabric\{/);
+    expect(r.body).toContain('<line id="link-leaf1--spine1" class="link state-');
+    expect(r.body).not.toContain('<a href');
+  });
+
   it('drift with a bad format is a 400 problem naming the parameter', async () => {
     expect(expectProblem(await get('/api/v1/fabrics/dc1/drift?format=pdf'), 400, 'BAD_REQUEST').detail).toMatch(/^format: /);
   });

@@ -18,9 +18,10 @@ export interface MemoryApi {
   close(): Promise<void>;
 }
 
-export async function memoryApi(extra: Partial<AppOptions> = {}, racks = 0): Promise<MemoryApi> {
+/** `text`: a fabric file declaring fabric dc1 (default: dc1 itself). */
+export async function memoryApi(extra: Partial<AppOptions> = {}, text = dc1Text(0)): Promise<MemoryApi> {
   const lab = new MemoryLab();
-  const session = await lab.open(dc1Text(racks));
+  const session = await lab.open(text);
   const inventory = join(lab.dir, 'dc1.inventory.yaml');
   writeFileSync(inventory, stringify({ version: 1, fabric: 'dc1', switches: Object.fromEntries(session.switches.map((n) => [n, { transport: 'redis', redis: { host: '127.0.0.1', port: 9 } }])) }));
   const tokDir = mkdtempSync(join(tmpdir(), 'clos-tokens-'));

@@ -27,7 +27,7 @@ export async function api(path, opts = {}) {
   });
   const type = r.headers.get('content-type') ?? '';
   if (!r.ok) throw new ApiProblem(type.includes('json') ? await r.json() : { code: String(r.status), detail: await r.text() });
-  return type.includes('json') ? r.json() : r.text();
+  return type.includes('json') && !type.includes('svg') ? r.json() : r.text();
 }
 
 /** Calls onEvent(name, data) for each event until the stream ends or signal aborts. */

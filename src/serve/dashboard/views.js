@@ -24,12 +24,10 @@ export async function fabricPage(main, name, live, me) {
     <div id="picture"></div><p id="rack-detail" class="meta"></p>
     <h2>Drift</h2><div id="drift"></div>`;
   const off = live.on('drift', (d) => d.fabric === name && paint(main, d.report));
-  const html = await api(`/api/v1/fabrics/${encodeURIComponent(name)}/drift?format=html`);
-  const doc = new DOMParser().parseFromString(html, 'text/html');
-  const style = document.createElement('style');
-  style.textContent = doc.querySelector('style').textContent.replace(/(^|\n)body\{[^}]*\}/, '$1');
+  const svg = await api(`/api/v1/fabrics/${encodeURIComponent(name)}/picture`);
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
   const pic = main.querySelector('#picture');
-  pic.append(style, document.importNode(doc.querySelector('svg#fabric'), true));
+  pic.append(document.importNode(doc.documentElement, true));
   for (const g of pic.querySelectorAll('g.rack')) g.addEventListener('click', () => rackDetail(main, g.dataset.rack));
   if (live.latest.has(name)) paint(main, live.latest.get(name));
   main.querySelector('#plan')?.addEventListener('click', async () => {
@@ -70,8 +68,12 @@ function paint(main, r) {
   }
   const drift = main.querySelector('#drift');
   if (drift) {
+    // A fabric in factory state has thousands of findings: the first 500 here, all in the report.
+    const shown = r.findings.slice(0, 500);
+    const more = r.findings.length - shown.length;
     drift.innerHTML = r.findings.length
-      ? table(['severity', 'switch', 'class', 'object', 'expected', 'actual', 'remediation'], r.findings.map((f) => [td(f.severity, `status-${f.severity === 'error' ? 'failed' : 'pending'}`), td(f.switch), td(f.class), `<td><code>${esc(f.object)}</code></td>`, td(f.expected), td(f.actual), td(f.causedBy ? `follows from ${f.causedBy}` : f.remediation.text)]))
+      ? (more > 0 ? `<p class="meta">the first 500 of ${r.findings.length} findings; all of them: <a href="/api/v1/fabrics/${encodeURIComponent(r.fabric)}/drift?format=md">the report</a> (with a token)</p>` : '') +
+        table(['severity', 'switch', 'class', 'object', 'expected', 'actual', 'remediation'], shown.map((f) => [td(f.severity, `status-${f.severity === 'error' ? 'failed' : 'pending'}`), td(f.switch), td(f.class), `<td><code>${esc(f.object)}</code></td>`, td(f.expected), td(f.actual), td(f.causedBy ? `follows from ${f.causedBy}` : f.remediation.text)]))
       : '<p id="no-findings" class="ok">No finding: every switch matches the fabric file.</p>';
   }
 }
