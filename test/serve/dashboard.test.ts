@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STATE_COLOURS } from '../../src/report/drift-html.ts';
 import { withChromium } from '../support/chromium.ts';
 import { podFabricYaml } from '../support/redis-fabric.ts';
-import { memoryApi, type MemoryApi } from './fixture.ts';
+import { bearer, memoryApi, type MemoryApi } from './fixture.ts';
 
 const ARTIFACTS = join(new URL('../..', import.meta.url).pathname, 'test-artifacts');
 const rgb = (hex: string) => {
@@ -89,6 +89,10 @@ describe('dashboard at 4×64', () => {
   it('one screen: racks folded into boxes, every leaf a square with its name on hover', async () => {
     const big = await memoryApi({}, podFabricYaml('dc1', 4, 64));
     try {
+      // Converged first (through the API), as a 4×64 fabric in service is.
+      const plan = (await big.app.inject({ method: 'POST', url: '/api/v1/fabrics/dc1/plan', headers: bearer(big.operate), payload: {} })).json() as { id: string };
+      const { run } = (await big.app.inject({ method: 'POST', url: '/api/v1/fabrics/dc1/apply', headers: bearer(big.operate), payload: { plan: plan.id } })).json() as { run: string };
+      await big.app.inject({ method: 'GET', url: `/api/v1/runs/${run}/events`, headers: bearer(big.read) });
       const base = await big.app.listen({ host: '127.0.0.1', port: 0 });
       await withChromium(async (ctx) => {
         const page = await ctx.newPage();
@@ -102,10 +106,9 @@ describe('dashboard at 4×64', () => {
         expect(await leaf.locator('title').textContent()).toMatch(/^leaf64 \(leaf, sonic\)/);
         const r = (await leaf.boundingBox())!;
         expect(r.width).toBeGreaterThan(6); // still something to point at
-        await page.screenshot({ path: join(ARTIFACTS, 'serve-dashboard-64.png'), fullPage: true });
         await page.click('g.rack[data-rack="r32"] rect.rack-box', { timeout: 10_000 });
-        await page.waitForFunction(() => document.querySelector('#rack-detail')?.textContent?.startsWith('rack r32: leaf63, leaf64'));
-        await page.screenshot({ path: join(ARTIFACTS, 'serve-dashboard-64.png'), fullPage: true });
+        await page.waitForFunction(() => document.querySelector('#rack-detail')?.textContent === 'rack r32: leaf63, leaf64 — every cable ok');
+        await page.screenshot({ path: join(ARTIFACTS, 'serve-dashboard-64.png') });
       });
     } finally {
       await big.close();
