@@ -33,6 +33,8 @@ export async function discoverFabrics(files: readonly string[], dir: string | un
 interface Cached {
   readonly stamp: string;
   readonly session: Promise<FabricSession>;
+  /** The inventory it read (known once open): a lab brought up again rewrites it. */
+  inventory?: string;
 }
 
 export class Fabrics {
@@ -56,13 +58,21 @@ export class Fabrics {
   /** The shared read session of a fabric (reopened when its file or lock changed). */
   async reader(name: string): Promise<FabricSession> {
     const f = this.get(name);
-    const stamp = fileStamp(f.file);
     const c = this.cache.get(name);
-    if (c && c.stamp === stamp) return c.session;
+    if (c && c.stamp === fileStamp(f.file, c.inventory)) return c.session;
     if (c) this.retire(c.session);
+    const stamp = fileStamp(f.file);
     const session = openSession(f.file, { writeLock: false }, this.sessionOptions);
-    session.catch(() => this.cache.delete(name));
-    this.cache.set(name, { stamp, session });
+    const entry: Cached = { stamp, session };
+    this.cache.set(name, entry);
+    session.then(
+      (s) => {
+        // Stamped with the inventory as it was when read; a later change reopens the session.
+        entry.inventory = s.inventoryFile;
+        if (this.cache.get(name) === entry) this.cache.set(name, { ...entry, stamp: `${stamp}|${stat(s.inventoryFile)}` });
+      },
+      () => this.cache.delete(name),
+    );
     return session;
   }
 
@@ -93,13 +103,14 @@ export class Fabrics {
   }
 }
 
-/** Changes whenever the fabric file or its lock does. */
-export function fileStamp(file: string): string {
-  const st = (p: string) => {
-    const s = statSync(p, { throwIfNoEntry: false });
-    return s ? `${s.size}:${s.mtimeMs}` : '-';
-  };
-  return `${st(file)}|${st(lockPathFor(file))}`;
+function stat(p: string): string {
+  const s = statSync(p, { throwIfNoEntry: false });
+  return s ? `${s.size}:${s.mtimeMs}` : '-';
+}
+
+/** Changes whenever the fabric file, its lock or (once known) the inventory does. */
+export function fileStamp(file: string, inventory?: string): string {
+  return `${stat(file)}|${stat(lockPathFor(file))}${inventory ? `|${stat(inventory)}` : ''}`;
 }
 
 /** The texts a plan was made from, to tell whether the fabric changed between plan and apply. */

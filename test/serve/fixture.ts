@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { buildApp, type AppOptions } from '../../src/serve/app.ts';
 import { addToken, TokenStore } from '../../src/serve/tokens.ts';
@@ -63,3 +64,33 @@ export function sseEvents(body: string): { id?: number; event: string; data: Rec
       return { ...(id ? { id: Number(id) } : {}), event: get('event') ?? 'message', data: JSON.parse(get('data')!) as Record<string, unknown> };
     });
 }
+
+/** Reads an SSE response until `until` says stop; returns the events seen. */
+export async function readEvents(url: string, token: string, until: (e: { event: string; data: Record<string, unknown> }) => boolean, signal?: AbortSignal) {
+  const r = await fetch(url, { headers: bearer(token), ...(signal ? { signal } : {}) });
+  expect(r.status).toBe(200);
+  expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const seen: { event: string; data: Record<string, unknown> }[] = [];
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return seen;
+    buf += value;
+    let i;
+    while ((i = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      const ev = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (!ev || !data) continue;
+      const e = { event: ev, data: JSON.parse(data) as Record<string, unknown> };
+      seen.push(e);
+      if (until(e)) {
+        await reader.cancel();
+        return seen;
+      }
+    }
+  }
+}
+
