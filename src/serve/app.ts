@@ -58,7 +58,9 @@ export interface Handler {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance & { clos: AppContext }> {
   const app = Fastify({
-    logger: options.log ? { level: options.log.level, serializers: { req: (r: FastifyRequest) => ({ method: r.method, url: r.url.split('?')[0] }) } } : false,
+    // clos's own logger (stderr). Requests are logged with method, path and address, never
+    // their headers: a token stays out of the logs.
+    ...(options.log ? { loggerInstance: options.log } : { logger: false }),
     ...(options.https ? { https: { cert: options.https.cert, key: options.https.key } } : {}),
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,

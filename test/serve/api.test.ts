@@ -85,6 +85,25 @@ describe('auth', () => {
     expect((await get('/api/v1/token', t.operate)).json()).toEqual({ name: 'pipeline', role: 'operate' });
   });
 
+  it('tokens never reach the log, whatever the request', async () => {
+    const { pino } = await import('pino');
+    const lines: string[] = [];
+    const log = pino({ level: 'trace' }, { write: (l: string) => void lines.push(l) });
+    const x = await memoryApi({ log });
+    try {
+      await x.app.inject({ method: 'GET', url: '/api/v1/fabrics', headers: bearer(x.read) });
+      await x.app.inject({ method: 'POST', url: '/api/v1/fabrics/dc1/plan', headers: bearer(x.read), payload: {} });
+      await x.app.inject({ method: 'GET', url: '/api/v1/fabrics', headers: bearer('clos_wrong-token-value') });
+      await x.app.inject({ method: 'GET', url: '/api/v1/fabrics/dc1/drift', headers: bearer(x.operate) });
+      const text = lines.join('');
+      expect(lines.length).toBeGreaterThan(4); // requests were logged
+      expect(text).toContain('/api/v1/fabrics/dc1/plan');
+      for (const secret of [x.read, x.operate, 'clos_wrong-token-value']) expect(text).not.toContain(secret);
+    } finally {
+      await x.close();
+    }
+  });
+
   it('the tokens file holds hashes only, readable by its owner only', () => {
     const text = readFileSync(t.tokensFile, 'utf8');
     expect(text).not.toContain(t.read);
