@@ -2,7 +2,7 @@
 // through. Reads (drift, plan, verify, the intent) share one session per fabric, reopened when
 // the fabric file or its lock changes on disk, so repeated requests reuse the switch
 // connections; a run (apply, bringup, rollback) opens its own, as the CLI does.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lockPathFor, loadFabric } from '../io/fabric.ts';
 import { readHolder, RUN_LOCK_FILE, type LockHolder } from '../io/run-lock.ts';
@@ -18,6 +18,7 @@ export interface ServedFabric {
  *  (the name is the fabric's address in the API). */
 export async function discoverFabrics(files: readonly string[], dir: string | undefined): Promise<ServedFabric[]> {
   const paths = [...files.map((f) => resolve(f))];
+  if (dir && !existsSync(dir)) throw new Error(`--dir ${dir}: no such directory`);
   if (dir) for (const f of readdirSync(dir).filter((n) => n.endsWith('.fabric.yaml')).sort()) paths.push(resolve(dir, f));
   if (paths.length === 0) throw new Error(`no fabric file to serve${dir ? ` (no *.fabric.yaml in ${dir})` : ''}: name fabric files or --dir DIR`);
   const out: ServedFabric[] = [];

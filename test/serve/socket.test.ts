@@ -127,6 +127,18 @@ describe('clos serve, the command', () => {
     }
   });
 
+  it('--dir serves every *.fabric.yaml in the folder', async () => {
+    const { discoverFabrics } = await import('../../src/serve/fabrics.ts');
+    const other = join(dir, 'other.fabric.yaml');
+    writeFileSync(other, readFileSync(file, 'utf8').replace(/^fabric: cmd$/m, 'fabric: other'));
+    try {
+      expect((await discoverFabrics([], dir)).map((f) => f.name)).toEqual(['cmd', 'other']);
+      await expect(discoverFabrics([], join(dir, 'sw'))).rejects.toThrow(`--dir ${join(dir, 'sw')}: no such directory`);
+    } finally {
+      rmSync(other);
+    }
+  });
+
   it('listens on 127.0.0.1, answers, and exits 0 on SIGTERM', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bin/clos.js'), 'serve', file, '--port', '0', '--inventory', join(dir, 'inv.yaml')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CLOS_LOG_LEVEL: 'warn' } });
     try {
