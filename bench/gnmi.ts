@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { diffConfig } from '../src/core/diff/diff.ts';
 import { flatten } from '../src/core/diff/flat.ts';
+import { ownershipOf } from '../src/core/diff/ownership.ts';
 import { MANAGED_TABLES } from '../src/core/render/render.ts';
 import { setRequestFor } from '../src/gnmi/messages.ts';
 import { encodeMessage, messageType } from '../src/gnmi/proto.ts';
@@ -132,7 +133,8 @@ async function oneLeaf(kind: 'redis' | 'gnmi', host: string, sw: Switch, loaded:
     const t = transportOf(kind, host, sw);
     try {
       const actual = await t.read('CONFIG_DB', MANAGED_TABLES); // also opens the connection
-      const cs = diffConfig({ desired: want, actual });
+      const ownership = ownershipOf(loaded.intents.find((s) => s.name === sw.name)!);
+      const cs = diffConfig({ desired: want, actual, ownership });
       changes = cs.length;
       let t0 = performance.now();
       await t.apply(cs);
@@ -140,7 +142,7 @@ async function oneLeaf(kind: 'redis' | 'gnmi', host: string, sw: Switch, loaded:
       t0 = performance.now();
       const back = await t.read('CONFIG_DB', MANAGED_TABLES);
       read.push(performance.now() - t0);
-      if (diffConfig({ desired: want, actual: back }).length) throw new Error(`${kind}: read back differs`);
+      if (diffConfig({ desired: want, actual: back, ownership }).length) throw new Error(`${kind}: read back differs`);
     } finally {
       await t.close();
     }
@@ -216,7 +218,7 @@ async function main(): Promise<void> {
     });
 
     const leaf = switches.find((s) => s.name === 'leaf1')!;
-    const leafChanges = diffConfig({ desired: flatten(loaded.configs.get('leaf1')!), actual: new Map() });
+    const leafChanges = diffConfig({ desired: flatten(loaded.configs.get('leaf1')!), actual: new Map(), ownership: ownershipOf(loaded.intents.find((s) => s.name === 'leaf1')!) });
     const t0 = performance.now();
     const req = setRequestFor(leafChanges);
     const buildMs = performance.now() - t0;

@@ -1,5 +1,6 @@
 // `clos bringup --dry-run`: the stages, and per stage what each switch would get, read from the
 // switches as they are now. Writes nothing.
+import { poolsOf, refusalText } from '../core/adoption/refusals.ts';
 import { describeChange } from '../services/apply.ts';
 import { planSwitch } from '../services/plan.ts';
 import { inPool } from '../services/pool.ts';
@@ -20,7 +21,9 @@ export async function planBringup(session: FabricSession, racks: readonly string
     try {
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
-      const plan = await planSwitch(link, intent, session.desired.get(name)!, await session.state.lastApplied(name));
+      const plan = await planSwitch(link, intent, session.desired.get(name)!, await session.state.lastApplied(name), poolsOf(session.loaded.fabric.underlay));
+      // A switch clos would refuse is shown as such: the run would stop there before writing.
+      if (plan.refusals?.length) return { switch: name, endpoint, error: `REFUSED, nothing would be written: ${plan.refusals.map(refusalText).join('; ')}`, lines: new Map(), left: 0 };
       const { kept, left } = scopeChanges(scope, intent, plan.changes);
       const lines = new Map<string, string[]>();
       const say = (c: (typeof kept)[number]) => `${describeChange(c)}${c.impact !== 'none' ? ` [${c.impact}]` : ''}`;

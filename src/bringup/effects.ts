@@ -2,6 +2,7 @@
 // place where the machines meet switches. One instance per run; it keeps, per stage and
 // switch, the open link and the plan of the current stage.
 import { fromCallback, fromPromise, type EventObject } from 'xstate';
+import { poolsOf } from '../core/adoption/refusals.ts';
 import type { CheckOptions } from '../core/checks/checks.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import type { Logger } from '../log.ts';
@@ -15,7 +16,7 @@ import type { EffectInput, ReachOutput, SwitchEvent, WriteOutput } from './machi
 import { isLinkChange, neighborInScope, scopeChanges, type Scope } from './scope.ts';
 import type { StageSpec } from './stages.ts';
 import { watchChecks, type CheckResult } from './watch.ts';
-import { applyRest, checkPlatform, extendCheckpoint, restoreRun, writeChanges } from './writes.ts';
+import { applyRest, BringupError, checkPlatform, extendCheckpoint, restoreRun, writeChanges } from './writes.ts';
 
 export interface EffectsOptions {
   readonly session: FabricSession;
@@ -63,7 +64,7 @@ export function bringupEffects(o: EffectsOptions) {
   const reach = fromPromise<ReachOutput, EffectInput>(async ({ input }) => {
     const link = await session.link(input.switch);
     const last = await session.state.lastApplied(input.switch);
-    const full = await planSwitch(link, intents.get(input.switch)!, session.desired.get(input.switch)!, last);
+    const full = await planSwitch(link, intents.get(input.switch)!, session.desired.get(input.switch)!, last, poolsOf(session.loaded.fabric.underlay));
     const { kept, left } = scopeChanges(scope, intents.get(input.switch)!, full.changes);
     const plan: SwitchPlan = { ...full, changes: kept };
     if (plan.flavour) flavours.set(input.switch, plan.flavour);
@@ -82,7 +83,9 @@ export function bringupEffects(o: EffectsOptions) {
   });
 
   const checkPlatformFx = fromPromise<void, EffectInput>(async ({ input }) => {
-    checkPlatform(intents.get(input.switch)!, get(input).plan.actual ?? new Map(), scope);
+    const { plan } = get(input);
+    checkPlatform(intents.get(input.switch)!, plan.actual ?? new Map(), scope);
+    if (plan.refusals?.length) throw new BringupError('REFUSED', `${input.switch}: not adopted, nothing written: ${plan.refusals.map((r) => `${r.key}: ${r.reason}`).join('; ')}`);
   });
 
   const checkpoint = fromPromise<void, EffectInput>(async ({ input }) => {

@@ -7,7 +7,8 @@ import { diffConfig, type Change } from '../core/diff/diff.ts';
 import { sameFields, type Fields, type FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import { renderFrrBgp } from '../core/render/frr.ts';
-import { MANAGED_TABLES } from '../core/render/render.ts';
+import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
+import { ownershipOf } from '../core/diff/ownership.ts';
 import type { Checkpoint } from '../io/state-dir.ts';
 import { describeChange, restoreCheckpoint } from '../services/apply.ts';
 import { showBgpSummary, type SwitchPlan } from '../services/plan.ts';
@@ -95,8 +96,8 @@ export async function applyRest(session: FabricSession, link: SwitchLink, plan: 
   if (plan.changes.length > 0) {
     await link.transport.apply(plan.changes);
     written += plan.changes.length;
-    const after = await link.transport.read('CONFIG_DB', MANAGED_TABLES);
-    const left = scopeChanges(scope, intent, diffConfig({ desired, actual: after, ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) })).kept;
+    const after = await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
+    const left = scopeChanges(scope, intent, diffConfig({ desired, actual: after, ownership: ownershipOf(intent), ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) })).kept;
     if (left.length > 0) throw new SwitchError('READBACK_MISMATCH', plan.switch, plan.endpoint, `read back differs from what was written: ${left.slice(0, 3).map(describeChange).join('; ')}`);
     const applied = new Map<string, Fields>(plan.lastApplied ?? []);
     for (const c of plan.changes) {

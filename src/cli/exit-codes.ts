@@ -7,4 +7,7 @@ export const EXIT = {
   NOT_CONVERGED: 11,
   DRIFT: 12,
   ROLLED_BACK: 13,
+  /** plan (an addition to shared/spec/cli.md): a switch holds config clos cannot take over
+   *  safely; apply would refuse it (docs/adoption.md). */
+  REFUSED: 14,
 } as const;

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../io/files.ts';
 import { takeRunLock } from '../io/run-lock.ts';
 import { newCheckpointId } from '../io/state-dir.ts';
 import { applyFabric } from '../services/apply.ts';
-import { hasWork, planFabric } from '../services/plan.ts';
+import { hasWork, isRefused, planFabric } from '../services/plan.ts';
 import { rollbackFabric } from '../services/rollback.ts';
 import { openSession, type SessionOptions } from '../services/session.ts';
 import { formatApply, formatPlan, planJson } from '../report/plan-format.ts';
@@ -110,6 +110,7 @@ export async function livePlan(io: Io, file: string, flags: LiveFlags): Promise<
     const plans = await planFabric(session);
     io.out(flags.json ? JSON.stringify(planJson(plans, session.loaded.changes), null, 2) : formatPlan(plans, session.loaded.changes));
     if (plans.some((p) => p.error)) return EXIT.ERROR;
+    if (plans.some(isRefused)) return EXIT.REFUSED;
     return plans.some(hasWork) || session.loaded.changes.length > 0 ? EXIT.PENDING : EXIT.OK;
   } finally {
     await session.close();

@@ -31,6 +31,9 @@ export interface SwitchDef {
   readonly rack?: string; // leaves only
   readonly pinnedAsn?: number;
   readonly pinnedLoopback?: string; // bare IPv4
+  /** Foreign CONFIG_DB keys the fabric file keeps on this switch (adoption.keep, the
+   *  fabric's and the switch's); absent when none. */
+  readonly keep?: readonly string[];
   readonly path: DocPath; // where it is declared (for diagnostics)
 }
 
@@ -177,6 +180,8 @@ export interface SwitchIntent {
   readonly vlan?: VlanIntent;
   /** Spines in the fabric: the ECMP width a leaf must reach. */
   readonly spineCount: number;
+  /** Foreign CONFIG_DB keys in clos's scope that stay (adoption.keep); absent when none. */
+  readonly keep?: readonly string[];
 }
 
 /** CONFIG_DB in config_db.json form: TABLE → key → field → value (list fields as arrays). */

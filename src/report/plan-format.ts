@@ -36,6 +36,12 @@ export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly Al
     const flavour = p.flavour === 'legacy-vs' ? 'no bgpcfgd: BGP through vtysh' : 'bgpcfgd';
     const head = `${p.switch} (${p.endpoint}) [${flavour}, ${p.flavourSource}]`;
     const frrNote = p.frr?.pending ? `; vtysh: ${p.frr.lines.length} lines (missing peers: ${p.frr.missing.join(', ') || 'none'}${p.frr.extra.length ? `; unexpected: ${p.frr.extra.join(', ')}` : ''})` : '';
+    if (p.refusals?.length) {
+      // Refused: apply writes nothing to this switch, so its changes are not the plan.
+      out.push(`${head}: REFUSED, apply writes nothing (docs/adoption.md)`);
+      out.push(table(['key', 'reason'], p.refusals.map((r) => [r.key, r.reason])));
+      continue;
+    }
     if (p.changes.length === 0) {
       out.push(`${head}: up to date${frrNote}`);
       continue;
@@ -44,10 +50,16 @@ export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly Al
     const restart = p.firstBringUp && p.flavour !== 'legacy-vs' ? '; first bring-up: routing service restart after the write' : '';
     out.push(`${head}: ${p.changes.length} change(s), impact ${p.impact}${restart}${frrNote}`);
     out.push(table(['#', 'op', 'key', 'fields', 'impact'], p.changes.map((c, i) => [String(i + 1), c.op, c.key, fieldsText(c), IMPACT_TEXT[c.impact] ?? c.impact])));
+    if (p.adoption?.length) {
+      const n = p.adoption.reduce((s, g) => s + g.keys.length, 0);
+      out.push('', `  adoption: factory/foreign config removed (${n} of the changes above; clos owns this scope, docs/adoption.md):`);
+      out.push(indent(table(['removed', 'changes', 'impact'], p.adoption.map((g) => [g.text, String(g.keys.length), IMPACT_TEXT[g.impact] || 'none']))));
+    }
   }
-  const pending = plans.filter((p) => !p.error && (p.changes.length > 0 || p.frr?.pending)).length;
+  const refused = plans.filter((p) => !p.error && p.refusals?.length).length;
+  const pending = plans.filter((p) => !p.error && !p.refusals?.length && (p.changes.length > 0 || p.frr?.pending)).length;
   const failed = plans.filter((p) => p.error).length;
-  out.push('', `${pending} switch(es) with changes pending, ${plans.length - pending - failed} up to date${failed ? `, ${failed} unreachable or failed` : ''}.`);
+  out.push('', `${pending} switch(es) with changes pending, ${plans.length - pending - failed - refused} up to date${refused ? `, ${refused} refused` : ''}${failed ? `, ${failed} unreachable or failed` : ''}.`);
   return out.join('\n');
 }
 
@@ -61,11 +73,20 @@ export function planJson(plans: readonly SwitchPlan[], allocation: readonly Allo
       flavourSource: p.flavourSource ?? null,
       firstBringUp: p.firstBringUp,
       impact: p.impact,
-      changes: p.changes.map((c) => ({ op: c.op, key: c.key, set: c.set ?? null, unset: c.unset ?? [], before: c.before ?? null, after: c.after ?? null, impact: c.impact, why: c.why ?? null })),
+      changes: p.changes.map((c) => ({ op: c.op, key: c.key, set: c.set ?? null, unset: c.unset ?? [], before: c.before ?? null, after: c.after ?? null, impact: c.impact, why: c.why ?? null, foreign: c.foreign ?? false })),
       frr: p.frr ?? null,
+      adoption: p.adoption ?? [],
+      refusals: p.refusals ?? [],
       error: p.error ?? null,
     })),
   };
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 export function formatApply(outcomes: readonly ApplyOutcome[]): string {

@@ -1,10 +1,11 @@
 // apply: per switch, checkpoint → all its changes in one transaction → read back and compare
 // → routing-service restart or vtysh when SONiC needs it. A switch that fails is restored to
 // its checkpoint and reported; the others go on.
+import { CONFIG_READ_TABLES, refusalText } from '../core/adoption/refusals.ts';
 import { diffConfig, type Change } from '../core/diff/diff.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
+import { ownershipOf } from '../core/diff/ownership.ts';
 import { renderFrrBgp } from '../core/render/frr.ts';
-import { MANAGED_TABLES } from '../core/render/render.ts';
 import { newCheckpointId, type Checkpoint, type StateDir } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
@@ -52,6 +53,8 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
   const base = { switch: plan.switch, endpoint: plan.endpoint, changes: plan.changes.length, ...(plan.flavour ? { flavour: plan.flavour } : {}) };
   const done = (o: Partial<ApplyOutcome> & Pick<ApplyOutcome, 'status'>): ApplyOutcome => ({ restarted: false, frrConfigured: false, ...base, notes, ms: Date.now() - started, ...o });
   if (plan.error) return done({ status: 'failed', error: plan.error });
+  // Refused before anything is written: no checkpoint, no change (docs/adoption.md).
+  if (plan.refusals?.length) return done({ status: 'failed', error: { code: 'REFUSED', message: `not adopted, nothing written: ${plan.refusals.map(refusalText).join('; ')}` } });
   if (!hasWork(plan)) return done({ status: 'unchanged' });
 
   let link: SwitchLink;
@@ -69,8 +72,8 @@ export async function applySwitch(session: FabricSession, plan: SwitchPlan, chec
       checkpoint = makeCheckpoint(checkpointId, plan);
       await session.state.saveCheckpoint(checkpoint);
       const receipt = await link.transport.apply(plan.changes);
-      const after = receipt ? withReadBack(plan.actual, plan.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', MANAGED_TABLES);
-      const left = diffConfig({ desired, actual: after, ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) });
+      const after = receipt ? withReadBack(plan.actual, plan.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
+      const left = diffConfig({ desired, actual: after, ownership: ownershipOf(session.intents.get(plan.switch)!), ...(plan.lastApplied ? { lastApplied: plan.lastApplied } : {}) });
       if (left.length > 0) {
         throw new SwitchError('READBACK_MISMATCH', plan.switch, plan.endpoint, `read back differs from what was written: ${left.slice(0, 3).map(describeChange).join('; ')}`);
       }

@@ -3,11 +3,12 @@
 // bgpmon), all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
 // A switch that does not answer is one `unreachable` finding; the others go on.
 import { buildChecks, neighStateFromFrr } from '../core/checks/checks.ts';
+import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
 import { diffConfig } from '../core/diff/diff.ts';
 import type { FlatDb } from '../core/diff/flat.ts';
 import { driftFindings, type SwitchReading } from '../core/drift/drift.ts';
 import type { Flavour } from '../core/model.ts';
-import { MANAGED_TABLES } from '../core/render/render.ts';
+import { ownershipOf } from '../core/diff/ownership.ts';
 import { buildDriftReport } from '../report/drift-report.ts';
 import type { DriftReport } from '../report/drift-schema.ts';
 import { SwitchError } from '../transport/transport.ts';
@@ -57,12 +58,12 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     setFlavour(flavour);
     const t = link.transport;
     const [actual, state, appl, lastApplied] = await Promise.all([
-      t.read('CONFIG_DB', MANAGED_TABLES),
+      t.read('CONFIG_DB', CONFIG_READ_TABLES),
       t.read('STATE_DB', STATE_TABLES),
       t.read('APPL_DB', APPL_TABLES),
       session.state.lastApplied(name),
     ]);
-    const changes = diffConfig({ desired: session.desired.get(name)!, actual, ...(lastApplied ? { lastApplied } : {}) });
+    const changes = diffConfig({ desired: session.desired.get(name)!, actual, ownership: ownershipOf(session.intents.get(name)!), ...(lastApplied ? { lastApplied } : {}) });
     let frr: FlatDb | undefined;
     let error: SwitchReading['error'];
     if (flavour === 'legacy-vs') {

@@ -1,9 +1,11 @@
 // Live plan: per switch, read what it has, decide how it takes BGP (flavour), and diff.
+import { CONFIG_READ_TABLES, poolsOf, refusals, type Refusal } from '../core/adoption/refusals.ts';
+import { adoptionGroups, type AdoptionGroup } from '../core/adoption/summary.ts';
 import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
-import type { SwitchIntent } from '../core/model.ts';
+import { ownershipOf } from '../core/diff/ownership.ts';
+import type { Pool, SwitchIntent } from '../core/model.ts';
 import { intendedPeers, renderFrrBgp } from '../core/render/frr.ts';
-import { MANAGED_TABLES } from '../core/render/render.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
 import { inPool } from './pool.ts';
@@ -29,6 +31,12 @@ export interface SwitchPlan {
   readonly changes: readonly Change[];
   readonly impact: Impact;
   readonly frr?: FrrPlan;
+  /** What clos cannot take over safely (docs/adoption.md): apply refuses the switch before
+   *  any write. Absent when none. */
+  readonly refusals?: readonly Refusal[];
+  /** The factory/foreign config the change set removes, grouped (docs/adoption.md); absent
+   *  when none. */
+  readonly adoption?: readonly AdoptionGroup[];
   /** What the switch had of the managed tables when planned. */
   readonly actual?: FlatDb;
   readonly lastApplied?: FlatDb;
@@ -40,9 +48,12 @@ export async function planSwitch(
   intent: SwitchIntent,
   desired: FlatDb,
   lastApplied: FlatDb | undefined,
+  pools: readonly Pool[],
 ): Promise<SwitchPlan> {
-  const actual = await link.transport.read('CONFIG_DB', MANAGED_TABLES);
-  const changes = diffConfig({ desired, actual, ...(lastApplied ? { lastApplied } : {}) });
+  const actual = await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
+  const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
+  const refused = refusals(intent, actual, pools);
+  const adoption = adoptionGroups(changes, intent);
   const { flavour, source } = await probeFlavour(link);
   const firstBringUp = !actual.get('DEVICE_METADATA|localhost')?.bgp_asn;
   const frr = flavour === 'legacy-vs' ? await planFrr(link, intent) : undefined;
@@ -55,6 +66,8 @@ export async function planSwitch(
     changes,
     impact: worstImpact(changes),
     ...(frr ? { frr } : {}),
+    ...(refused.length ? { refusals: refused } : {}),
+    ...(adoption.length ? { adoption } : {}),
     actual,
     ...(lastApplied ? { lastApplied } : {}),
   };
@@ -103,7 +116,7 @@ export async function planFabric(session: FabricSession, only?: ReadonlySet<stri
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
       const last = await session.state.lastApplied(name);
-      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last);
+      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last, poolsOf(session.loaded.fabric.underlay));
     } catch (e) {
       return failedPlan(name, endpoint, e);
     }
@@ -120,6 +133,11 @@ export function failedPlan(name: string, endpoint: string, e: unknown): SwitchPl
     impact: 'none',
     error: { code: err.code ?? 'ERROR', message: err.message },
   };
+}
+
+/** A switch that holds config clos cannot take over: apply refuses it, plan exits 14. */
+export function isRefused(p: SwitchPlan): boolean {
+  return (p.refusals?.length ?? 0) > 0;
 }
 
 export function hasWork(p: SwitchPlan): boolean {

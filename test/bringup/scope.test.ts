@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffConfig } from '../../src/core/diff/diff.ts';
 import { flatten } from '../../src/core/diff/flat.ts';
+import { ownershipOf } from '../../src/core/diff/ownership.ts';
 import { cablingFromCarrier, cablingFromLldp, describeCabling, gateChecks, stayChecks } from '../../src/bringup/gates.ts';
 import { keyOwner, rackScope, scopeChanges, wholeFabric } from '../../src/bringup/scope.ts';
 import { compileDc1 } from './fabric.ts';
@@ -28,7 +29,7 @@ describe('rack scope', () => {
   });
 
   it('--racks r3 keeps r3 objects on a spine and leaves r4 for later', () => {
-    const changes = diffConfig({ desired, actual: running });
+    const changes = diffConfig({ desired, actual: running, ownership: ownershipOf(spine1) });
     const { kept, left } = scopeChanges(r3, spine1, changes);
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.every((c) => ['leaf5', 'leaf6'].includes(keyOwner(spine1, c.key)!))).toBe(true);

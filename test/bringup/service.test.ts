@@ -95,6 +95,21 @@ describe('bring-up service on in-memory switches', () => {
     expect(record.stages.map((st) => st.status)).toEqual(['rolled-back', 'failed', 'pending', 'pending', 'pending']);
   });
 
+  it('a new leaf with a PortChannel on an uplink: refused before anything is written, switch, key and reason named', async () => {
+    const lab = await builtDc1();
+    const s = await lab.open(dc1Text(1));
+    const leaf5 = lab.switches.get('leaf5')!.dbs.CONFIG_DB;
+    leaf5.set('PORTCHANNEL|PortChannel0001', { admin_status: 'up' });
+    leaf5.set('PORTCHANNEL_MEMBER|PortChannel0001|Ethernet120', {});
+    const before = new Map([...SPINES, 'leaf5', 'leaf6'].map((sw) => [sw, lab.config(sw)]));
+    const { record } = await runBringup(s, { racks: ['r3'], timeoutMs: 5000 });
+    // The ports the stage wrote on the other switches are put back: the run is rolled back.
+    expect(record.status).toBe('rolled-back');
+    expect(record.failure).toContain('REFUSED');
+    expect(record.failure).toContain('leaf5: not adopted, nothing written: PORTCHANNEL_MEMBER|PortChannel0001|Ethernet120: Ethernet120 is a member of PortChannel0001');
+    for (const [sw, cfg] of before) expect(lab.config(sw), sw).toEqual(cfg);
+  });
+
   it('a spine link down during its gate: that spine goes back to exactly its checkpoint, exit "rolled back"', async () => {
     const lab = await builtDc1();
     const s = await lab.open(dc1Text(1));

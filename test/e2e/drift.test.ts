@@ -150,11 +150,11 @@ describe('clos drift on the emulated fabric', () => {
     // An unknown neighbor added (bgpcfgd pushes it to FRR: a session nobody intended).
     await redisCli('leaf1', 'HSET', 'BGP_NEIGHBOR|10.1.0.200', 'asn', '65200', 'admin_status', 'up', 'name', 'rogue');
     r = await driftUntil((x) => x.findings.some((f) => f.object === 'BGP session 10.1.0.200 (not in the fabric file)'));
-    const extra = only(r, 'leaf1/extra/BGP_NEIGHBOR|10.1.0.200');
-    expect(extra).toMatchObject({ severity: 'warning', expected: '(absent)', actual: 'asn=65200 admin_status=up name=rogue', remediation: { text: 'clos apply: delete BGP_NEIGHBOR|10.1.0.200 (whole entry) (session removed)' } });
+    const extra = only(r, 'leaf1/foreign/BGP_NEIGHBOR|10.1.0.200');
+    expect(extra).toMatchObject({ severity: 'warning', expected: '(absent: clos owns this scope)', actual: 'asn=65200 admin_status=up name=rogue', remediation: { text: 'clos apply: delete BGP_NEIGHBOR|10.1.0.200 (whole entry) (session removed)' } });
     expect(only(r, 'leaf1/not-converged/BGP session 10.1.0.200 (not in the fabric file)').causedBy).toBe(extra.id);
-    expect(roots(r).map((f) => f.id)).toEqual(['leaf1/extra/BGP_NEIGHBOR|10.1.0.200', 'leaf1/changed-outside/PORT|Ethernet120', missing.id]);
-    expect(r.findings.filter((f) => f.class !== 'not-converged').map((f) => f.class).sort()).toEqual(['changed-outside', 'extra', 'missing']);
+    expect(roots(r).map((f) => f.id)).toEqual(['leaf1/foreign/BGP_NEIGHBOR|10.1.0.200', 'leaf1/changed-outside/PORT|Ethernet120', missing.id]);
+    expect(r.findings.filter((f) => f.class !== 'not-converged').map((f) => f.class).sort()).toEqual(['changed-outside', 'foreign', 'missing']);
 
     // `clos apply` makes exactly these changes, and drift is then empty.
     const plan = await runCli('plan', file, '--json');

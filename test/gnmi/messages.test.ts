@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { diffConfig } from '../../src/core/diff/diff.ts';
 import { flatten } from '../../src/core/diff/flat.ts';
+import { ownershipOf } from '../../src/core/diff/ownership.ts';
+import { compileDc1 } from '../support/dc1.ts';
 import type { ConfigDb } from '../../src/core/model.ts';
 import {
   decodeDatabase,
@@ -112,7 +114,7 @@ describe('one change set → ONE SetRequest', () => {
   it('a whole leaf bring-up (golden dc1 leaf1) is one request at key level, never a table', () => {
     const golden = JSON.parse(readFileSync(new URL('../golden/dc1/leaf1.config_db.json', import.meta.url), 'utf8')) as ConfigDb;
     const desired = flatten(golden);
-    const changes = diffConfig({ desired, actual: new Map() });
+    const changes = diffConfig({ desired, actual: new Map(), ownership: ownershipOf(compileDc1().intents.find((s) => s.name === 'leaf1')!) });
     const req = setRequestFor(changes);
     expect(req.update).toHaveLength(desired.size);
     for (const u of req.update!) {

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { diffConfig } from '../../src/core/diff/diff.ts';
 import { flatten, type Fields } from '../../src/core/diff/flat.ts';
+import { ownershipOf } from '../../src/core/diff/ownership.ts';
+import { CONFIG_READ_TABLES } from '../../src/core/adoption/refusals.ts';
+import { compileDc1 } from '../support/dc1.ts';
+import { MANAGEMENT, l2Preset, t1Preset } from '../support/factory-presets.ts';
 import type { ConfigDb } from '../../src/core/model.ts';
 import { MANAGED_TABLES } from '../../src/core/render/render.ts';
 import { startGnmiServer, type GnmiServer, type GnmiServerOptions } from '../../src/gnmi/server.ts';
@@ -53,6 +57,8 @@ async function rejection(p: Promise<unknown>): Promise<SwitchError> {
   throw new Error('the call succeeded');
 }
 
+const leaf1Intent = compileDc1().intents.find((s) => s.name === 'leaf1')!;
+const leaf1Ownership = ownershipOf(leaf1Intent);
 const golden = (name: string) => flatten(JSON.parse(readFileSync(new URL(`../golden/dc1/${name}.config_db.json`, import.meta.url), 'utf8')) as ConfigDb);
 
 /** A docker-sonic-vs-like factory CONFIG_DB: ports down, metadata with a MAC only. */
@@ -93,10 +99,10 @@ describe('the same change sets over gNMI and over Redis', () => {
     const apply = async (desired: Map<string, Fields>, lastApplied?: Map<string, Fields>) => {
       const [a, b] = await Promise.all([viaGnmi.read('CONFIG_DB', MANAGED_TABLES), viaRedis.read('CONFIG_DB', MANAGED_TABLES)]);
       expect(a).toEqual(b);
-      const changes = diffConfig({ desired, actual: a, ...(lastApplied ? { lastApplied } : {}) });
+      const changes = diffConfig({ desired, actual: a, ownership: leaf1Ownership, ...(lastApplied ? { lastApplied } : {}) });
       await Promise.all([viaGnmi.apply(changes), viaRedis.apply(changes)]);
       expect(await dump(ra)).toEqual(await dump(rb));
-      expect(diffConfig({ desired, actual: await viaGnmi.read('CONFIG_DB', MANAGED_TABLES), ...(lastApplied ? { lastApplied } : {}) })).toEqual([]);
+      expect(diffConfig({ desired, actual: await viaGnmi.read('CONFIG_DB', MANAGED_TABLES), ownership: leaf1Ownership, ...(lastApplied ? { lastApplied } : {}) })).toEqual([]);
       return changes;
     };
     const first = golden('leaf1');
@@ -114,6 +120,35 @@ describe('the same change sets over gNMI and over Redis', () => {
     expect((await apply(third, second)).map((c) => c.op)).toEqual(['replace']);
     // read() without tables reads the whole database.
     expect(await viaGnmi.read('CONFIG_DB')).toEqual(await viaRedis.read('CONFIG_DB'));
+  });
+
+  it('adopt leaf1 from SONiC t1 and l2 factory states: the same foreign deletes and writes, identical databases', async () => {
+    const viaGnmi = gnmi({ port: 8080 });
+    const viaRedis = new RedisTransport('leaf1', { host: B, port: 6379 });
+    transports.push(viaRedis);
+    for (const preset of [t1Preset, l2Preset]) {
+      await Promise.all(
+        [ra, rb].map(async (r) => {
+          const db = r.db(CONFIG_DB);
+          await db.flushdb();
+          const tx = db.multi();
+          for (const [k, v] of [...preset(leaf1Intent.platform), ...MANAGEMENT]) tx.hset(k, Object.keys(v).length ? v : { NULL: 'NULL' });
+          await tx.exec();
+        }),
+      );
+      const [a, b] = await Promise.all([viaGnmi.read('CONFIG_DB', CONFIG_READ_TABLES), viaRedis.read('CONFIG_DB', CONFIG_READ_TABLES)]);
+      expect(a).toEqual(b);
+      const desired = golden('leaf1');
+      const changes = diffConfig({ desired, actual: a, ownership: leaf1Ownership });
+      const foreign = changes.filter((c) => c.foreign).map((c) => c.key);
+      expect(foreign.length).toBeGreaterThan(20);
+      await Promise.all([viaGnmi.apply(changes), viaRedis.apply(changes)]);
+      const after = await dump(ra);
+      expect(after).toEqual(await dump(rb));
+      for (const k of foreign) expect(after[k], k).toBeUndefined();
+      for (const k of MANAGEMENT.keys()) expect(after[k], k).toBeDefined();
+      expect(diffConfig({ desired, actual: await viaGnmi.read('CONFIG_DB', CONFIG_READ_TABLES), ownership: leaf1Ownership })).toEqual([]);
+    }
   });
 
   it('watch reports changed keys (not the initial snapshot) and survives a server restart', async () => {

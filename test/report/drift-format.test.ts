@@ -88,7 +88,7 @@ describe('drift report formats', () => {
     expect(findAll(spine2, 'error')[0]!.attrs).toMatchObject({ type: 'unreachable' });
     const leaf3 = findAll(suites[4]!, 'testcase');
     expect(leaf3.map((c) => c.attrs.name)).toContain('BGP_NEIGHBOR|10.99.0.1');
-    const failure = findAll(suites[4]!, 'failure').find((f) => f.attrs.type === 'extra')!;
+    const failure = findAll(suites[4]!, 'failure').find((f) => f.attrs.type === 'foreign')!;
     expect(failure.text).toContain('remediation: clos apply: delete BGP_NEIGHBOR|10.99.0.1');
     expect(failure.text).toContain('name=pipe|<b>&"x"`');
     const ok = findAll(parseXml(formatDrift(clean, 'junit')), 'testcase');
@@ -122,7 +122,7 @@ describe('drift report formats', () => {
     expect(d.appeared).toHaveLength(6);
     const text = formatDelta(d, 'table');
     expect(text.split('\n')[0]).toBe(`${drifted.at}: 6 new, 0 resolved, 6 finding(s) now`);
-    expect(text).toContain('  + warning leaf3 extra BGP_NEIGHBOR|10.99.0.1: ');
+    expect(text).toContain('  + warning leaf3 foreign BGP_NEIGHBOR|10.99.0.1: ');
     const back = formatDelta(driftDelta(drifted, clean), 'json');
     expect(JSON.parse(back)).toMatchObject({ appeared: [], resolved: drifted.findings.map((f) => f.id), findings: 0, drift: false });
   });

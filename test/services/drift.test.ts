@@ -142,17 +142,17 @@ describe('config drift: the change `clos apply` makes, classified', () => {
     expect(r.findings.filter((f) => f.object.startsWith('route to'))).toHaveLength(3 + 1 + 1 + 3);
   });
 
-  it('an unknown BGP_NEIGHBOR is extra (BGP_NEIGHBOR is owned whole); apply deletes it', async () => {
+  it('an unknown BGP_NEIGHBOR is foreign (BGP_NEIGHBOR is owned whole); apply deletes it', async () => {
     const m = await converged();
     cfg(m, 'leaf2').set('BGP_NEIGHBOR|10.99.0.1', { asn: '64999', admin_status: 'up', name: 'rogue' });
     set(m, 'leaf2', 'STATE_DB', 'BGP_PEER_CONFIGURED_TABLE|10.99.0.1', { asn: '64999' });
     set(m, 'leaf2', 'STATE_DB', 'NEIGH_STATE_TABLE|10.99.0.1', { state: 'Active', peerType: 'e-BGP' });
     const r = await drift(m);
-    const extra = byId(r, 'leaf2/extra/BGP_NEIGHBOR|10.99.0.1')!;
+    const extra = byId(r, 'leaf2/foreign/BGP_NEIGHBOR|10.99.0.1')!;
     expect(extra).toMatchObject({
-      class: 'extra',
+      class: 'foreign',
       severity: 'warning',
-      expected: '(absent)',
+      expected: '(absent: clos owns this scope)',
       actual: 'asn=64999 admin_status=up name=rogue',
       link: null,
       remediation: { kind: 'apply', text: 'clos apply: delete BGP_NEIGHBOR|10.99.0.1 (whole entry) (session removed)', change: { op: 'delete', after: null } },

@@ -2,6 +2,7 @@
 // its changes, apply writes them, rollback restores through it, drift classifies them.
 import { sameFields, splitKey, type Fields, type FlatDb } from './flat.ts';
 import { writeRank } from './order.ts';
+import { foreignReason, owns, type Ownership } from './ownership.ts';
 import { compareNames } from '../names.ts';
 
 /** What a change does to a running switch, derived from SONiC's behaviour. */
@@ -18,28 +19,28 @@ export interface Change {
   readonly after?: Fields;
   readonly impact: Impact;
   readonly why?: string;
+  /** A delete of an entry clos never applied, inside its scope: factory or another tool's
+   *  config that apply removes to adopt the switch (plan's adoption section, drift's foreign). */
+  readonly foreign?: true;
 }
 
-export interface DiffInput {
+interface DiffBase {
   readonly desired: FlatDb;
   readonly actual: FlatDb;
   /** Keys (and their fields) clos rendered and applied before: still its own to change or
    *  remove, even when no longer rendered. */
   readonly lastApplied?: FlatDb;
-  /** Rollback: each desired key is made exactly equal (fields clos does not render included),
-   *  and every key of `scope` that is not desired is removed. */
-  readonly exact?: { readonly scope: Iterable<string> };
 }
 
-const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
+export type DiffInput =
+  /** What clos owns on the switch (ownership.ts): every entry in it that is not desired goes,
+   *  even one clos never rendered (a factory preset's, another tool's). */
+  | (DiffBase & { readonly ownership: Ownership; readonly exact?: undefined })
+  /** Rollback: each desired key is made exactly equal (fields clos does not render included),
+   *  and every key of `scope` that is not desired is removed; nothing else is looked at. */
+  | (DiffBase & { readonly exact: { readonly scope: Iterable<string> }; readonly ownership?: undefined });
 
-/** Tables clos owns whole on a fabric switch: every key of them that is not desired goes, even
- *  one clos never rendered. Every BGP session of a fabric switch is the fabric's, so a
- *  BGP_NEIGHBOR the fabric file does not name is a peering nobody intended (a hand-made one,
- *  a leftover of another tool); keeping it would keep an unknown session up. Other tables hold
- *  keys clos has no say over (a port's fec, another tool's VLAN) and are limited to what clos
- *  rendered. Not in exact mode: rollback restores its checkpoint's scope only. */
-export const OWNED_TABLES: readonly string[] = ['BGP_NEIGHBOR'];
+const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
 
 export function diffConfig(input: DiffInput): Change[] {
   const { desired, actual, lastApplied } = input;
@@ -64,9 +65,11 @@ export function diffConfig(input: DiffInput): Change[] {
     writes.push(updateOf(key, have, after, set, dropped));
   }
 
-  const removed = input.exact ? [...input.exact.scope] : [...(lastApplied?.keys() ?? []), ...[...actual.keys()].filter(owned)];
+  const ownership = input.exact ? undefined : input.ownership;
+  const removed = ownership ? [...(lastApplied?.keys() ?? []), ...[...actual.keys()].filter((k) => owns(ownership, k))] : [...input.exact!.scope];
   for (const key of new Set(removed)) {
     if (desired.has(key)) continue;
+    if (ownership?.keep.has(key)) continue;
     const have = actual.get(key);
     if (!have) continue;
     const { table } = splitKey(key);
@@ -78,9 +81,12 @@ export function diffConfig(input: DiffInput): Change[] {
       if (!sameFields(have, after)) writes.push({ op: 'update', key, set: { admin_status: 'down' }, unset: dropped, before: have, after, impact: 'none', why: 'no longer cabled in the fabric file' });
       continue;
     }
-    deletes.push({ op: 'delete', key, before: have, ...deleteImpact(key, lastApplied?.has(key) ?? false) });
+    const foreign = ownership !== undefined && !(lastApplied?.has(key) ?? false);
+    deletes.push({ op: 'delete', key, before: have, ...deleteImpact(key, lastApplied?.has(key) ?? false, foreign), ...(foreign ? { foreign: true as const } : {}) });
   }
 
+  // Every delete before every write, deletes in the reverse write order (order.ts): a port
+  // leaves its VLAN and loses a foreign address before it gets clos's.
   writes.sort((a, b) => writeRank(a.key) - writeRank(b.key) || compareKeys(a.key, b.key));
   deletes.sort((a, b) => writeRank(b.key) - writeRank(a.key) || compareKeys(a.key, b.key));
   return [...deletes, ...writes];
@@ -112,15 +118,11 @@ function addImpact(key: string, hadLoopback: boolean): Pick<Change, 'impact' | '
   return { impact: 'none' };
 }
 
-function deleteImpact(key: string, applied: boolean): Pick<Change, 'impact' | 'why'> {
-  if (key.startsWith('BGP_NEIGHBOR|')) {
-    return { impact: 'session-removed', why: applied ? 'the neighbor is no longer in the fabric file' : 'a neighbor the fabric file does not name: BGP_NEIGHBOR is owned by clos on a fabric switch' };
-  }
-  return { impact: 'none' };
-}
-
-function owned(key: string): boolean {
-  return OWNED_TABLES.includes(splitKey(key).table);
+function deleteImpact(key: string, applied: boolean, foreign: boolean): Pick<Change, 'impact' | 'why'> {
+  const session = key.startsWith('BGP_NEIGHBOR|');
+  if (foreign) return { impact: session ? 'session-removed' : 'none', why: foreignReason(key) };
+  if (!session) return { impact: 'none' };
+  return { impact: 'session-removed', why: applied ? 'the neighbor is no longer in the fabric file' : foreignReason(key) };
 }
 
 /** Natural order (Ethernet4 before Ethernet12), so plans read like a switch's port list. */

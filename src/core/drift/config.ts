@@ -2,9 +2,11 @@
 // ones `clos apply` would make, so the remediation of a finding IS its change.
 //
 // missing / extra are about whole entries, mismatch / changed-outside about fields of an entry
-// the switch has. changed-outside: the switch no longer holds what clos last applied (someone
-// edited it). mismatch: the switch holds what clos last applied (or clos never applied it) and
-// the fabric file wants something else.
+// the switch has. foreign: an entry inside clos's scope that clos never applied (a factory
+// preset's, another tool's, a hand-made one): apply removes it (docs/adoption.md).
+// changed-outside: the switch no longer holds what clos last applied (someone edited it).
+// mismatch: the switch holds what clos last applied (or clos never applied it) and the fabric
+// file wants something else.
 import type { Change } from '../diff/diff.ts';
 import { splitKey, type Fields, type FlatDb } from '../diff/flat.ts';
 import { findingId, type DriftClass, type Finding, type Severity } from './finding.ts';
@@ -41,6 +43,12 @@ function configFinding(c: Change, ctx: ConfigContext): Finding {
       severity = 'info';
       detail = 'new in the fabric file since the last apply: `clos apply` pending';
     } else severity = 'error';
+  } else if (c.op === 'delete' && c.foreign) {
+    cls = 'foreign';
+    severity = 'warning';
+    expected = '(absent: clos owns this scope)';
+    actual = entryText(have ?? {});
+    detail = [c.why, everApplied ? 'clos never applied this entry' : 'clos has not applied this switch yet: factory or brownfield config'].filter(Boolean).join('; ');
   } else if (c.op === 'delete') {
     cls = 'extra';
     expected = '(absent)';

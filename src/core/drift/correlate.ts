@@ -4,8 +4,11 @@
 //   link or LLDP of a cable  ← unreachable end, PORT config of an end
 //   session over a cable     ← unreachable end, cabling, config of the session (neighbor, port,
 //                               interface, DEVICE_METADATA, Loopback0 of an end), link, address
-//   address on an interface  ← config of that interface or its port
-//   unexpected session       ← the extra BGP_NEIGHBOR
+//   address on an interface  ← config of that interface or its port (a foreign VLAN membership
+//                               of the port included)
+//   unexpected session       ← the foreign (or extra) BGP_NEIGHBOR
+// Foreign config (factory, another tool's) comes first among config causes: on a switch being
+// adopted the factory address or Loopback0 is why clos's own entries do not work yet.
 //   route S → D              ← any of the above touching S or D (or, leaf to leaf, a spine)
 import type { SwitchIntent } from '../model.ts';
 import { type CableIndex } from './cables.ts';
@@ -58,6 +61,7 @@ export function correlate(findings: readonly Finding[], intents: readonly Switch
       const k = keyParts(f.object);
       return match(k.table, k.first, k.rest);
     });
+  const foreignFirst = (fs: readonly Finding[]) => [...fs.filter((f) => f.class === 'foreign'), ...fs.filter((f) => f.class !== 'foreign')];
 
   for (const f of byKind('link ').concat(byKind('LLDP '))) {
     const c = cableById.get(f.link ?? '');
@@ -72,18 +76,17 @@ export function correlate(findings: readonly Finding[], intents: readonly Switch
 
   for (const f of addresses) {
     const ifname = f.object.split(' on ')[1] ?? f.object.replace(/^interface /, '');
-    pick(f, configOf(f.switch, (t, p) => (t === 'PORT' || t.endsWith('INTERFACE') || t === 'VLAN') && p === ifname));
+    pick(f, configOf(f.switch, (t, p, rest) => ((t === 'PORT' || t.endsWith('INTERFACE') || t === 'VLAN') && p === ifname) || (t === 'VLAN_MEMBER' && rest === ifname)));
   }
 
   for (const f of sessions) {
     const c = cableById.get(f.link!)!;
     const sessionConfig = (sw: string, port: string, peerIp: string) =>
-      configOf(sw, (t, p, rest) => (t === 'BGP_NEIGHBOR' && (rest || p) === peerIp) || ((t === 'PORT' || t === 'INTERFACE') && p === port) || t === 'DEVICE_METADATA' || t === 'LOOPBACK_INTERFACE');
+      configOf(sw, (t, p, rest) => (t === 'BGP_NEIGHBOR' && (rest || p) === peerIp) || ((t === 'PORT' || t === 'INTERFACE') && p === port) || (t === 'VLAN_MEMBER' && rest === port) || t === 'DEVICE_METADATA' || t === 'LOOPBACK_INTERFACE');
     pick(f, [
       ...unreachable.filter((u) => u.switch === c.leaf || u.switch === c.spine),
       ...cabling.filter((x) => x.link === c.id),
-      ...sessionConfig(c.leaf, c.leafPort, c.spineIp),
-      ...sessionConfig(c.spine, c.spinePort, c.leafIp),
+      ...foreignFirst([...sessionConfig(c.leaf, c.leafPort, c.spineIp), ...sessionConfig(c.spine, c.spinePort, c.leafIp)]),
       ...links.filter((x) => x.link === c.id),
       ...addresses.filter((x) => x.link === c.id),
     ]);

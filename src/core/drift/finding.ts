@@ -3,9 +3,10 @@
 // against these types at compile time.
 import type { Change } from '../diff/diff.ts';
 
-/** In report order: what hides everything else first, then the physical world, then config,
- *  then operational state. */
-export const DRIFT_CLASSES = ['unreachable', 'cabling', 'missing', 'extra', 'changed-outside', 'mismatch', 'not-converged'] as const;
+/** In report order: what hides everything else first, then the physical world, then config
+ *  (foreign config first: factory or another tool's entries inside clos's scope, the usual
+ *  reason a switch clos adopts does not converge), then operational state. */
+export const DRIFT_CLASSES = ['unreachable', 'cabling', 'foreign', 'missing', 'extra', 'changed-outside', 'mismatch', 'not-converged'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;

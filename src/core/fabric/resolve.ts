@@ -5,6 +5,7 @@ import type { Cable, Fabric, Flavour, Platform, Pool, Rack, SwitchDef, Underlay 
 import { ipToInt, parsePrefix, prefixesOverlap, inPrefix } from '../net/ipv4.ts';
 import { DEFAULT_HWSKU } from '../platform/catalogue.ts';
 import { expandPortList } from '../platform/ports.ts';
+import { fabricKeep, fabricPorts, resolveKeep, switchKeep } from './adoption.ts';
 import { resolvePlatforms } from './platforms.ts';
 import type { RawFabric } from './schema.ts';
 
@@ -105,6 +106,7 @@ interface SwitchInput {
   asn?: number;
   loopback?: string;
   flavour?: Flavour;
+  adoption?: { keep: string[] };
 }
 
 function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, underlay: Underlay | undefined, out: Diagnostic[]) {
@@ -113,6 +115,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
   const asnPins = new Map<number, string>();
   const defaultHwsku = raw.defaults?.hwsku ?? DEFAULT_HWSKU;
   const defaultFlavour = raw.defaults?.flavour ?? 'sonic';
+  const commonKeep = fabricKeep(raw, [...platforms.values()], out);
 
   const make = (input: SwitchInput, role: 'spine' | 'leaf', path: DocPath, rack?: string): SwitchDef | undefined => {
     const namePath = typeof input === 'string' ? path : [...path, 'name'];
@@ -145,6 +148,8 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
         out.push(diag('PIN_CONFLICT', lbPath, `${role} ${input.name} loopback ${input.loopback} is already pinned to ${loopbackPins.get(input.loopback)}`, 'every switch has its own loopback'));
       } else loopbackPins.set(input.loopback, input.name);
     }
+    const used = fabricPorts(raw, { name: input.name, role, ...(rack ? { rack } : {}) });
+    const keep = switchKeep(commonKeep, resolveKeep(input.adoption?.keep, path, platform ? [platform] : [], used, out));
     return {
       name: input.name,
       role,
@@ -155,6 +160,7 @@ function resolveSwitches(raw: RawFabric, platforms: Map<string, Platform>, under
       ...(rack ? { rack } : {}),
       ...(input.asn !== undefined ? { pinnedAsn: input.asn } : {}),
       ...(input.loopback !== undefined ? { pinnedLoopback: input.loopback } : {}),
+      ...(keep ? { keep } : {}),
       path,
     };
   };

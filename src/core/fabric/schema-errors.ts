@@ -31,6 +31,7 @@ function show(v: unknown): string {
 
 /** What a string of this path must look like, for BAD_VALUE hints. */
 const FORMATS: readonly [RegExp, string][] = [
+  [/adoption\.keep\.\[\d+\]$/, 'a CONFIG_DB key "TABLE|key", e.g. INTERFACE|Ethernet60|192.0.2.1/31'],
   [/^fabric$/, 'lower-case letters, digits and "-", e.g. dc1'],
   [/^racks\.\[\d+\]\.name$/, 'lower-case letters, digits and "-", e.g. r1'],
   [/\.(loopbacks|p2p|servers)$/, 'an IPv4 prefix, e.g. 10.0.0.0/24'],

@@ -22,6 +22,17 @@ const portList = z
   .union([z.string().regex(PORT_RANGE), z.array(z.string().regex(PORT_RANGE)).min(1)])
   .describe('a port range "Ethernet0-Ethernet28/4", one port, or a list of either');
 
+/** A CONFIG_DB key as SONiC writes it in Redis: `TABLE|key`, e.g. INTERFACE|Ethernet60|192.0.2.1/31. */
+const CONFIG_KEY = /^[A-Z][A-Z0-9_]*\|\S+$/;
+const adoption = z
+  .strictObject({
+    keep: z
+      .array(z.string().regex(CONFIG_KEY))
+      .min(1)
+      .describe('foreign CONFIG_DB entries inside clos\'s scope that stay: "TABLE|key", e.g. "INTERFACE|Ethernet60|192.0.2.1/31" (docs/adoption.md)'),
+  })
+  .describe('what clos keeps of the config it finds on a switch (factory, brownfield): an addition to the v1 format');
+
 const portSpec = z.union([
   z.string().regex(PORT_RANGE),
   z.strictObject({
@@ -48,6 +59,7 @@ const spineSchema = z.union([
     hwsku: hwsku.optional(),
     loopback: z.string().regex(IPV4).optional().describe('pinned Loopback0 address (from underlay.loopbacks)'),
     flavour: flavour.optional(),
+    adoption: adoption.optional(),
   }),
 ]);
 
@@ -60,6 +72,7 @@ const leafSchema = z.union([
     asn: asn.optional().describe('pinned leaf ASN (inside underlay.asn.leaves)'),
     loopback: z.string().regex(IPV4).optional().describe('pinned Loopback0 address'),
     flavour: flavour.optional(),
+    adoption: adoption.optional(),
   }),
 ]);
 
@@ -110,6 +123,7 @@ export const fabricSchema = z.strictObject({
     .array(z.string().regex(LINK))
     .optional()
     .describe('explicit cables "leaf1:Ethernet120 -- spine1:Ethernet8"; they replace the rule for that pair'),
+  adoption: adoption.optional().describe('foreign entries kept on every switch (a switch may add its own)'),
 });
 
 export type RawFabric = z.infer<typeof fabricSchema>;

@@ -101,6 +101,7 @@ function buildSwitch(
     neighbors,
     ...(vlan ? { vlan } : {}),
     spineCount,
+    ...(s.keep ? { keep: s.keep } : {}),
   };
 }
 
