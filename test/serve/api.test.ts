@@ -242,6 +242,8 @@ describe('plan and apply', () => {
     const applied = events.filter((e) => e.event === 'switch' && e.data.status === 'applied').map((e) => e.data.switch).sort();
     expect(applied).toEqual(['leaf1', 'leaf2', 'leaf3', 'leaf4', 'spine1', 'spine2']);
     expect(await waitRun(run)).toEqual(events); // after the end: the same history
+    const resumed = sseEvents((await t.app.inject({ method: 'GET', url: `/api/v1/runs/${run}/events`, headers: { ...bearer(t.read), 'last-event-id': '3' } })).body);
+    expect(resumed).toEqual(events.slice(3)); // Last-Event-ID: only what came after
     const body = runSchema.parse((await get(`/api/v1/runs/${run}`)).json());
     expect(body).toMatchObject({ kind: 'apply', state: 'done', plan: p.id, fabric: 'dc1' });
     expect(body.switches.leaf1).toMatchObject({ status: 'applied' });
