@@ -1,14 +1,28 @@
 // The OpenAPI 3.1 document of the API, generated from the route definitions (api.ts).
 // docs/openapi.json is this document (a test keeps them equal; `npm run openapi` rewrites it).
 import { z } from 'zod';
-import { API, type RouteDef } from './api.ts';
+import { driftReportSchema } from '../report/drift-schema.ts';
+import { verifyReportSchema } from '../report/verify-schema.ts';
+import { API, planSchema, runSchema, type RouteDef } from './api.ts';
+import { problemSchema } from './problem.ts';
 
 type Json = Record<string, unknown>;
 
-const schemaOf = (s: z.ZodType): Json => {
+/** Schemas used by several routes, written once under components.schemas. */
+const NAMED = new Map<z.ZodType, string>([
+  [problemSchema, 'Problem'],
+  [driftReportSchema, 'DriftReport'],
+  [verifyReportSchema, 'VerifyReport'],
+  [planSchema, 'Plan'],
+  [runSchema, 'Run'],
+]);
+
+const jsonSchema = (s: z.ZodType): Json => {
   const { $schema: _, ...rest } = z.toJSONSchema(s, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }) as Json;
   return rest;
 };
+
+const schemaOf = (s: z.ZodType): Json => (NAMED.has(s) ? { $ref: `#/components/schemas/${NAMED.get(s)}` } : jsonSchema(s));
 
 function parameters(def: RouteDef): Json[] {
   const out: Json[] = [];
@@ -54,7 +68,10 @@ export function openApiDocument(): Json {
       version: '1',
       description: 'The HTTP API of clos: the same services as the command line (plan, apply, bring-up, rollback, verify, drift), runs as jobs with Server-Sent Events, Prometheus metrics. Errors are RFC 9457 problem details with a stable `code` (docs/api.md).',
     },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token of `clos serve token add NAME --role read|operate`' } } },
+    components: {
+      schemas: Object.fromEntries([...NAMED].map(([s, name]) => [name, jsonSchema(s)])),
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token of `clos serve token add NAME --role read|operate`' } },
+    },
     paths,
   };
 }

@@ -48,6 +48,11 @@ describe('open routes and documents', () => {
     expect(doc).toEqual(JSON.parse(readFileSync(new URL('../../docs/openapi.json', import.meta.url), 'utf8')));
     expect(doc).toEqual(openApiDocument());
     for (const def of Object.values(API)) expect(doc.paths[def.url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[def.method.toLowerCase()], def.id).toBeDefined();
+    // Every reference resolves to a component.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([A-Za-z]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(10);
+    const components = (doc as unknown as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    for (const r of new Set(refs)) expect(components[r], r).toBeDefined();
   });
 
   it('security headers on every answer', async () => {
