@@ -7,7 +7,8 @@
 import { evaluate, neighStateFromFrr, type Check } from '../../core/checks/checks.ts';
 import type { FlatDb } from '../../core/diff/flat.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
-import { SwitchError, type DbName } from '../../transport/transport.ts';
+import { SwitchError, type DbName, type ExecChannel } from '../../transport/transport.ts';
+import { routingDaemonsDown } from './daemons.ts';
 import { FRR_SUMMARY_ARGV, realClock, tableOfCheck, type Clock } from '../watch-kit.ts';
 import { watchTables, type TableWatch } from './tables.ts';
 
@@ -36,6 +37,9 @@ export interface CheckWatchOptions {
   /** A read of a switch failed. Given: told, and the watch goes on (bring-up). Not given: the
    *  switch fails — its checks carry the error and its watch stops (verify). */
   readonly onError?: (sw: string, e: unknown) => void;
+  /** Sessions and routes read from STATE_DB / APPL_DB pass only while the routing daemons run,
+   *  asked through the exec channel every frrPollMs (switches without one: not asked). */
+  readonly daemons?: boolean;
 }
 
 export interface CheckWatch {
@@ -64,7 +68,15 @@ interface Group {
   readonly tables: { db: RedisDb; states: WatchedCheck[]; watch?: TableWatch }[];
   error: string | null;
   pollTimer?: unknown;
+  /** The routing daemons (opts.daemons and an exec channel): a down message while one is down. */
+  routing?: { state: 'up' } | { state: 'unknown'; why?: string } | { state: 'down'; seen: string };
+  daemonTimer?: unknown;
+  /** Where each STATE_DB / APPL_DB check was last evaluated, to judge again when `routing` changes. */
+  readonly views: Map<WatchedCheck, (s: WatchedCheck) => FlatDb>;
 }
+
+/** Checks whose state FRR feeds (bgpmon, bgpcfgd, fpmsyncd): stale when a routing daemon is dead. */
+const ROUTED = new Set(['bgp-session', 'bgp-unexpected', 'bgp-consumed', 'route']);
 
 export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks: readonly Check[], o: CheckWatchOptions = {}): Promise<CheckWatch> {
   const clock = o.clock ?? realClock;
@@ -77,7 +89,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     if (!g) {
       const link = links.get(sw);
       if (!link) throw new Error(`${sw}: no link to this switch was given`);
-      g = { name: sw, link, states: [], tables: [], error: null };
+      g = { name: sw, link, states: [], tables: [], error: null, views: new Map() };
       groups.set(sw, g);
     }
     g.states.push(s);
@@ -92,7 +104,12 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   const judge = (g: Group, states: readonly WatchedCheck[], view: (s: WatchedCheck) => FlatDb) => {
     if (g.error) return; // the switch failed: its checks say why, whatever arrives late
     for (const s of states) {
-      const ob = evaluate(s.check, view(s));
+      let ob = evaluate(s.check, view(s));
+      if (g.routing && s.check.db !== 'FRR' && ROUTED.has(s.check.kind)) {
+        g.views.set(s, view);
+        if (g.routing.state === 'down') ob = { pass: false, seen: g.routing.seen };
+        else if (g.routing.state === 'unknown' && ob.pass) ob = { pass: false, seen: `${ob.seen}, but the routing daemons are ${g.routing.why ? `unknown: ${g.routing.why}` : 'not checked yet'}` };
+      }
       if (ob.pass && !s.pass) s.since = Math.max(0, Math.round(clock.now() - t0));
       else if (!ob.pass) s.since = undefined;
       s.pass = ob.pass;
@@ -111,6 +128,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   };
   const stopGroup = (g: Group) => {
     if (g.pollTimer !== undefined) clock.clearTimeout(g.pollTimer);
+    if (g.daemonTimer !== undefined) clock.clearTimeout(g.daemonTimer);
     return Promise.all(g.tables.map((t) => t.watch?.stop()));
   };
 
@@ -125,6 +143,10 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       }
       for (const [db, states] of byDb) g.tables.push({ db, states });
       if (frr.length) firsts.push(pollFrr(g, frr));
+      if (o.daemons && g.link.exec && g.states.some((s) => s.check.db !== 'FRR' && ROUTED.has(s.check.kind))) {
+        g.routing = { state: 'unknown' };
+        firsts.push(pollDaemons(g, g.link.exec));
+      }
       const settled = await Promise.allSettled(
         g.tables.map(async (t) => {
           const tableOfState = new Map(t.states.map((s) => [s, tableOfCheck(s.check)]));
@@ -185,6 +207,28 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         changed();
       }
       g.pollTimer = clock.setTimeout(() => void poll(), o.frrPollMs ?? 1000);
+    };
+    return poll();
+  }
+
+  /** Asks for the routing daemons until stopped; a change judges the routed checks again. */
+  function pollDaemons(g: Group, exec: ExecChannel): Promise<void> {
+    const poll = async (): Promise<void> => {
+      let next = g.routing!;
+      try {
+        const down = await routingDaemonsDown(exec);
+        next = down.length ? { state: 'down', seen: `routing daemon down: ${down.join(', ')} not running (${exec.endpoint})` } : { state: 'up' };
+      } catch (e) {
+        // The last answer stands; before any, a session does not pass on what cannot be checked.
+        if (next.state === 'unknown') next = { state: 'unknown', why: (e as Error).message ?? String(e) };
+        o.onError?.(g.name, e);
+      }
+      if (stopped || g.error) return;
+      if (JSON.stringify(next) !== JSON.stringify(g.routing)) {
+        g.routing = next;
+        for (const [s, view] of g.views) judge(g, [s], view);
+      }
+      g.daemonTimer = clock.setTimeout(() => void poll(), o.frrPollMs ?? 1000);
     };
     return poll();
   }
