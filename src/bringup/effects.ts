@@ -103,16 +103,26 @@ export function bringupEffects(o: EffectsOptions) {
     return { written: ports.length };
   });
 
-  const watchCabling = fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
-    const { plan } = get(input);
-    const lldp = plan.flavour !== 'legacy-vs';
-    const table = lldp ? 'LLDP_ENTRY_TABLE' : 'PORT_TABLE';
-    let stop: (() => Promise<void>) | undefined;
+  /** A watch that runs while the machine is in a state: started on entry, stopped on exit
+   *  (also when it is still starting then). */
+  const whileIn = (input: EffectInput, what: string, start: (stopped: () => boolean) => Promise<{ stop(): Promise<void> }>) => {
     let stopped = false;
+    let watch: { stop(): Promise<void> } | undefined;
+    void start(() => stopped)
+      .then((w) => (stopped ? w.stop() : void (watch = w)))
+      .catch((e) => log(input)?.warn({ err: (e as Error).message }, `${what} failed`));
+    return () => {
+      stopped = true;
+      void watch?.stop();
+    };
+  };
+
+  const watchCabling = fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
+    const lldp = get(input).plan.flavour !== 'legacy-vs';
+    const table = lldp ? 'LLDP_ENTRY_TABLE' : 'PORT_TABLE';
     let last = '';
-    void (async () => {
-      const link = await session.link(input.switch);
-      const w = await watchTables(link.transport, lldp ? 'APPL_DB' : 'STATE_DB', [table], {
+    return whileIn(input, 'cabling watch', async (stopped) =>
+      watchTables((await session.link(input.switch)).transport, lldp ? 'APPL_DB' : 'STATE_DB', [table], {
         clock: realClock,
         debounceMs: 50,
         resyncMs: 1000,
@@ -121,20 +131,14 @@ export function bringupEffects(o: EffectsOptions) {
           const view = lldp ? cablingFromLldp(input.switch, intents, scope, rows) : cablingFromCarrier(input.switch, intents, scope, rows);
           const seen = { ok: view.ok, settled: view.settled, detail: describeCabling(input.switch, view) };
           const text = JSON.stringify(seen);
-          if (!stopped && text !== last) {
+          if (!stopped() && text !== last) {
             last = text;
             sendBack({ type: 'CABLING.SEEN', seen });
           }
         },
         onError: () => undefined, // the next resync reads again
-      });
-      stop = w.stop;
-      if (stopped) await stop();
-    })().catch((e) => log(input)?.warn({ err: (e as Error).message }, 'cabling watch failed'));
-    return () => {
-      stopped = true;
-      void stop?.();
-    };
+      }),
+    );
   });
 
   const apply = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
@@ -150,27 +154,18 @@ export function bringupEffects(o: EffectsOptions) {
     return { written: r.written, notes: r.notes };
   });
 
-  /** A watch over checks, started when the machine enters the state and stopped when it leaves. */
+  /** A watch over checks while the machine is in a state; `onUpdate` hears every change. */
   const checkWatcher = (build: (i: EffectInput) => { checks: ReturnType<typeof gateChecks>; onUpdate: (rs: readonly WatchedCheck[], send: (e: SwitchEvent) => void) => void }) =>
     fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
-      let stopped = false;
-      let watch: { stop(): Promise<void> } | undefined;
       const { checks, onUpdate } = build(input);
-      if (checks.length > 0) {
-        void (async () => {
-          const w = await watchChecks(await links(checks.map((c) => c.switch)), checks, {
-            resyncMs: 2000,
-            onChange: (rs) => !stopped && onUpdate(rs, sendBack),
-            onError: (sw, e) => log(input)?.warn({ peer: sw, err: (e as Error).message }, 'gate read failed'),
-          });
-          if (stopped) await w.stop();
-          else watch = w;
-        })().catch((e) => log(input)?.warn({ err: (e as Error).message }, 'watch failed'));
-      } else onUpdate([], sendBack);
-      return () => {
-        stopped = true;
-        void watch?.stop();
-      };
+      if (checks.length === 0) return void onUpdate([], sendBack);
+      return whileIn(input, 'watch', async (stopped) =>
+        watchChecks(await links(checks.map((c) => c.switch)), checks, {
+          resyncMs: 2000,
+          onChange: (rs) => !stopped() && onUpdate(rs, sendBack),
+          onError: (sw, e) => log(input)?.warn({ peer: sw, err: (e as Error).message }, 'gate read failed'),
+        }),
+      );
     });
 
   const watchGate = checkWatcher((input) => {
