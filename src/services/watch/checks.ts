@@ -67,10 +67,10 @@ interface Group {
   readonly states: WatchedCheck[];
   readonly tables: { db: RedisDb; states: WatchedCheck[]; watch?: TableWatch }[];
   error: string | null;
-  pollTimer?: unknown;
+  /** The next FRR poll and daemon check. */
+  readonly timers: Set<unknown>;
   /** The routing daemons (opts.daemons and an exec channel): a down message while one is down. */
   routing?: { state: 'up' } | { state: 'unknown'; why?: string } | { state: 'down'; seen: string };
-  daemonTimer?: unknown;
   /** Where each STATE_DB / APPL_DB check was last evaluated, to judge again when `routing` changes. */
   readonly views: Map<WatchedCheck, (s: WatchedCheck) => FlatDb>;
 }
@@ -89,7 +89,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     if (!g) {
       const link = links.get(sw);
       if (!link) throw new Error(`${sw}: no link to this switch was given`);
-      g = { name: sw, link, states: [], tables: [], error: null, views: new Map() };
+      g = { name: sw, link, states: [], tables: [], error: null, views: new Map(), timers: new Set() };
       groups.set(sw, g);
     }
     g.states.push(s);
@@ -127,8 +127,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     changed();
   };
   const stopGroup = (g: Group) => {
-    if (g.pollTimer !== undefined) clock.clearTimeout(g.pollTimer);
-    if (g.daemonTimer !== undefined) clock.clearTimeout(g.daemonTimer);
+    for (const t of g.timers) clock.clearTimeout(t);
     return Promise.all(g.tables.map((t) => t.watch?.stop()));
   };
 
@@ -171,6 +170,15 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     }),
   );
 
+  /** The next round of a poll, frrPollMs after this one answered. */
+  function again(g: Group, poll: () => Promise<void>): void {
+    const t = clock.setTimeout(() => {
+      g.timers.delete(t);
+      void poll();
+    }, o.frrPollMs ?? 1000);
+    g.timers.add(t);
+  }
+
   /** Polls FRR until stopped; the promise settles with the first answer. */
   function pollFrr(g: Group, states: WatchedCheck[]): Promise<void> {
     const exec = g.link.exec;
@@ -206,7 +214,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         o.onError?.(g.name, new Error(problem));
         changed();
       }
-      g.pollTimer = clock.setTimeout(() => void poll(), o.frrPollMs ?? 1000);
+      again(g, poll);
     };
     return poll();
   }
@@ -228,7 +236,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         g.routing = next;
         for (const [s, view] of g.views) judge(g, [s], view);
       }
-      g.daemonTimer = clock.setTimeout(() => void poll(), o.frrPollMs ?? 1000);
+      again(g, poll);
     };
     return poll();
   }
