@@ -7,6 +7,7 @@ import { SWITCH_ERROR_CODES } from './transport/transport.ts';
 export const OPERATIONAL_ERROR_CODES: Readonly<Record<string, string>> = {
   ...SWITCH_ERROR_CODES,
   INVENTORY_INVALID: 'the inventory file is missing, unreadable, not for this fabric, or fails its schema',
+  ROUTING_DAEMON_DOWN: 'vtysh says a routing daemon (zebra, bgpd) of the switch is not running: its STATE_DB sessions and APPL_DB routes are stale (a drift finding; verify fails those checks)',
   ...LAB_ERROR_CODES,
   ...BRINGUP_ERROR_CODES,
   RUN_LOCKED: 'another apply, bringup or rollback (CLI or clos serve) holds the fabric; the message names it (pid, host, command, run, since)',

@@ -14,6 +14,8 @@ export interface MemorySwitch {
   transport: MemoryTransport;
   commands: string[][];
   frrPeers: Record<string, { remoteAs: number; state: string }>;
+  /** The FRR daemons running, as `vtysh -c 'show daemons'` lists them. */
+  daemons: string[];
 }
 
 export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint?: boolean; fabric?: string } = {}) {
@@ -28,13 +30,15 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
       t.dbs.CONFIG_DB.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, lanes: p.lanes, index: String(p.index), speed: String(p.speed), mtu: '9100' });
     }
     t.dbs.CONFIG_DB.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
-    switches.set(s.name, { transport: t, commands: [], frrPeers: {} });
+    switches.set(s.name, { transport: t, commands: [], frrPeers: {}, daemons: ['zebra', 'bgpd'] });
   }
   const link = (name: string): SwitchLink => {
     const sw = switches.get(name)!;
     const exec: ExecChannel = {
       endpoint: `fake-exec ${name}`,
       run: async (argv): Promise<ExecResult> => {
+        // What clos asks to know the daemons run (verify, drift) is not a command it gives.
+        if (argv.join(' ') === 'vtysh -c show daemons') return { code: 0, stdout: ` ${sw.daemons.join(' ')}\n`, stderr: '' };
         sw.commands.push([...argv]);
         if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') {
           return { code: 0, stdout: JSON.stringify(Object.keys(sw.frrPeers).length ? { ipv4Unicast: { peers: sw.frrPeers } } : {}), stderr: '' };
