@@ -64,6 +64,8 @@ export class MemoryLab {
         run: async (argv) => {
           this.commands.push(`${name}: ${argv.join(' ')}`);
           if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') return { code: 0, stdout: JSON.stringify(this.summary(name)), stderr: '' };
+          // FRR's daemons run on every in-memory switch (verify and drift ask, as on SONiC).
+          if (argv[0] === 'vtysh' && argv[2] === 'show daemons') return { code: 0, stdout: ' zebra bgpd\n', stderr: '' };
           if (argv[0] === 'vtysh' && argv[2] === 'configure terminal') this.configure(name, argv.filter((_, i) => i % 2 === 0 && i > 2));
           return { code: 0, stdout: '', stderr: '' };
         },
