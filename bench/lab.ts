@@ -4,6 +4,7 @@
 // and memory per switch, for 2×4 and 4×16 fabrics. A script, not a test: it prints a table.
 // Convergence = every check of src/core/checks (ports, addresses, BGP consumed and Established,
 // ECMP routes to every other leaf's loopback, LLDP) passes on every switch.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +16,15 @@ import { toRedisForm } from '../src/core/render/render.ts';
 import { loadFabric } from '../src/io/fabric.ts';
 import { restartBgp } from '../src/lab/agent-client.ts';
 import { labDown } from '../src/lab/down.ts';
-import { labUp } from '../src/lab/lab.ts';
 import { isAlive, readRecords } from '../src/lab/processes.ts';
-import type { LabState } from '../src/lab/state.ts';
-import { fabricYaml } from '../test/lab/host-fixtures.ts';
+import { type LabState, readState } from '../src/lab/state.ts';
+import buildDist from '../test/support/build-dist.ts';
+import { fabricYaml } from '../test/lab/fabric-yaml.ts';
 
 // BENCH_SIZES=2x4,4x16 (default both).
 const SIZES = (process.env.BENCH_SIZES ?? '2x4,4x16').split(',').map((s) => s.split('x').map(Number) as [spines: number, leaves: number]);
 const CONVERGENCE_TIMEOUT_MS = 180_000;
+const CLI = new URL('../bin/clos.js', import.meta.url).pathname;
 const DB = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 } as const;
 
 interface Result {
@@ -44,9 +46,12 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   writeFileSync(file, fabricYaml(name, spines, leaves / 2));
   await labDown(name);
 
+  // `clos lab up` as users run it: the CLI process from dist/ (the agent then runs compiled).
   const t0 = performance.now();
-  const { state } = await labUp(file, { bgpmonIntervalMs: 1000 });
+  const up = spawnSync(process.execPath, [CLI, 'lab', 'up', file, '--bgpmon-interval', '1000'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (up.status !== 0) throw new Error(`clos lab up exited ${up.status}: ${up.stderr}`);
   const upS = (performance.now() - t0) / 1000;
+  const state = readState(name)!;
 
   const compiled = await loadFabric(file, { writeLock: false });
   const conns = new Map(Object.values(state.switches).map((s) => [s.name, { cfg: redis(state, s.name, DB.CONFIG_DB), state: redis(state, s.name, DB.STATE_DB), appl: redis(state, s.name, DB.APPL_DB) }]));
@@ -72,10 +77,12 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
     if (failing.length > 0) await sleep(200);
   }
   const tConv = performance.now();
+  console.error('T0', Date.now() - (performance.now() - t0), 'up', upS, 'tLoad', tLoad - t0, 'conv', tConv - t0);
   const converged = failing.length === 0;
 
   const mem = await memory(state);
   for (const c of conns.values()) for (const r of Object.values(c)) r.disconnect();
+  if (process.env.BENCH_KEEP) (await import('node:child_process')).execSync(`rm -rf ${process.env.BENCH_KEEP}; cp -r ${state.dir} ${process.env.BENCH_KEEP}`);
   const tDown = performance.now();
   await labDown(name);
   const n = Object.keys(state.switches).length;
@@ -148,6 +155,7 @@ async function memory(state: LabState): Promise<{ rss: number; pss: number }> {
   return { rss, pss };
 }
 
+buildDist(); // bin/clos.js refuses a dist/ older than src/
 const dir = mkdtempSync(join(tmpdir(), 'clos-bench-lab-'));
 const results: Result[] = [];
 try {

@@ -93,7 +93,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
-  await inPool(switches, opts.concurrency ?? 4, async (s) => {
+  await inPool(switches, opts.concurrency ?? 8, async (s) => {
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
