@@ -4,6 +4,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ADDRESSES, pickAddresses } from './addresses.ts';
+import { agentRequest, agentSocket } from './agent-client.ts';
 import { agentName, startAgent } from './agents.ts';
 import { GNMI_PORT } from './gnmi.ts';
 import { writeLabInventory } from './inventory.ts';
@@ -124,6 +125,18 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
       records: state.records,
       switches: agentless.map((s) => runtimeOf(state, s, opts.bgpmonIntervalMs ?? 1000)),
     });
+  }
+  // What died under a running agent comes back through it: FRR (the bgp service restarted) and
+  // lldpd's port settings (lldpd itself was restarted above).
+  if (opts.startAgents !== false) {
+    await inPool(
+      switches.filter((s) => !agentless.includes(s)),
+      opts.concurrency ?? 8,
+      async (s) => {
+        const reply = await agentRequest(s.name, agentSocket(s.dir), 'revive', 60_000);
+        if (reply !== 'ok') log.info({ switch: s.name, agent: agentName(s.agent!) }, reply.replace(/^ok /, ''));
+      },
+    );
   }
   writeLabInventory(state);
   return { state, added: fresh.map((s) => s.name), cablesAdded: created.length };

@@ -4,6 +4,7 @@
 // LLDP_ENTRY_TABLE, removing entries whose neighbour is gone.
 import type { Fields } from '../db/keys.ts';
 import type { SwitchContext } from '../context.ts';
+import { isAlive, readRecords } from '../../processes.ts';
 import { run } from '../exec.ts';
 import { configuredPorts } from '../portmgr/ports.ts';
 import { portArgs, systemNameArgs } from './commands.ts';
@@ -15,6 +16,8 @@ export class Lldp {
   /** Port → the lldpcli arguments applied, and to which netdev. */
   private readonly configured = new Map<string, string>();
   private systemNameSet = false;
+  /** pid/start time of the lldpd the ports were configured on. */
+  private daemon?: string;
 
   constructor(
     private readonly ctx: SwitchContext,
@@ -47,6 +50,22 @@ export class Lldp {
       this.configured.set(port, id);
       ctx.log.debug({ port, args }, 'lldpmgrd: port configured');
     }
+  }
+
+  /** True when the switch's recorded lldpd is another process than the one configured so far
+   *  (the host side restarted it): everything lldpmgrd set is then set again. */
+  async daemonReplaced(): Promise<boolean> {
+    const records = await readRecords(this.ctx.rt.processRecords);
+    const live = records.find((r) => r.switch === this.ctx.rt.name && r.name === 'lldpd' && isAlive(r));
+    const id = live ? `${live.pid}/${live.startTime}` : undefined;
+    if (id === undefined || id === this.daemon) return false;
+    const replaced = this.daemon !== undefined;
+    this.daemon = id;
+    if (replaced) {
+      this.configured.clear();
+      this.systemNameSet = false;
+    }
+    return replaced;
   }
 
   async poll(): Promise<void> {
