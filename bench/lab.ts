@@ -77,12 +77,10 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
     if (failing.length > 0) await sleep(200);
   }
   const tConv = performance.now();
-  console.error('T0', Date.now() - (performance.now() - t0), 'up', upS, 'tLoad', tLoad - t0, 'conv', tConv - t0);
   const converged = failing.length === 0;
 
   const mem = await memory(state);
   for (const c of conns.values()) for (const r of Object.values(c)) r.disconnect();
-  if (process.env.BENCH_KEEP) (await import('node:child_process')).execSync(`rm -rf ${process.env.BENCH_KEEP}; cp -r ${state.dir} ${process.env.BENCH_KEEP}`);
   const tDown = performance.now();
   await labDown(name);
   const n = Object.keys(state.switches).length;

@@ -45,7 +45,7 @@ async function killAndUp(victim: ProcessRecord, alsoNew: (r: ProcessRecord) => b
   expect(r.added).toEqual([]);
   const after = await live();
   const kept = new Set(after.map(id));
-  for (const old of before) if (old !== victim && !alsoNew(old)) expect(kept.has(id(old)), `${old.switch ?? 'lab'} ${old.name} kept`).toBe(true);
+  for (const old of before) if (id(old) !== id(victim) && !alsoNew(old)) expect(kept.has(id(old)), `${old.switch ?? 'lab'} ${old.name} kept`).toBe(true);
   const back = after.filter((x) => x.switch === victim.switch && x.name.replace(/-\d+$/, '') === victim.name.replace(/-\d+$/, ''));
   expect(back, `${victim.name} back`).toHaveLength(1);
   expect(id(back[0]!)).not.toBe(id(victim));
@@ -60,7 +60,7 @@ describe('lab up restarts what died in a running lab', () => {
 
   it('bgpd of leaf1 killed: lab up restarts leaf1\'s bgp service (zebra and bgpd), verify converges', async () => {
     const zebra = await daemon('leaf1', 'zebra');
-    await killAndUp(await daemon('leaf1', 'bgpd'), (r) => r === zebra);
+    await killAndUp(await daemon('leaf1', 'bgpd'), (r) => id(r) === id(zebra));
     expect(isAlive(zebra)).toBe(false); // the whole service restarted, as systemd restarts the container
     await daemon('leaf1', 'zebra');
     await lab.verifyConverges([], 'verify after bgpd restart');

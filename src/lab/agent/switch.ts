@@ -252,6 +252,10 @@ export class SwitchAgent {
       await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
       await watcher.fullSync(true);
       await this.reconcileAll();
+      // The bgp service goes down and up with the database (SONiC's bgp.service requires
+      // database.service): bgpcfgd then pushes every neighbor again and rewrites
+      // BGP_PEER_CONFIGURED_TABLE, which the empty redis lost.
+      if (this.bgpcfgd) await this.restartBgp();
       for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
     } catch (e) {
       this.log.error({ err: e }, 'resynchronisation after a redis reconnect failed');
