@@ -4,6 +4,7 @@
 // and memory per switch, for 2×4 and 4×16 fabrics. A script, not a test: it prints a table.
 // Convergence = every check of src/core/checks (ports, addresses, BGP consumed and Established,
 // ECMP routes to every other leaf's loopback, LLDP) passes on every switch.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +14,18 @@ import { buildChecks, evaluate, type Check } from '../src/core/checks/checks.ts'
 import { writeRank } from '../src/core/diff/order.ts';
 import { toRedisForm } from '../src/core/render/render.ts';
 import { loadFabric } from '../src/io/fabric.ts';
-import { restartBgp } from '../src/lab/agent-client.ts';
+import { agentRequest, agentSocket } from '../src/lab/agent-client.ts';
+import { mapConcurrent } from '../src/services/concurrency.ts';
 import { labDown } from '../src/lab/down.ts';
-import { labUp } from '../src/lab/lab.ts';
 import { isAlive, readRecords } from '../src/lab/processes.ts';
-import type { LabState } from '../src/lab/state.ts';
-import { fabricYaml } from '../test/lab/host-fixtures.ts';
+import { type LabState, readState } from '../src/lab/state.ts';
+import buildDist from '../test/support/build-dist.ts';
+import { fabricYaml } from '../test/lab/fabric-yaml.ts';
 
 // BENCH_SIZES=2x4,4x16 (default both).
 const SIZES = (process.env.BENCH_SIZES ?? '2x4,4x16').split(',').map((s) => s.split('x').map(Number) as [spines: number, leaves: number]);
 const CONVERGENCE_TIMEOUT_MS = 180_000;
+const CLI = new URL('../bin/clos.js', import.meta.url).pathname;
 const DB = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 } as const;
 
 interface Result {
@@ -44,9 +47,12 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   writeFileSync(file, fabricYaml(name, spines, leaves / 2));
   await labDown(name);
 
+  // `clos lab up` as users run it: the CLI process from dist/ (the agent then runs compiled).
   const t0 = performance.now();
-  const { state } = await labUp(file, { bgpmonIntervalMs: 1000 });
+  const up = spawnSync(process.execPath, [CLI, 'lab', 'up', file, '--bgpmon-interval', '1000'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (up.status !== 0) throw new Error(`clos lab up exited ${up.status}: ${up.stderr}`);
   const upS = (performance.now() - t0) / 1000;
+  const state = readState(name)!;
 
   const compiled = await loadFabric(file, { writeLock: false });
   const conns = new Map(Object.values(state.switches).map((s) => [s.name, { cfg: redis(state, s.name, DB.CONFIG_DB), state: redis(state, s.name, DB.STATE_DB), appl: redis(state, s.name, DB.APPL_DB) }]));
@@ -61,7 +67,9 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   // bgpcfgd renders the static part (router bgp, network Loopback0, multipath-relax) only when
   // the bgp service starts: after a first CONFIG_DB load SONiC needs `config reload` or
   // `systemctl restart bgp`, and so does the lab.
-  await Promise.all(Object.values(state.switches).map((s) => restartBgp(s.name, s.dir)));
+  // Eight at a time, as an apply's restarts go (72 at once in one agent on 2 cores outlast any
+  // sensible reply timeout).
+  await mapConcurrent(Object.values(state.switches), 8, (s) => agentRequest(s.name, agentSocket(s.dir), 'restart-bgp', 120_000));
   const loadS = (performance.now() - tLoad) / 1000;
 
   const checks = buildChecks(compiled.intents);
@@ -148,6 +156,7 @@ async function memory(state: LabState): Promise<{ rss: number; pss: number }> {
   return { rss, pss };
 }
 
+buildDist(); // bin/clos.js refuses a dist/ older than src/
 const dir = mkdtempSync(join(tmpdir(), 'clos-bench-lab-'));
 const results: Result[] = [];
 try {

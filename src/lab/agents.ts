@@ -47,7 +47,9 @@ export async function startAgent(opts: {
   });
   // Ready = every switch's control socket answers to connect (the agent creates it once FRR
   // runs and it listens for keyspace events).
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  // A switch's start is ~1 s of mostly waiting, 8 at once; on a loaded host much more: the
+  // budget grows with the number of switches (72 switches: 3 min).
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000 + 2_000 * opts.switches.length);
   const record = { pid, startTime, comm: basename(process.execPath).slice(0, 15) } as ProcessRecord;
   for (const s of opts.switches) {
     while (!existsSync(agentSocket(s.dir))) {

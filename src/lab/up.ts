@@ -4,6 +4,7 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_ADDRESSES, pickAddresses } from './addresses.ts';
+import { agentRequest, agentSocket } from './agent-client.ts';
 import { agentName, startAgent } from './agents.ts';
 import { GNMI_PORT } from './gnmi.ts';
 import { writeLabInventory } from './inventory.ts';
@@ -93,7 +94,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
-  await mapConcurrent(switches, opts.concurrency ?? 4, async (s) => {
+  await mapConcurrent(switches, opts.concurrency ?? 8, async (s) => {
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
@@ -124,6 +125,18 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
       records: state.records,
       switches: agentless.map((s) => runtimeOf(state, s, opts.bgpmonIntervalMs ?? 1000)),
     });
+  }
+  // What died under a running agent comes back through it: FRR (the bgp service restarted) and
+  // lldpd's port settings (lldpd itself was restarted above).
+  if (opts.startAgents !== false) {
+    await mapConcurrent(
+      switches.filter((s) => !agentless.includes(s)),
+      opts.concurrency ?? 8,
+      async (s) => {
+        const reply = await agentRequest(s.name, agentSocket(s.dir), 'revive', 60_000);
+        if (reply !== 'ok') log.info({ switch: s.name, agent: agentName(s.agent!) }, reply.replace(/^ok /, ''));
+      },
+    );
   }
   writeLabInventory(state);
   return { state, added: fresh.map((s) => s.name), cablesAdded: created.length };

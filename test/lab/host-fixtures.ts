@@ -7,6 +7,8 @@ import { BUILTIN_PLATFORMS } from '../../src/core/platform/catalogue.ts';
 import { labDown } from '../../src/lab/down.ts';
 import type { LabLink, LabSwitch, LabTopology } from '../../src/lab/topology.ts';
 
+export { fabricYaml } from './fabric-yaml.ts';
+
 const S6000 = BUILTIN_PLATFORMS.get('Force10-S6000')!;
 
 /** spines × leaves, leaf uplink i (Ethernet120 + 4i) to spine i, spine port 4·(leaf index). */
@@ -35,29 +37,6 @@ export function clos(fabric: string, spines: number, leaves: number, flavour: 's
     switches: [...spineNames.map((n) => sw(n, 'spine')), ...leafNames.map((n) => sw(n, 'leaf'))],
     links,
   };
-}
-
-/** A fabric file of `spines` spines and `racks` racks of two leaves, in `dir`. Rewriting it with
- *  more racks is how a test adds racks to a running lab. */
-export function fabricYaml(name: string, spines: number, racks: number): string {
-  // The last ports of the S6000 go up, one per spine (Ethernet120, Ethernet124 for two).
-  const uplinks = Array.from({ length: spines }, (_, i) => `Ethernet${128 - 4 * spines + 4 * i}`);
-  return [
-    `fabric: ${name}`,
-    'underlay:',
-    '  asn: {spine: 65100, leaves: 65101-65534}',
-    '  loopbacks: 10.0.0.0/24',
-    '  p2p: 10.1.0.0/20',
-    'defaults: {hwsku: Force10-S6000}',
-    'spines:',
-    ...Array.from({ length: spines }, (_, i) => `  - name: spine${i + 1}`),
-    'racks:',
-    ...Array.from({ length: racks }, (_, r) => `  - {name: r${r + 1}, leaves: [leaf${2 * r + 1}, leaf${2 * r + 2}]}`),
-    'cabling:',
-    `  leaf-uplinks: [${uplinks.join(', ')}]`,
-    '  spine-ports: Ethernet0-Ethernet116/4',
-    '',
-  ].join('\n');
 }
 
 /** Where a host test writes the fabric file of `fabric`: a temp dir made in beforeAll, where the

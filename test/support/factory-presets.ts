@@ -1,58 +1,30 @@
-// SONiC's first-boot presets as `sonic-cfggen -H -k HWSKU --preset t1|l2` writes them
-// (src/sonic-config-engine/config_samples.py in sonic-net/sonic-buildimage: generate_t1_sample_config,
-// generate_l2_config, generate_common_config), for one switch's platform, in the flat Redis
-// form, plus the management config every real switch also has. Unit fixtures: the lab builds
-// its own factory states (`clos lab up --factory`).
+// SONiC's first-boot presets (`sonic-cfggen -H -k HWSKU --preset t1|l2`) for one switch's
+// platform in the flat Redis form, taken from the lab's own factory states (`clos lab up
+// --factory t1|l2`, src/lab/factory.ts): one copy of those rules. Plus the management config
+// every real switch also has, which no preset writes.
 import type { Fields } from '../../src/core/diff/flat.ts';
 import type { Platform } from '../../src/core/model.ts';
+import { docToRedis } from '../../src/lab/agent/db/config-file.ts';
+import { dropNull } from '../../src/lab/agent/db/keys.ts';
+import { factoryConfig } from '../../src/lab/factory.ts';
 import type { MemoryTransport } from '../../src/transport/memory.ts';
 
 type Db = Map<string, Fields>;
 
-/** What -H -k HWSKU gives before any preset: the platform's ports and DEVICE_METADATA. */
-function base(platform: Platform): Db {
-  const db: Db = new Map();
-  db.set('DEVICE_METADATA|localhost', { hwsku: platform.name, mac: '52:54:00:12:34:56', platform: 'x86_64-kvm_x86_64-r0' });
-  for (const p of platform.ports) db.set(`PORT|${p.name}`, { alias: p.alias, index: String(p.index), lanes: p.lanes, speed: String(p.speed) });
-  // generate_common_config
-  db.set('FLEX_COUNTER_TABLE|ACL', { FLEX_COUNTER_STATUS: 'disable', POLL_INTERVAL: '10000' });
-  return db;
+/** The lab's factory state of a switch on `platform` (src/lab/factory.ts, written from
+ *  config_samples.py), as redis holds it, in the form the transports read it back in (an entry
+ *  without fields as {}, its NULL filler dropped). */
+function preset(kind: 't1' | 'l2', platform: Platform): Db {
+  const sw = { name: 'sonic', hwsku: platform.name, ports: platform.ports, mac: '52:54:00:12:34:56', mtu: 9100 };
+  return new Map([...docToRedis(factoryConfig({ kind }, sw))].map(([k, v]) => [k, dropNull(v)]));
 }
 
 /** t1: hostname sonic, LeafRouter, AS 65100, Loopback0 10.1.0.1/32, every port admin up with
- *  MTU 9100, a /31 from 10.0.0.0 and one BGP neighbor (first half T2 peers in AS 65200, second
- *  half T0 peers in AS 64001…). Ports in natural order, as natsorted gives them. */
-export function t1Preset(platform: Platform): Db {
-  const db = base(platform);
-  db.set('DEVICE_METADATA|localhost', { ...db.get('DEVICE_METADATA|localhost'), hostname: 'sonic', type: 'LeafRouter', bgp_asn: '65100' });
-  db.set('LOOPBACK_INTERFACE|Loopback0', {});
-  db.set('LOOPBACK_INTERFACE|Loopback0|10.1.0.1/32', {});
-  const total = platform.ports.length;
-  const half = Math.floor(total / 2);
-  platform.ports.forEach((p, i) => {
-    db.set(`PORT|${p.name}`, { ...db.get(`PORT|${p.name}`), admin_status: 'up', mtu: '9100' });
-    const local = `10.0.${Math.floor((2 * i) / 256)}.${(2 * i) % 256}`;
-    const peer = `10.0.${Math.floor((2 * i) / 256)}.${((2 * i) % 256) + 1}`;
-    db.set(`INTERFACE|${p.name}`, {});
-    db.set(`INTERFACE|${p.name}|${local}/31`, {});
-    const name = `ARISTA${String(1 + (i % half)).padStart(2, '0')}${i < half ? 'T2' : 'T0'}`;
-    const asn = i < half ? 65200 : 64001 + i - half;
-    db.set(`BGP_NEIGHBOR|${peer}`, { rrclient: '0', name, local_addr: local, nhopself: '0', holdtime: '180', asn: String(asn), keepalive: '60' });
-  });
-  return db;
-}
+ *  MTU 9100, a /31 from 10.0.0.0 and one BGP neighbor per port. */
+export const t1Preset = (platform: Platform): Db => preset('t1', platform);
 
-/** l2: every port in Vlan1000, untagged, admin up where not set. */
-export function l2Preset(platform: Platform): Db {
-  const db = base(platform);
-  db.set('DEVICE_METADATA|localhost', { ...db.get('DEVICE_METADATA|localhost'), hostname: 'sonic', type: 'ToRRouter' });
-  db.set('VLAN|Vlan1000', { vlanid: '1000' });
-  for (const p of platform.ports) {
-    db.set(`PORT|${p.name}`, { admin_status: 'up', ...db.get(`PORT|${p.name}`) });
-    db.set(`VLAN_MEMBER|Vlan1000|${p.name}`, { tagging_mode: 'untagged' });
-  }
-  return db;
-}
+/** l2: every port in Vlan1000, untagged, admin up; DEVICE_METADATA as the platform part left it. */
+export const l2Preset = (platform: Platform): Db => preset('l2', platform);
 
 /** What no preset writes but every managed switch has: clos must never touch any of it. */
 export const MANAGEMENT: ReadonlyMap<string, Fields> = new Map<string, Fields>([

@@ -9,8 +9,9 @@ import { processLogger, switchLogger } from './log.ts';
 import { parseAgentFile } from './runtime-file.ts';
 import { SwitchAgent } from './switch.ts';
 
-/** Switches started at once: FRR starts are mostly waiting, but 2 cores are shared. */
-const START_CONCURRENCY = 4;
+/** Switches started at once: a start is mostly waiting (daemons forking, vty sockets coming
+ *  up), so 8 at once keeps 2 cores busy without starving the switches already running. */
+const START_CONCURRENCY = 8;
 
 async function main(argv: readonly string[]): Promise<void> {
   const log = processLogger();

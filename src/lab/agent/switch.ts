@@ -132,6 +132,7 @@ export class SwitchAgent {
     this.frr.ensureDirOwned();
     await Promise.all(Object.values(this.redis).map((r) => r.connect()));
     await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
+    await this.lldp?.daemonReplaced(); // the lldpd this agent configures
     this.monitor.start();
     await this.readLinks();
     await this.intfmgr.init();
@@ -251,6 +252,10 @@ export class SwitchAgent {
       await Promise.all([this.ctx.state.adopt(STATE_TABLES), this.ctx.appl.adopt(APPL_TABLES)]);
       await watcher.fullSync(true);
       await this.reconcileAll();
+      // The bgp service goes down and up with the database (SONiC's bgp.service requires
+      // database.service): bgpcfgd then pushes every neighbor again and rewrites
+      // BGP_PEER_CONFIGURED_TABLE, which the empty redis lost.
+      if (this.bgpcfgd) await this.restartBgp();
       for (const p of [...this.polls, this.lldpPoll]) void p?.trigger();
     } catch (e) {
       this.log.error({ err: e }, 'resynchronisation after a redis reconnect failed');
@@ -281,8 +286,10 @@ export class SwitchAgent {
       case 'reboot':
         await this.configReload({ reboot: true });
         return 'ok';
+      case 'revive':
+        return this.revive();
       default:
-        return `error unknown request '${request}' (expected ping, restart-bgp, config-save, config-reload or reboot)`;
+        return `error unknown request '${request}' (expected ping, restart-bgp, config-save, config-reload, reboot or revive)`;
     }
   }
 
@@ -326,6 +333,27 @@ export class SwitchAgent {
       await this.tasks.bgp?.trigger();
       this.log.info('restart bgp: done');
     });
+  }
+
+  /** `clos lab up` of a running lab: what died is brought back. A dead zebra or bgpd restarts
+   *  the bgp service, both daemons (on SONiC a critical process exiting stops its container and
+   *  systemd starts it again); an lldpd the host side restarted gets its ports configured again
+   *  (lldpmgrd starts over with a new lldpd). Replies `ok` and what was restarted. */
+  private async revive(): Promise<string> {
+    const done: string[] = [];
+    if (!(await this.frr.running())) {
+      this.log.warn('revive: zebra or bgpd is not running: restarting the bgp service');
+      await this.restartBgp();
+      done.push('bgp');
+    }
+    if (this.lldp && (await this.lldp.daemonReplaced())) {
+      this.log.warn('revive: lldpd was restarted: configuring its ports again');
+      await this.tasks.lldp?.trigger();
+      void this.lldpPoll?.trigger();
+      this.kickLldp();
+      done.push('lldp');
+    }
+    return done.length ? `ok restarted ${done.join(' ')}` : 'ok';
   }
 
   /** `config save -y` (and gNOI SonicService.ConfigSave): CONFIG_DB → the startup file. */

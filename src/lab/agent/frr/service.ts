@@ -91,7 +91,7 @@ export class FrrService {
         return;
       } catch (e) {
         if (Date.now() > deadline) throw new Error(`${client.path} did not answer within ${timeoutMs} ms: ${(e as Error).message}`);
-        await sleep(50);
+        await sleep(20);
       }
     }
   }

@@ -15,10 +15,11 @@ export class VtyUnavailable extends Error {
 
 const CMD_SUCCESS = 0;
 const CMD_WARNING = 1;
+const TRAILER = Buffer.from([0, 0, 0]);
 
 interface Pending {
-  readonly cmd: string;
-  readonly resolve: (r: VtyReply) => void;
+  readonly cmd: string | readonly string[]; // a batch is answered as an array of replies
+  readonly resolve: (r: VtyReply | VtyReply[]) => void;
   readonly reject: (e: Error) => void;
 }
 
@@ -26,6 +27,7 @@ export class VtyClient {
   private socket?: net.Socket;
   private connecting?: Promise<net.Socket>;
   private chunks: Buffer[] = [];
+  private replies: VtyReply[] = []; // of the batch in flight
   private timer?: NodeJS.Timeout;
   private current?: Pending;
   private readonly queue: Pending[] = [];
@@ -38,7 +40,7 @@ export class VtyClient {
   /** Runs one command line (queued behind earlier ones). */
   run(cmd: string): Promise<VtyReply> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ cmd, resolve, reject });
+      this.queue.push({ cmd, resolve: resolve as (r: VtyReply | VtyReply[]) => void, reject });
       void this.pump();
     });
   }
@@ -51,20 +53,27 @@ export class VtyClient {
   }
 
   /** Applies configuration lines in `configure terminal`; returns the lines FRR refused, with
-   *  its message. Always leaves config mode, whatever failed. */
+   *  its message. Always leaves config mode, whatever failed. The lines go out in one write and
+   *  bgpd executes them in order, one reply each (its vtysh_read runs every NUL-terminated
+   *  command of a read): one round trip per push instead of one per line, the same lines and
+   *  the same outcome as a line-by-line session. */
   async configure(lines: readonly string[]): Promise<{ line: string; error: string }[]> {
+    const cmds = ['configure terminal', ...lines.map((l) => l.trim()), 'end'];
+    const replies = await this.runAll(cmds);
+    if (replies[0]!.status !== CMD_SUCCESS) throw new Error(`configure terminal: ${replies[0]!.output.trim()}`);
     const errors: { line: string; error: string }[] = [];
-    const enter = await this.run('configure terminal');
-    if (enter.status !== CMD_SUCCESS) throw new Error(`configure terminal: ${enter.output.trim()}`);
-    try {
-      for (const line of lines) {
-        const r = await this.run(line.trim());
-        if (r.status !== CMD_SUCCESS && r.status !== CMD_WARNING) errors.push({ line: line.trim(), error: r.output.trim() });
-      }
-    } finally {
-      await this.run('end');
-    }
+    replies.slice(1, -1).forEach((r, i) => {
+      if (r.status !== CMD_SUCCESS && r.status !== CMD_WARNING) errors.push({ line: cmds[i + 1]!, error: r.output.trim() });
+    });
     return errors;
+  }
+
+  /** Runs several command lines, written at once, answered in order. */
+  runAll(cmds: readonly string[]): Promise<VtyReply[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ cmd: cmds, resolve: resolve as (r: VtyReply | VtyReply[]) => void, reject });
+      void this.pump();
+    });
   }
 
   close(): void {
@@ -90,11 +99,18 @@ export class VtyClient {
     this.write(socket, next.cmd);
   }
 
-  /** Sends one command; a daemon that does not answer in time loses the connection. */
-  private write(s: net.Socket, cmd: string): void {
+  /** Sends one command (or a batch); a daemon that does not answer in time loses the
+   *  connection. */
+  private write(s: net.Socket, cmd: string | readonly string[]): void {
+    const cmds = typeof cmd === 'string' ? [cmd] : cmd;
+    this.replies = [];
+    this.armTimer(s, cmds[0] ?? '');
+    s.write(cmds.map((c) => `${c}\0`).join(''));
+  }
+
+  private armTimer(s: net.Socket, cmd: string): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.drop(s, new VtyUnavailable(`${this.path}: no answer to '${cmd}' within ${this.timeoutMs} ms`)), this.timeoutMs);
-    s.write(`${cmd}\0`);
   }
 
   private connect(): Promise<net.Socket> {
@@ -140,17 +156,30 @@ export class VtyClient {
     });
   }
 
+  /** Replies end with three NUL bytes and the status byte; output never holds a NUL, so the
+   *  first `\0\0\0` in the buffer ends the oldest reply (a batch's replies may share a read). */
   private onData(d: Buffer): void {
     this.chunks.push(d);
     const tail = lastBytes(this.chunks, 4);
     if (tail.length < 4 || tail[0] !== 0 || tail[1] !== 0 || tail[2] !== 0) return;
-    clearTimeout(this.timer);
-    const buf = Buffer.concat(this.chunks);
+    let buf = Buffer.concat(this.chunks);
     this.chunks = [];
-    const reply: VtyReply = { status: buf[buf.length - 1]!, output: buf.subarray(0, buf.length - 4).toString() };
     const cur = this.current;
+    const want = Array.isArray(cur?.cmd) ? cur.cmd.length : 1;
+    for (let end = buf.indexOf(TRAILER); end >= 0 && end + 4 <= buf.length; end = buf.indexOf(TRAILER)) {
+      this.replies.push({ status: buf[end + 3]!, output: buf.subarray(0, end).toString() });
+      buf = buf.subarray(end + 4);
+    }
+    if (buf.length > 0) this.chunks.push(buf);
+    if (this.replies.length < want) {
+      if (this.socket) this.armTimer(this.socket, String(Array.isArray(cur?.cmd) ? cur.cmd[this.replies.length] : cur?.cmd));
+      return;
+    }
+    clearTimeout(this.timer);
+    const replies = this.replies;
+    this.replies = [];
     this.current = undefined;
-    cur?.resolve(reply);
+    cur?.resolve(Array.isArray(cur.cmd) ? replies : replies[0]!);
     void this.pump();
   }
 

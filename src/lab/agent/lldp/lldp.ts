@@ -4,17 +4,22 @@
 // LLDP_ENTRY_TABLE, removing entries whose neighbour is gone.
 import type { Fields } from '../db/keys.ts';
 import type { SwitchContext } from '../context.ts';
+import { isAlive, readRecords } from '../../processes.ts';
 import { run } from '../exec.ts';
 import { configuredPorts } from '../portmgr/ports.ts';
 import { portArgs, systemNameArgs } from './commands.ts';
 import { lldpEntries, lldpEntryChanged } from './parse.ts';
 
 const TABLE = 'LLDP_ENTRY_TABLE';
+/** A word lldpcli reads back unchanged between double quotes. */
+const PLAIN_WORD = /^[^"\\\r\n]*$/;
 
 export class Lldp {
   /** Port → the lldpcli arguments applied, and to which netdev. */
   private readonly configured = new Map<string, string>();
   private systemNameSet = false;
+  /** pid/start time of the lldpd the ports were configured on. */
+  private daemon?: string;
 
   constructor(
     private readonly ctx: SwitchContext,
@@ -33,20 +38,53 @@ export class Lldp {
       else ctx.log.error({ error: r.stderr.trim() }, 'lldpmgrd: setting the system name failed');
     }
     const links = ctx.links();
+    const pending: { port: string; args: string[]; id: string }[] = [];
     for (const [port, fields] of configuredPorts(ctx.cfg)) {
       const link = links.get(port);
       if (!link) continue;
       const args = portArgs(port, fields);
       const id = `${link.ifindex} ${JSON.stringify(args)}`;
-      if (this.configured.get(port) === id) continue;
-      const r = await this.lldpcli(args);
+      if (this.configured.get(port) !== id) pending.push({ port, args, id });
+    }
+    // One lldpcli for every port whose words can be quoted plainly (it reads commands from
+    // stdin): a switch's 32 ports cost one process, not 32. A word with a quote, backslash or
+    // line break, or a batch lldpcli complains about, goes port by port, each failure logged.
+    const plain = pending.filter((p) => p.args.every((a) => PLAIN_WORD.test(a)));
+    let single = pending.filter((p) => !plain.includes(p));
+    if (plain.length > 1) {
+      const r = await run('lldpcli', ['-u', this.socket], { input: plain.map((p) => `${p.args.map((a) => `"${a}"`).join(' ')}\n`).join(''), timeoutMs: 5_000 });
+      if (r.code === 0 && r.stderr.trim() === '') for (const p of plain) this.done(p);
+      else single = pending;
+    } else single = pending;
+    for (const p of single) {
+      const r = await this.lldpcli(p.args);
       if (r.code !== 0) {
-        ctx.log.error({ port, error: r.stderr.trim() }, 'lldpmgrd: lldpcli configure ports failed');
+        ctx.log.error({ port: p.port, error: r.stderr.trim() }, 'lldpmgrd: lldpcli configure ports failed');
         continue;
       }
-      this.configured.set(port, id);
-      ctx.log.debug({ port, args }, 'lldpmgrd: port configured');
+      this.done(p);
     }
+  }
+
+  private done(p: { port: string; args: string[]; id: string }): void {
+    this.configured.set(p.port, p.id);
+    this.ctx.log.debug({ port: p.port, args: p.args }, 'lldpmgrd: port configured');
+  }
+
+  /** True when the switch's recorded lldpd is another process than the one configured so far
+   *  (the host side restarted it): everything lldpmgrd set is then set again. */
+  async daemonReplaced(): Promise<boolean> {
+    const records = await readRecords(this.ctx.rt.processRecords);
+    const live = records.find((r) => r.switch === this.ctx.rt.name && r.name === 'lldpd' && isAlive(r));
+    const id = live ? `${live.pid}/${live.startTime}` : undefined;
+    if (id === undefined || id === this.daemon) return false;
+    const replaced = this.daemon !== undefined;
+    this.daemon = id;
+    if (replaced) {
+      this.configured.clear();
+      this.systemNameSet = false;
+    }
+    return replaced;
   }
 
   async poll(): Promise<void> {
