@@ -101,7 +101,7 @@ export class RedisTransport implements Transport {
       await Promise.race([r.connect(), gaveUp]);
       return r;
     } catch (e) {
-      r.disconnect();
+      closeHard(r);
       if (hung) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: hung });
       throw this.unreachable(refused ?? e);
     } finally {
@@ -119,7 +119,7 @@ export class RedisTransport implements Transport {
     if (!/Command timed out/.test((e as Error)?.message ?? '')) return false;
     const c = this.clients.get(db);
     this.clients.delete(db);
-    void c?.then((r) => r.disconnect(), () => undefined);
+    void c?.then((r) => closeHard(r), () => undefined);
     return true;
   }
 
@@ -192,11 +192,11 @@ export class RedisTransport implements Transport {
           'TIMEOUT',
           this.switchName,
           this.endpoint,
-          `no reply to the transaction within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again; roll the switch back to its checkpoint then`,
-          { cause: e },
+          `state unknown: transaction sent, no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
+          { cause: e, outcome: 'unknown' },
         );
       }
-      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost before the transaction was answered (${(e as Error).message}): it may have been applied, whole; roll the switch back to its checkpoint once it answers`, { cause: e });
+      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `state unknown: transaction sent, connection lost before the reply (${(e as Error).message}): it may have been applied, whole`, { cause: e, outcome: 'unknown' });
     }
     const exec = replies[replies.length - 1];
     if (!Array.isArray(exec)) {
@@ -254,7 +254,7 @@ export class RedisTransport implements Transport {
     try {
       await sub.connect();
     } catch (e) {
-      sub.disconnect();
+      closeHard(sub);
       throw this.unreachable(e);
     }
     this.subscribers.push(sub);
@@ -262,7 +262,7 @@ export class RedisTransport implements Transport {
     sub.on('pmessage', (_pattern: string, channel: string) => onChange(channel.slice(prefix.length)));
     await sub.psubscribe(...tables.map((t) => `${prefix}${t}${SEPARATOR[db]}*`));
     return async () => {
-      sub.disconnect();
+      closeHard(sub);
       const i = this.subscribers.indexOf(sub);
       if (i >= 0) this.subscribers.splice(i, 1);
     };
@@ -270,11 +270,19 @@ export class RedisTransport implements Transport {
 
   async close(): Promise<void> {
     this.dropTx();
-    for (const s of this.subscribers.splice(0)) s.disconnect();
+    for (const s of this.subscribers.splice(0)) closeHard(s);
     const clients = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(clients.map(async (c) => (await c.catch(() => undefined))?.quit().catch(() => undefined)));
+    // Sockets destroyed, not ended: QUIT (or a FIN) to a paused redis is never answered, and a
+    // half-closed socket keeps the process alive until the server runs again.
+    await Promise.all(clients.map(async (c) => closeHard(await c.catch(() => undefined))));
   }
+}
+
+function closeHard(r: Redis | undefined): void {
+  if (!r) return;
+  r.disconnect();
+  r.stream?.destroy();
 }
 
 /** The commands of one change, as the transaction sends them. One entry = one HSET (SONiC's
