@@ -177,8 +177,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
 }
 
 async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, opts: RunOptions, r: RunResult): Promise<void> {
-  r.sent = true;
-  const receipt = await link.transport.apply(a.changes);
+  const receipt = await send(link, a.changes, r);
   const wrong =
     a.readBack.kind === 'written'
       ? writtenWrong(a.changes, receipt ? receipt.readBack : await link.transport.read('CONFIG_DB', tablesOf(a.changes.map((c) => c.key))))
@@ -197,6 +196,20 @@ async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, op
     else applied.delete(c.key);
   }
   await opts.state.saveApplied(link.name, applied);
+}
+
+/** The transaction, with `sent` kept true to what reached the switch: a connection that could
+ *  not be opened (UNREACHABLE, TIMEOUT without an unknown outcome) sent nothing. */
+async function send(link: SwitchLink, changes: readonly Change[], r: RunResult) {
+  if (changes.length === 0) return undefined;
+  const before = r.sent;
+  r.sent = true;
+  try {
+    return await link.transport.apply(changes);
+  } catch (e) {
+    if (e instanceof SwitchError && !e.outcome && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT')) r.sent = before;
+    throw e;
+  }
 }
 
 function writtenWrong(changes: readonly Change[], after: ReadonlyMap<string, Fields>): Change[] {
@@ -232,8 +245,7 @@ async function restore(link: SwitchLink, cp: Checkpoint, state: StateDir, r: Run
   for (const [k, v] of Object.entries(cp.keys)) if (v) desired.set(k, v);
   const actual = await link.transport.read('CONFIG_DB', tablesOf(scope));
   const changes = diffConfig({ desired, actual, exact: { scope } });
-  if (changes.length > 0) r.sent = true;
-  await link.transport.apply(changes);
+  await send(link, changes, r);
   await state.saveApplied(cp.switch, cp.lastApplied ? new Map(Object.entries(cp.lastApplied)) : null);
   return changes;
 }
