@@ -113,7 +113,7 @@ export class StateDir {
       throw new StateDirError(existsSync(target) ? at : (created[0] ?? target), e as NodeJS.ErrnoException);
     } finally {
       if (fd !== undefined) closeSync(fd);
-      rmSync(file, { force: true });
+      if (at === file) rmSync(file, { force: true });
       for (const d of created.reverse()) {
         try {
           rmdirSync(d);
