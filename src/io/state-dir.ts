@@ -101,24 +101,30 @@ export class StateDir {
     for (let d = target; !existsSync(d); d = dirname(d)) created.unshift(d);
     const file = join(target, `.probe-${process.pid}`);
     let fd: number | undefined;
+    const made: string[] = [];
     let at = target;
     try {
-      mkdirSync(target, { recursive: true });
+      // One level at a time: a recursive mkdir reports a read-only file system as ENOENT.
+      for (const d of created) {
+        at = d;
+        mkdirSync(d);
+        made.push(d);
+      }
       at = file;
       fd = openSync(file, 'w');
       // A page of data: a full file system refuses it; an empty file would pass.
       writeSync(fd, Buffer.alloc(4096, 0x20));
       fsyncSync(fd);
     } catch (e) {
-      throw new StateDirError(existsSync(target) ? at : (created[0] ?? target), e as NodeJS.ErrnoException);
+      throw new StateDirError(at, e as NodeJS.ErrnoException);
     } finally {
       if (fd !== undefined) closeSync(fd);
       if (at === file) rmSync(file, { force: true });
-      for (const d of created.reverse()) {
+      for (const d of made.reverse()) {
         try {
           rmdirSync(d);
         } catch {
-          break; // not empty (in use) or not ours to remove
+          break; // no longer empty: another run is using it
         }
       }
     }
