@@ -31,7 +31,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       .option('--racks <list>', 'only these racks (comma-separated): their leaves first, then one spine at a time')
       .option('--dry-run', 'print the stages and their changes; write nothing')
       .option('--resume', 'continue the last run that did not finish')
-      .option('--timeout <duration>', 'budget of each gate (sessions Established, prefixes present)', '60s')
+      .option('--timeout <duration>', "budget of each gate (sessions Established, prefixes present), and deadline of each switch's write (at least 60s)", '60s')
       .option('--lldp-timeout <duration>', 'how long LLDP may take to show every intended neighbour (default: the gate budget, at most 60s)')
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--json', 'print the run record as JSON'),
