@@ -37,7 +37,8 @@ export interface ApplyReceipt {
 /** Runs the few actions SONiC only offers as commands (vtysh, restart of the bgp service). */
 export interface ExecChannel {
   readonly endpoint: string;
-  run(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** `signal`: the operation's deadline; the command is killed when it fires. */
+  run(argv: readonly string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
 }
 
 export interface ExecResult {

@@ -143,7 +143,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       }
       return;
     case 'restart-routing':
-      await restartRouting(link);
+      await restartRouting(link, opts.signal);
       r.restarted = true;
       r.written++;
       r.notes.push(a.reason);
@@ -157,7 +157,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
         want = intent.neighbors.filter(inScope);
         intent = { ...intent, neighbors: intent.neighbors.filter((n) => inScope(n) || have[n.peerIp]) };
       }
-      await configureFrr(link, renderFrrBgp(intent));
+      await configureFrr(link, renderFrrBgp(intent), opts.signal);
       r.frrConfigured = true;
       r.written++;
       const now = (await showBgpSummary(link)).ipv4Unicast?.peers ?? {};
@@ -167,7 +167,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     }
     case 'vtysh':
-      await configureFrr(link, a.lines);
+      await configureFrr(link, a.lines, opts.signal);
       r.notes.push(a.note);
       return;
     case 'restore':
