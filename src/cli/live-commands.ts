@@ -61,8 +61,15 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { planFabric } = await import('../services/plan.ts');
     const { applyFabric } = await import('../services/apply.ts');
     const { formatApply, formatPlan } = await import('../report/plan-format.ts');
+    const { takeRunLock } = await import('../io/run-lock.ts');
+    const { newCheckpointId } = await import('../io/state-dir.ts');
     const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, await sessionOptions(flags));
+    const runId = newCheckpointId();
+    let lock: { release(): void } | undefined;
     try {
+      // Nothing is written (run lock, lock file, switches) when the state directory cannot be.
+      session.state.probe();
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos apply', runId, (m) => io.err(`clos apply: ${m}`));
       const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
       if (!flags.yes && process.stdin.isTTY) {
@@ -73,14 +80,13 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
           return;
         }
       }
-      // Nothing is written (lock, switches) when the checkpoints cannot be saved.
-      session.state.probe();
       // The lock is written once the user goes ahead: the allocation is now in use.
       await session.writeLock();
-      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { timeoutMs }));
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId, timeoutMs }));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });
@@ -99,9 +105,12 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { openSession } = await import('../services/session.ts');
     const { rollbackFabric } = await import('../services/rollback.ts');
     const { table } = await import('../report/table.ts');
+    const { takeRunLock } = await import('../io/run-lock.ts');
+    const { newCheckpointId } = await import('../io/state-dir.ts');
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     if (flags.list && flags.to) throw new FlagError('--list restores nothing: it takes no --to');
     const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
+    let lock: { release(): void } | undefined;
     try {
       if (flags.list) {
         const all = await session.state.listCheckpoints();
@@ -111,11 +120,15 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
         setExit(EXIT.OK);
         return;
       }
+      // Nothing is written (run lock, switches) when the state directory cannot be.
+      session.state.probe();
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos rollback', newCheckpointId(), (m) => io.err(`clos rollback: ${m}`));
       const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { timeoutMs, ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });

@@ -1,9 +1,10 @@
-// The state directory of a fabric: what clos applied last (its managed scope) and the
-// checkpoints to roll back to. Next to the fabric file by default (.clos/<fabric>/), or
-// CLOS_STATE_DIR. Every write is atomic.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rmdirSync, rmSync, writeSync } from 'node:fs';
+// The state directory of a fabric: what clos applied last (its managed scope), the checkpoints
+// to roll back to, bring-up records, drift history and the run lock. Next to the fabric file by
+// default (.clos/<fabric>-<key>/), or under CLOS_STATE_DIR. Every write is atomic.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Fields } from '../core/diff/flat.ts';
 import { writeFileAtomicSync } from './files.ts';
 
@@ -12,7 +13,7 @@ export const KEEP_CHECKPOINTS = 20;
 
 /** The state directory cannot be written: nothing may go to a switch (its checkpoint could not
  *  be saved). Names the path and the cause. */
-export class StateDirError extends Error {
+export class StateDirUnwritable extends Error {
   readonly code = 'STATE_DIR_UNWRITABLE';
   constructor(
     readonly path: string,
@@ -20,7 +21,7 @@ export class StateDirError extends Error {
     consequence = 'nothing was written to any switch',
   ) {
     super(`state directory ${path} is not writable: ${cause.code ?? 'error'} (${describeErrno(cause)}); ${consequence}`, { cause });
-    this.name = 'StateDirError';
+    this.name = 'StateDirUnwritable';
   }
 }
 
@@ -35,8 +36,58 @@ export interface CheckpointEntry {
   readonly switches: readonly { readonly switch: string; readonly at: string; readonly keys: number }[];
 }
 
+/** The state directory of the fabric file `fabricPath` (declaring `fabricName`). Keyed by the
+ *  fabric name and a hash of the file, so that two files declaring one name never share a
+ *  directory: next to the file the key is its file name (the folder is part of the location, and
+ *  moving the folder keeps its state); under CLOS_STATE_DIR, shared by every folder, it is the
+ *  file's real path. A directory of the older layout (.clos/<fabric>, unkeyed) is adopted (renamed
+ *  to the keyed name) when no other file in the folder declares the same fabric; otherwise the
+ *  choice is the user's, and this refuses naming the files. */
 export function stateDirFor(fabricPath: string, fabricName: string, env = process.env): string {
-  return env.CLOS_STATE_DIR ? join(env.CLOS_STATE_DIR, fabricName) : join(dirname(fabricPath), '.clos', fabricName);
+  const base = env.CLOS_STATE_DIR ? resolve(env.CLOS_STATE_DIR) : join(dirname(fabricPath), '.clos');
+  const key = env.CLOS_STATE_DIR ? realPath(fabricPath) : basename(fabricPath);
+  const dir = join(base, `${fabricName}-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`);
+  const legacy = join(base, fabricName);
+  if (!existsSync(dir) && statSync(legacy, { throwIfNoEntry: false })?.isDirectory()) {
+    const others = sameNameFiles(fabricPath, fabricName);
+    if (others.length > 0) {
+      throw new StateDirError(`${legacy} (the state directory of clos before it was keyed by file) may belong to ${[basename(fabricPath), ...others].join(' or ')}, which all declare fabric ${fabricName}: rename it to ${dir} if it is ${basename(fabricPath)}'s`);
+    }
+    renameSync(legacy, dir);
+  }
+  return dir;
+}
+
+export class StateDirError extends Error {
+  readonly code = 'STATE_DIR_AMBIGUOUS';
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/** Other fabric files in the same folder whose `fabric:` line names the same fabric. */
+function sameNameFiles(fabricPath: string, fabricName: string): string[] {
+  const folder = dirname(fabricPath);
+  const me = basename(fabricPath);
+  const out: string[] = [];
+  for (const f of readdirSync(folder)) {
+    if (f === me || !/\.ya?ml$/.test(f) || /\.lock\.ya?ml$/.test(f)) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(folder, f), 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /^fabric:[ \t]*["']?([^"'\s#]+)/m.exec(text);
+    // Inventories name their fabric too; a fabric file also declares its spines.
+    if (m?.[1] === fabricName && /^spines:/m.test(text)) out.push(f);
+  }
+  return out.sort();
 }
 
 type FlatRecord = Record<string, Fields>;
@@ -80,7 +131,7 @@ export class StateDir {
       // No empty checkpoint directory left behind; the cause with the path.
       if (fresh && existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
       const err = e as NodeJS.ErrnoException;
-      if (err.code) throw new StateDirError(p, err, 'its checkpoint could not be saved, nothing was written to this switch');
+      if (err.code) throw new StateDirUnwritable(p, err, 'its checkpoint could not be saved, nothing was written to this switch');
       throw e;
     }
     return p;
@@ -94,7 +145,7 @@ export class StateDir {
 
   /** Proves the directory writable before anything goes to a switch: a probe file written,
    *  fsynced and removed where the checkpoints go. Directories it had to create and could not
-   *  use are removed again. Throws StateDirError. */
+   *  use are removed again. Throws StateDirUnwritable. */
   probe(): void {
     const target = join(this.dir, 'checkpoints');
     const created: string[] = [];
@@ -116,7 +167,7 @@ export class StateDir {
       writeSync(fd, Buffer.alloc(4096, 0x20));
       fsyncSync(fd);
     } catch (e) {
-      throw new StateDirError(at, e as NodeJS.ErrnoException);
+      throw new StateDirUnwritable(at, e as NodeJS.ErrnoException);
     } finally {
       if (fd !== undefined) closeSync(fd);
       if (at === file) rmSync(file, { force: true });

@@ -46,6 +46,8 @@ export interface ApplyOptions {
   /** Deadline of each switch's operation, and of a restore after a failure. */
   readonly timeoutMs?: number;
   readonly clock?: Clock;
+  /** Told of each switch's outcome as it ends (clos serve streams them). */
+  readonly onOutcome?: (outcome: ApplyOutcome) => void;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
@@ -53,7 +55,11 @@ export async function applyFabric(session: FabricSession, plans: readonly Switch
   // Before the first switch write: a checkpoint that cannot be saved stops the whole run here.
   const keep = keepCheckpoints();
   if (plans.some(hasWork)) session.state.probe();
-  const outcomes = await mapConcurrent(plans, session.concurrency, (plan) => applySwitch(session, plan, id, opts));
+  const outcomes = await mapConcurrent(plans, session.concurrency, async (plan) => {
+    const outcome = await applySwitch(session, plan, id, opts);
+    opts.onOutcome?.(outcome);
+    return outcome;
+  });
   // Retention after a successful run only: a failed one keeps every checkpoint to go back to.
   if (outcomes.every((o) => o.status !== 'failed')) session.state.prune(keep);
   return outcomes;

@@ -55,6 +55,7 @@ const RULES: Rule[] = [
   { layer: 'bringup', not: ['lab', 'cli', FORMATTERS], why: 'bring-up is a service' },
   { layer: 'report', not: ['cli', 'services', 'bringup', 'lab', 'transport', 'io'], why: 'formatters take data and return text: no command, service or bring-up code', runtimeOnly: true },
   { layer: 'results', not: ['cli', 'services', 'bringup', 'lab', 'transport', 'io', 'report'], why: 'the schemas and builders of reports are the ground floor under services and formatters' },
+  { layer: 'serve', not: ['lab'], why: 'the API is an adapter like the CLI: the lab is handed in through the session options' },
   { layer: 'bringup/machines', not: ['transport', 'services', 'io'], why: 'the machines name their effects; effects.ts supplies them' },
 ];
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { keepCheckpoints, StateDir, StateDirError, type Checkpoint } from '../../src/io/state-dir.ts';
+import { keepCheckpoints, StateDir, StateDirUnwritable, type Checkpoint } from '../../src/io/state-dir.ts';
 import { applyFabric } from '../../src/services/apply.ts';
 import { planFabric } from '../../src/services/plan.ts';
 import { FabricSession } from '../../src/services/session.ts';
@@ -25,7 +25,7 @@ describe('StateDir.probe', () => {
     const root = mkdtempSync(join(tmpdir(), 'clos-state-'));
     writeFileSync(join(root, '.clos'), 'a file where the directory should be');
     const st = new StateDir(join(root, '.clos', 'dc1'));
-    expect(() => st.probe()).toThrow(StateDirError);
+    expect(() => st.probe()).toThrow(StateDirUnwritable);
     expect(() => st.probe()).toThrow(`state directory ${join(root, '.clos', 'dc1')} is not writable: ENOTDIR (a path component is not a directory); nothing was written to any switch`);
     expect(readdirSync(root)).toEqual(['.clos']);
   });
