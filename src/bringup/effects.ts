@@ -29,6 +29,8 @@ export interface EffectsOptions {
   readonly now?: () => Date;
   /** How long bgpcfgd may take to consume a neighbour before the switch counts as legacy-vs. */
   readonly consumeBudgetMs?: number;
+  /** Deadline of each switch's write and restore (the run's --timeout). */
+  readonly writeTimeoutMs?: number;
 }
 
 interface Held {
@@ -99,7 +101,7 @@ export function bringupEffects(o: EffectsOptions) {
   const bringLinksUp = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
     const ports = plan.changes.filter(isLinkChange);
-    await writeLinks(session, link, ports);
+    await writeLinks(session, link, ports, undefined, o.writeTimeoutMs);
     return { written: ports.length };
   });
 
@@ -143,7 +145,7 @@ export function bringupEffects(o: EffectsOptions) {
 
   const apply = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
-    const r = await applyRest(session, link, plan, scope, o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs });
+    const r = await applyRest(session, link, plan, scope, { ...(o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs }), ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
     if (r.frrConfigured) {
       const intent = intents.get(input.switch)!;
       const added = intent.neighbors.filter((n) => neighborInScope(scope, intent, n) && plan.frr?.missing.includes(n.peerIp)).map((n) => n.peerIp);
@@ -201,7 +203,7 @@ export function bringupEffects(o: EffectsOptions) {
   });
 
   const rollback = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
-    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch));
+    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch), o.writeTimeoutMs);
     frrAdded.delete(input.switch);
     log(input)?.warn({ written: r.written }, 'rolled back');
     return r;
@@ -212,7 +214,7 @@ export function bringupEffects(o: EffectsOptions) {
     const failed: { switch: string; message: string }[] = [];
     await mapConcurrent(input.switches, session.concurrency, async (sw) => {
       try {
-        await restoreRun(session, sw, o.runId, frrAdded.get(sw));
+        await restoreRun(session, sw, o.runId, frrAdded.get(sw), o.writeTimeoutMs);
         frrAdded.delete(sw);
         restored.push(sw);
       } catch (e) {

@@ -2,7 +2,8 @@
 // records every transition, and returns the record (the report is read from it).
 import { createActor } from 'xstate';
 import type { Logger } from '../log.ts';
-import { newCheckpointId } from '../io/state-dir.ts';
+import { keepCheckpoints, newCheckpointId } from '../io/state-dir.ts';
+import { SWITCH_TIMEOUT_MS } from '../services/apply.ts';
 import type { FabricSession } from '../services/session.ts';
 import { bringupEffects } from './effects.ts';
 import { runMachine, type RunOutput } from './machines/run.ts';
@@ -45,6 +46,8 @@ export function scopeFor(session: FabricSession, racks: readonly string[] | null
 
 export async function runBringup(session: FabricSession, opts: BringupOptions): Promise<BringupResult> {
   const at = () => Date.now();
+  // Before anything is recorded or written: the checkpoints must be able to land.
+  session.state.probe();
   let record: RunRecord;
   if (opts.resume) {
     const found = await unfinishedRun(session.state.dir);
@@ -92,6 +95,9 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
     stages,
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+    // --timeout bounds each switch's write as it bounds each gate, never below apply's default:
+    // a write includes waiting for bgpcfgd and a routing restart.
+    writeTimeoutMs: Math.max(record.timeoutMs, SWITCH_TIMEOUT_MS),
   });
   const machine = runMachine.provide({ actors: { switchMachine: switchMachine.provide({ actors: fx.switchActors }), rollbackSwitches: fx.rollbackSwitches } });
   const actor = createActor(machine, {
@@ -131,6 +137,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
   record.durationMs = Date.now() - Date.parse(record.startedAt);
   await writer.save();
   await writer.flush();
+  if (record.status === 'done') session.state.prune(keepCheckpoints());
   opts.onUpdate?.(record);
   return { record, path };
 }

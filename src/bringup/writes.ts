@@ -10,7 +10,8 @@ import type { Checkpoint } from '../io/state-dir.ts';
 import type { SwitchPlan } from '../services/plan.ts';
 import type { FabricSession } from '../services/session.ts';
 import { linkActions, restoreActions, writeActions } from '../services/switch/actions.ts';
-import { runActions, type ActionEvent } from '../services/switch/run.ts';
+import { SWITCH_TIMEOUT_MS } from '../services/apply.ts';
+import { deadline, runActions, type ActionEvent, type RunOptions } from '../services/switch/run.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import type { BringupErrorCode } from './errors.ts';
 import { keyInScope, neighborInScope, type Scope } from './scope.ts';
@@ -22,6 +23,17 @@ export class BringupError extends Error {
   ) {
     super(message);
     this.name = 'BringupError';
+  }
+}
+
+/** Every write of a bring-up under a deadline (the run's --timeout): a switch that stops
+ *  answering fails the stage in time, with the cause, instead of holding it. */
+async function runWithin(link: SwitchLink, actions: Parameters<typeof runActions>[1], opts: RunOptions, timeoutMs = SWITCH_TIMEOUT_MS) {
+  const within = deadline(timeoutMs);
+  try {
+    return await runActions(link, actions, { ...opts, signal: within.signal });
+  } finally {
+    within.clear();
   }
 }
 
@@ -56,8 +68,8 @@ export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan,
 }
 
 /** The PORT changes alone, in one transaction, each read back as written, recorded as applied. */
-export async function writeLinks(session: FabricSession, link: SwitchLink, ports: readonly Change[], onEvent?: (e: ActionEvent) => void): Promise<void> {
-  await runActions(link, linkActions(ports, session.desired.get(link.name)!), { state: session.state, flavour: 'sonic', ...(onEvent ? { onEvent } : {}) });
+export async function writeLinks(session: FabricSession, link: SwitchLink, ports: readonly Change[], onEvent?: (e: ActionEvent) => void, timeoutMs?: number): Promise<void> {
+  await runWithin(link, linkActions(ports, session.desired.get(link.name)!), { state: session.state, flavour: 'sonic', ...(onEvent ? { onEvent } : {}) }, timeoutMs);
 }
 
 export interface ApplyResult {
@@ -69,7 +81,7 @@ export interface ApplyResult {
 /** The rest of a switch's changes in scope, then what SONiC needs after them (the same actions
  *  as apply, limited to the run's scope): the read back after the write must leave nothing in
  *  scope. */
-export async function applyRest(session: FabricSession, link: SwitchLink, plan: SwitchPlan, scope: Scope, opts: { consumeBudgetMs?: number; onEvent?: (e: ActionEvent) => void } = {}): Promise<ApplyResult> {
+export async function applyRest(session: FabricSession, link: SwitchLink, plan: SwitchPlan, scope: Scope, opts: { consumeBudgetMs?: number; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<ApplyResult> {
   const intent = session.intents.get(plan.switch)!;
   const actions = writeActions({
     plan,
@@ -78,18 +90,18 @@ export async function applyRest(session: FabricSession, link: SwitchLink, plan: 
     scope: { keep: (c) => keyInScope(scope, intent, c.key), neighbor: (n) => neighborInScope(scope, intent, n) },
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
   });
-  const r = await runActions(link, actions, { state: session.state, flavour: plan.flavour ?? 'sonic', ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+  const r = await runWithin(link, actions, { state: session.state, flavour: plan.flavour ?? 'sonic', ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) }, opts.timeoutMs);
   return { written: r.written, notes: r.notes, frrConfigured: r.frrConfigured };
 }
 
 /** Puts a switch back to the run's checkpoint: CONFIG_DB keys exactly as they were, the applied
  *  scope with them, the routing service restarted when the static part changed; on a switch
  *  without bgpcfgd, the neighbours this run gave FRR are removed again. */
-export async function restoreRun(session: FabricSession, sw: string, runId: string, frr?: { readonly neighbors: readonly string[]; readonly routerAdded: boolean }): Promise<{ written: number; notes: string[] }> {
+export async function restoreRun(session: FabricSession, sw: string, runId: string, frr?: { readonly neighbors: readonly string[]; readonly routerAdded: boolean }, timeoutMs?: number): Promise<{ written: number; notes: string[] }> {
   const cp = await runCheckpoint(session, sw, runId);
   if (!cp || Object.keys(cp.keys).length === 0) return { written: 0, notes: [] };
   const link = await session.link(sw);
-  const r = await runActions(link, restoreActions(cp, frr ? { asn: session.intents.get(sw)!.asn, ...frr } : undefined), { state: session.state, flavour: link.flavourHint ?? 'sonic' });
+  const r = await runWithin(link, restoreActions(cp, frr ? { asn: session.intents.get(sw)!.asn, ...frr } : undefined), { state: session.state, flavour: link.flavourHint ?? 'sonic' }, timeoutMs);
   return { written: r.restored.length, notes: [`restored ${r.restored.length} key(s) to checkpoint ${runId}`, ...r.notes] };
 }
 

@@ -31,7 +31,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       .option('--racks <list>', 'only these racks (comma-separated): their leaves first, then one spine at a time')
       .option('--dry-run', 'print the stages and their changes; write nothing')
       .option('--resume', 'continue the last run that did not finish')
-      .option('--timeout <duration>', 'budget of each gate (sessions Established, prefixes present)', '60s')
+      .option('--timeout <duration>', "budget of each gate (sessions Established, prefixes present), and deadline of each switch's write (at least 60s)", '60s')
       .option('--lldp-timeout <duration>', 'how long LLDP may take to show every intended neighbour (default: the gate budget, at most 60s)')
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--json', 'print the run record as JSON'),
@@ -54,6 +54,8 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       const { createLogger } = await import('../log.ts');
       const { takeRunLock } = await import('../io/run-lock.ts');
       const { newCheckpointId } = await import('../io/state-dir.ts');
+      // Nothing is written (run lock, records, switches) when the state directory cannot be.
+      session.state.probe();
       const lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos bringup', newCheckpointId(), (m) => io.err(`clos bringup: ${m}`));
       // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
       const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;

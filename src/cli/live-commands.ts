@@ -4,7 +4,7 @@ import type { SessionOptions } from '../services/session.ts';
 import { withProgress } from '../progress.ts';
 import { allocOptions } from './compile-commands.ts';
 import type { Io } from './output.ts';
-import { FlagError } from './duration.ts';
+import { FlagError, parseDuration } from './duration.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {
@@ -53,8 +53,10 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--yes', 'do not ask for confirmation')
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--prune', 'release what removed racks still reserve')
+      .option('--timeout <duration>', "deadline of each switch's operation (and again of its restore after a failure)", '60s')
       .option('--json', 'print JSON'),
-  ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
+  ).action(async (file: string, flags: LiveFlags & { yes?: boolean; timeout: string }) => {
+    const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const { openSession } = await import('../services/session.ts');
     const { planFabric } = await import('../services/plan.ts');
     const { applyFabric } = await import('../services/apply.ts');
@@ -65,6 +67,8 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const runId = newCheckpointId();
     let lock: { release(): void } | undefined;
     try {
+      // Nothing is written (run lock, lock file, switches) when the state directory cannot be.
+      session.state.probe();
       lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos apply', runId, (m) => io.err(`clos apply: ${m}`));
       const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
@@ -78,7 +82,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await session.writeLock();
-      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId }));
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId, timeoutMs }));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
@@ -94,18 +98,32 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .argument('<fabric>', 'fabric file')
       .option('--switch <name>', 'only this switch')
       .option('--to <id>', 'the checkpoint to restore (default: the newest)')
+      .option('--list', 'list the checkpoints kept (oldest first) and restore nothing')
+      .option('--timeout <duration>', "deadline of each switch's restore", '60s')
       .option('--json', 'print JSON'),
-  ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
+  ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string; list?: boolean; timeout: string }) => {
     const { openSession } = await import('../services/session.ts');
     const { rollbackFabric } = await import('../services/rollback.ts');
     const { table } = await import('../report/table.ts');
     const { takeRunLock } = await import('../io/run-lock.ts');
     const { newCheckpointId } = await import('../io/state-dir.ts');
+    const timeoutMs = parseDuration(flags.timeout, '--timeout');
+    if (flags.list && flags.to) throw new FlagError('--list restores nothing: it takes no --to');
     const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
     let lock: { release(): void } | undefined;
     try {
+      if (flags.list) {
+        const all = await session.state.listCheckpoints();
+        const kept = all.map((c) => ({ ...c, switches: c.switches.filter((s) => !flags.switch || s.switch === flags.switch) })).filter((c) => c.switches.length > 0);
+        if (flags.json) io.out(JSON.stringify({ stateDir: session.state.dir, checkpoints: kept }, null, 2));
+        else io.out(kept.length === 0 ? `no checkpoints in ${session.state.dir}` : table(['checkpoint', 'taken', 'switches', 'keys'], kept.map((c) => [c.id, c.switches[0]!.at, c.switches.map((s) => s.switch).join(','), String(c.switches.reduce((n, s) => n + s.keys, 0))])));
+        setExit(EXIT.OK);
+        return;
+      }
+      // Nothing is written (run lock, switches) when the state directory cannot be.
+      session.state.probe();
       lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos rollback', newCheckpointId(), (m) => io.err(`clos rollback: ${m}`));
-      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
+      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { timeoutMs, ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);

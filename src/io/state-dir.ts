@@ -2,11 +2,39 @@
 // to roll back to, bring-up records, drift history and the run lock. Next to the fabric file by
 // default (.clos/<fabric>-<key>/), or under CLOS_STATE_DIR. Every write is atomic.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Fields } from '../core/diff/flat.ts';
 import { writeFileAtomicSync } from './files.ts';
+
+/** Checkpoints kept per switch after a successful run, unless CLOS_KEEP_CHECKPOINTS says. */
+export const KEEP_CHECKPOINTS = 20;
+
+/** The state directory cannot be written: nothing may go to a switch (its checkpoint could not
+ *  be saved). Names the path and the cause. */
+export class StateDirUnwritable extends Error {
+  readonly code = 'STATE_DIR_UNWRITABLE';
+  constructor(
+    readonly path: string,
+    cause: NodeJS.ErrnoException,
+    consequence = 'nothing was written to any switch',
+  ) {
+    super(`state directory ${path} is not writable: ${cause.code ?? 'error'} (${describeErrno(cause)}); ${consequence}`, { cause });
+    this.name = 'StateDirUnwritable';
+  }
+}
+
+function describeErrno(e: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = { ENOSPC: 'no space left on the device', EROFS: 'read-only file system', EACCES: 'permission denied', EPERM: 'operation not permitted', EDQUOT: 'disk quota exceeded', ENOTDIR: 'a path component is not a directory' };
+  return (e.code && known[e.code]) ?? e.message;
+}
+
+/** One checkpoint id and what it holds, for `clos rollback F --list`. */
+export interface CheckpointEntry {
+  readonly id: string;
+  readonly switches: readonly { readonly switch: string; readonly at: string; readonly keys: number }[];
+}
 
 /** The state directory of the fabric file `fabricPath` (declaring `fabricName`). Keyed by the
  *  fabric name and a hash of the file, so that two files declaring one name never share a
@@ -94,8 +122,18 @@ export class StateDir {
   }
 
   async saveCheckpoint(cp: Checkpoint): Promise<string> {
-    const p = join(this.dir, 'checkpoints', cp.id, `${cp.switch}.json`);
-    writeFileAtomicSync(p, `${JSON.stringify(cp, null, 2)}\n`);
+    const d = join(this.dir, 'checkpoints', cp.id);
+    const fresh = !existsSync(d);
+    const p = join(d, `${cp.switch}.json`);
+    try {
+      writeFileAtomicSync(p, `${JSON.stringify(cp, null, 2)}\n`);
+    } catch (e) {
+      // No empty checkpoint directory left behind; the cause with the path.
+      if (fresh && existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
+      const err = e as NodeJS.ErrnoException;
+      if (err.code) throw new StateDirUnwritable(p, err, 'its checkpoint could not be saved, nothing was written to this switch');
+      throw e;
+    }
     return p;
   }
 
@@ -103,6 +141,83 @@ export class StateDir {
   checkpointIds(): string[] {
     const d = join(this.dir, 'checkpoints');
     return existsSync(d) ? readdirSync(d).sort() : [];
+  }
+
+  /** Proves the directory writable before anything goes to a switch: a probe file written,
+   *  fsynced and removed where the checkpoints go. Directories it had to create and could not
+   *  use are removed again. Throws StateDirUnwritable. */
+  probe(): void {
+    const target = join(this.dir, 'checkpoints');
+    const created: string[] = [];
+    for (let d = target; !existsSync(d); d = dirname(d)) created.unshift(d);
+    const file = join(target, `.probe-${process.pid}`);
+    let fd: number | undefined;
+    const made: string[] = [];
+    let at = target;
+    try {
+      // One level at a time: a recursive mkdir reports a read-only file system as ENOENT.
+      for (const d of created) {
+        at = d;
+        mkdirSync(d);
+        made.push(d);
+      }
+      at = file;
+      fd = openSync(file, 'w');
+      // A page of data: a full file system refuses it; an empty file would pass.
+      writeSync(fd, Buffer.alloc(4096, 0x20));
+      fsyncSync(fd);
+    } catch (e) {
+      throw new StateDirUnwritable(at, e as NodeJS.ErrnoException);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      if (at === file) rmSync(file, { force: true });
+      for (const d of made.reverse()) {
+        try {
+          rmdirSync(d);
+        } catch {
+          break; // no longer empty: another run is using it
+        }
+      }
+    }
+  }
+
+  /** Every checkpoint, oldest first, with its switches. */
+  async listCheckpoints(): Promise<CheckpointEntry[]> {
+    const out: CheckpointEntry[] = [];
+    for (const id of this.checkpointIds()) {
+      const d = join(this.dir, 'checkpoints', id);
+      const files = readdirSync(d).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+      const switches = await Promise.all(
+        files.map(async (f) => {
+          const cp = JSON.parse(await readFile(join(d, f), 'utf8')) as Checkpoint;
+          return { switch: cp.switch, at: cp.at, keys: Object.keys(cp.keys).length };
+        }),
+      );
+      out.push({ id, switches });
+    }
+    return out;
+  }
+
+  /** Keeps the newest `keep` checkpoints of each switch and removes the rest (and checkpoint
+   *  directories left empty). Returns how many switch checkpoints went. */
+  prune(keep: number): number {
+    const ids = this.checkpointIds().reverse();
+    const seen = new Map<string, number>();
+    let removed = 0;
+    for (const id of ids) {
+      const d = join(this.dir, 'checkpoints', id);
+      const files = readdirSync(d).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
+      for (const f of files) {
+        const n = (seen.get(f) ?? 0) + 1;
+        seen.set(f, n);
+        if (n > keep) {
+          rmSync(join(d, f), { force: true });
+          removed++;
+        }
+      }
+      if (readdirSync(d).length === 0) rmdirSync(d);
+    }
+    return removed;
   }
 
   /** The newest checkpoint of a switch (at or before `id` when given). */
@@ -114,6 +229,15 @@ export class StateDir {
     }
     return undefined;
   }
+}
+
+/** How many checkpoints to keep per switch: CLOS_KEEP_CHECKPOINTS, or KEEP_CHECKPOINTS. */
+export function keepCheckpoints(env = process.env): number {
+  const v = env.CLOS_KEEP_CHECKPOINTS;
+  if (v === undefined || v === '') return KEEP_CHECKPOINTS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`CLOS_KEEP_CHECKPOINTS must be a whole number of at least 1, not "${v}"`);
+  return n;
 }
 
 /** Sortable, unique enough for one operator: 20261123T163000123Z-<pid>. */

@@ -111,13 +111,13 @@ export function resolveExec(fabric: string, switchName: string, argv: readonly s
 
 /** The controller's `exec: {kind: lab}` channel (src/transport/exec.ts `LabExecRunner`): the
  *  same lookup as `clos lab exec`, run through the one process runner (it honours timeouts). */
-export async function labExecRunner(fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+export async function labExecRunner(fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult> {
   const { s, plan } = resolveExec(fabric, labSwitch, argv);
   if (plan.kind === 'restart-bgp') {
     await restartBgp(s.name, s.dir);
     return { code: 0, stdout: '', stderr: '' };
   }
-  return runProcess(switchName, `lab ${fabric}/${labSwitch}`, plan.cmd, plan.args, opts?.timeoutMs);
+  return runProcess(switchName, `lab ${fabric}/${labSwitch}`, plan.cmd, plan.args, opts?.timeoutMs, opts?.signal);
 }
 
 export async function labExec(fabric: string, switchName: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -1,16 +1,22 @@
 // apply: per switch, checkpoint → all its changes in one transaction → read back and compare
 // → routing-service restart or vtysh when SONiC needs it (the actions of switch/actions.ts, run
-// by switch/run.ts). A switch that fails is restored to its checkpoint and reported; the others
-// go on.
+// by switch/run.ts). Each switch has a deadline (timeoutMs). A switch that fails after its
+// transaction is restored to its checkpoint (under a deadline of its own) and reported; one whose
+// transaction went unanswered is NOT restored — it may still apply it, whole — and reported as
+// state unknown. The others go on.
 import { refusalText } from '../core/adoption/refusals.ts';
 import type { Fields } from '../core/diff/flat.ts';
-import { newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
+import { keepCheckpoints, newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { mapConcurrent } from './concurrency.ts';
 import { hasWork, type SwitchPlan } from './plan.ts';
 import type { FabricSession } from './session.ts';
 import { writeActions } from './switch/actions.ts';
-import { emptyResult, runActions, type ActionEvent } from './switch/run.ts';
+import { deadline, emptyResult, runActions, type ActionEvent } from './switch/run.ts';
+import type { Clock } from './watch-kit.ts';
+
+/** Default deadline of one switch's operation (and again of a restore after it fails). */
+export const SWITCH_TIMEOUT_MS = 60_000;
 
 export interface ApplyOutcome {
   readonly switch: string;
@@ -23,6 +29,9 @@ export interface ApplyOutcome {
   readonly checkpoint?: string;
   /** After a failure: whether the switch was restored to its checkpoint. */
   readonly restored?: boolean;
+  /** After a failure, what the switch holds: as before (nothing written, or restored), or not
+   *  known (a transaction or the restore unanswered: `clos plan` reads it again). */
+  readonly state?: 'as-before' | 'unknown';
   readonly notes: readonly string[];
   readonly error?: { readonly code: string; readonly message: string };
   readonly ms: number;
@@ -34,17 +43,26 @@ export interface ApplyOptions {
   readonly checkpointId?: string;
   /** Told of every action on every switch as it starts and ends (progress, an event stream). */
   readonly onEvent?: (e: ActionEvent) => void;
+  /** Deadline of each switch's operation, and of a restore after a failure. */
+  readonly timeoutMs?: number;
+  readonly clock?: Clock;
   /** Told of each switch's outcome as it ends (clos serve streams them). */
   readonly onOutcome?: (outcome: ApplyOutcome) => void;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const id = opts.checkpointId ?? newCheckpointId();
-  return mapConcurrent(plans, session.concurrency, async (plan) => {
+  // Before the first switch write: a checkpoint that cannot be saved stops the whole run here.
+  const keep = keepCheckpoints();
+  if (plans.some(hasWork)) session.state.probe();
+  const outcomes = await mapConcurrent(plans, session.concurrency, async (plan) => {
     const outcome = await applySwitch(session, plan, id, opts);
     opts.onOutcome?.(outcome);
     return outcome;
   });
+  // Retention after a successful run only: a failed one keeps every checkpoint to go back to.
+  if (outcomes.every((o) => o.status !== 'failed')) session.state.prune(keep);
+  return outcomes;
 }
 
 async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointId: string, opts: ApplyOptions): Promise<ApplyOutcome> {
@@ -61,7 +79,7 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
   try {
     link = await session.link(plan.switch);
   } catch (e) {
-    return done({ status: 'failed', error: errorOf(e) });
+    return done({ status: 'failed', error: errorOf(e), state: 'as-before' });
   }
   const checkpoint = plan.changes.length > 0 ? makeCheckpoint(checkpointId, plan) : undefined;
   const actions = writeActions({
@@ -71,22 +89,34 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
     ...(checkpoint ? { checkpoint } : {}),
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
   });
-  const run = { state: session.state, flavour: result.flavour, ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
+  const timeoutMs = opts.timeoutMs ?? SWITCH_TIMEOUT_MS;
+  const run = { state: session.state, flavour: result.flavour, ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
   const saved = { ...(checkpoint ? { checkpoint: checkpoint.id } : {}) };
+  const within = deadline(timeoutMs, opts.clock);
   try {
-    await runActions(link, actions, run, result);
+    await runActions(link, actions, { ...run, signal: within.signal }, result);
     return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
   } catch (e) {
-    let restored = false;
-    if (checkpoint) {
-      try {
-        await runActions(link, [{ kind: 'restore', checkpoint }], run);
-        restored = true;
-      } catch (re) {
-        result.notes.push(`could not restore the checkpoint: ${(re as Error).message}`);
-      }
+    const failed = { status: 'failed' as const, error: errorOf(e), restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved };
+    // Nothing went to the switch (the checkpoint could not be saved, the deadline came first).
+    if (!result.sent) return done({ ...failed, restored: false, state: 'as-before' });
+    if (result.unknown) {
+      result.notes.push(`not restored: the switch may still apply the transaction; \`clos plan\` reads what it holds, \`clos rollback --switch ${plan.switch}\` puts the checkpoint back`);
+      return done({ ...failed, restored: false, state: 'unknown' });
     }
-    return done({ status: 'failed', error: errorOf(e), restored, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
+    if (!checkpoint) return done({ ...failed, restored: false, state: 'unknown' });
+    const again = deadline(timeoutMs, opts.clock);
+    try {
+      await runActions(link, [{ kind: 'restore', checkpoint }], { ...run, signal: again.signal });
+      return done({ ...failed, restored: true, state: 'as-before' });
+    } catch (re) {
+      result.notes.push(`restore failed: state unknown: ${(re as Error).message}`);
+      return done({ ...failed, restored: false, state: 'unknown' });
+    } finally {
+      again.clear();
+    }
+  } finally {
+    within.clear();
   }
 }
 

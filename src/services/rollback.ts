@@ -1,8 +1,10 @@
-// rollback: puts switches back to a checkpoint (the newest, or the one at or before --to).
+// rollback: puts switches back to a checkpoint (the newest, or the one at or before --to), each
+// under a deadline: a switch that stops answering fails as state unknown, the others go on.
+import { SWITCH_TIMEOUT_MS } from './apply.ts';
 import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
 import { restoreActions } from './switch/actions.ts';
-import { runActions, type ActionEvent } from './switch/run.ts';
+import { deadline, emptyResult, runActions, type ActionEvent } from './switch/run.ts';
 
 export interface RollbackOutcome {
   readonly switch: string;
@@ -11,25 +13,33 @@ export interface RollbackOutcome {
   readonly checkpoint?: string;
   readonly changes: number;
   readonly restarted: boolean;
+  /** After a failure once the restore was sent: what the switch holds is not known. */
+  readonly state?: 'unknown';
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string; onEvent?: (e: ActionEvent) => void } = {}): Promise<RollbackOutcome[]> {
+export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<RollbackOutcome[]> {
   const names = opts.switch ? [opts.switch] : session.switches;
   for (const n of names) if (!session.intents.has(n) && !session.inventory.switches[n]) throw new Error(`no switch ${n} in fabric ${session.loaded.fabric.name}`);
+  // A rollback records the restored scope: it must be able to, before it writes to a switch.
+  session.state.probe();
   return mapConcurrent(names, session.concurrency, async (name) => {
     let endpoint = '(not connected)';
+    const within = deadline(opts.timeoutMs ?? SWITCH_TIMEOUT_MS);
+    const r = emptyResult('sonic');
     try {
       const cp = await session.state.checkpoint(name, opts.to);
       if (!cp) return { switch: name, endpoint, status: 'no-checkpoint', changes: 0, restarted: false };
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
       // The static part restored means a restart, whatever the switch runs.
-      const r = await runActions(link, restoreActions(cp), { state: session.state, flavour: 'sonic', ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) });
+      await runActions(link, restoreActions(cp), { state: session.state, flavour: 'sonic', signal: within.signal, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) }, r);
       return { switch: name, endpoint, status: 'restored', checkpoint: cp.id, changes: r.restored.length, restarted: r.restarted };
     } catch (e) {
       const err = e as Error & { code?: string; endpoint?: string };
-      return { switch: name, endpoint: err.endpoint ?? endpoint, status: 'failed', changes: 0, restarted: false, error: { code: err.code ?? 'ERROR', message: err.message } };
+      return { switch: name, endpoint: err.endpoint ?? endpoint, status: 'failed', changes: 0, restarted: false, ...(r.sent ? { state: 'unknown' as const } : {}), error: { code: err.code ?? 'ERROR', message: err.message } };
+    } finally {
+      within.clear();
     }
   });
 }

@@ -13,18 +13,18 @@ function needExec(link: SwitchLink, what: string) {
 
 /** `systemctl restart bgp`: the bgp container renders its static configuration (router bgp,
  *  router id, networks) only when it starts. */
-export async function restartRouting(link: SwitchLink): Promise<void> {
+export async function restartRouting(link: SwitchLink, signal?: AbortSignal): Promise<void> {
   const exec = needExec(link, 'restarting the routing service');
   const argv = exec.endpoint.startsWith('ssh ') ? ['sudo', 'systemctl', 'restart', 'bgp'] : ['systemctl', 'restart', 'bgp'];
-  const r = await exec.run(argv, { timeoutMs: 120_000 });
+  const r = await exec.run(argv, { timeoutMs: 120_000, ...(signal ? { signal } : {}) });
   if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, exec.endpoint, `restart of the bgp service failed: ${(r.stderr || r.stdout).trim()}`);
 }
 
 /** Applies FRR configuration lines through vtysh in one configure session. */
-export async function configureFrr(link: SwitchLink, lines: readonly string[]): Promise<void> {
+export async function configureFrr(link: SwitchLink, lines: readonly string[], signal?: AbortSignal): Promise<void> {
   const exec = needExec(link, 'configuring BGP through vtysh');
   const argv = ['vtysh', '-c', 'configure terminal', ...lines.flatMap((l) => ['-c', l.trim()]), '-c', 'end'];
-  const r = await exec.run(argv, { timeoutMs: 60_000 });
+  const r = await exec.run(argv, { timeoutMs: 60_000, ...(signal ? { signal } : {}) });
   if (r.code !== 0 || /% (Unknown|Invalid|Command incomplete)/.test(r.stdout + r.stderr)) {
     throw new SwitchError('EXEC_FAILED', link.name, exec.endpoint, `vtysh rejected the BGP configuration: ${(r.stdout + r.stderr).trim().split('\n').slice(0, 3).join(' | ')}`);
   }

@@ -9,7 +9,7 @@ import { SwitchError, type ExecChannel, type ExecResult } from './transport.ts';
 type ExecSpec = NonNullable<InventorySwitch['exec']>;
 
 /** Runs a command on a switch of a running lab: (fabric, switch, who asks, command) → result. */
-export type LabExecRunner = (fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
+export type LabExecRunner = (fabric: string, labSwitch: string, switchName: string, argv: readonly string[], opts?: { timeoutMs?: number; signal?: AbortSignal }) => Promise<ExecResult>;
 
 export function execChannel(switchName: string, spec: ExecSpec | undefined, lab?: LabExecRunner): ExecChannel | undefined {
   if (!spec) return undefined;
@@ -23,11 +23,11 @@ export function execChannel(switchName: string, spec: ExecSpec | undefined, lab?
       const endpoint = `ssh ${spec.user}@${spec.host}:${spec.port}`;
       // `--` ends ssh's options before the destination: no inventory value is read as one.
       const base = ['-p', String(spec.port), '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '--', `${spec.user}@${spec.host}`];
-      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'ssh', [...base, ...argv.map(shellQuote)], opts?.timeoutMs) };
+      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'ssh', [...base, ...argv.map(shellQuote)], opts?.timeoutMs, opts?.signal) };
     }
     case 'docker': {
       const endpoint = `docker ${spec.container}`;
-      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'docker', ['exec', '--', spec.container, ...argv], opts?.timeoutMs) };
+      return { endpoint, run: (argv, opts) => runProcess(switchName, endpoint, 'docker', ['exec', '--', spec.container, ...argv], opts?.timeoutMs, opts?.signal) };
     }
   }
 }
@@ -36,8 +36,12 @@ function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_./:=@-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export function runProcess(switchName: string, endpoint: string, cmd: string, args: readonly string[], timeoutMs = 60_000): Promise<ExecResult> {
+export function runProcess(switchName: string, endpoint: string, cmd: string, args: readonly string[], timeoutMs = 60_000, signal?: AbortSignal): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new SwitchError('TIMEOUT', switchName, endpoint, `${[cmd, ...args].join(' ')} not started: ${String(signal.reason)}`));
+      return;
+    }
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -47,6 +51,14 @@ export function runProcess(switchName: string, endpoint: string, cmd: string, ar
       child.kill('SIGKILL');
       reject(new SwitchError('TIMEOUT', switchName, endpoint, `${args.join(' ')} did not finish within ${timeoutMs} ms`));
     }, timeoutMs);
+    // The deadline of the operation: a command left running would keep clos alive after it.
+    const onAbort = () => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new SwitchError('TIMEOUT', switchName, endpoint, `${[cmd, ...args].join(' ')} stopped: ${String(signal?.reason)}`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('close', () => signal?.removeEventListener('abort', onAbort));
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(new SwitchError('EXEC_FAILED', switchName, endpoint, `cannot run ${cmd}: ${e.message}`, { cause: e }));

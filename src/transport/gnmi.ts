@@ -132,6 +132,10 @@ export class GnmiTransport implements Transport {
     try {
       await this.client.set(setRequestFor(changes), this.deadlineMs * 6);
     } catch (e) {
+      // A Set past its deadline was sent: the switch may still apply it (all or nothing).
+      if (e instanceof GnmiError && e.code === GRPC_DEADLINE_EXCEEDED) {
+        throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `state unknown: Set of ${changes.length} change(s) sent, no reply in time: gRPC ${e.codeName} (${e.code}): ${e.details}`, { cause: e, outcome: 'unknown' });
+      }
       throw this.switchError(`Set of ${changes.length} change(s), nothing applied`, e);
     }
   }

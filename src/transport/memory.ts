@@ -12,9 +12,26 @@ export class MemoryTransport implements Transport {
   /** Set to make the next apply fail (as a switch rejecting a write would). */
   failNextApply?: string;
   reachable = true;
+  /** While paused (as a SIGSTOPped redis), calls wait; resume() runs them in order, as a
+   *  resumed server runs what its socket buffers hold (a transaction then applies, whole). */
+  private paused: (() => void)[] | undefined;
 
   constructor(readonly switchName: string) {
     this.endpoint = `memory:${switchName}`;
+  }
+
+  pause(): void {
+    this.paused ??= [];
+  }
+
+  resume(): void {
+    const waiting = this.paused ?? [];
+    this.paused = undefined;
+    for (const go of waiting) go();
+  }
+
+  private waitResumed(q: (() => void)[]): Promise<void> {
+    return new Promise<void>((resolve) => q.push(resolve));
   }
 
   private check(): void {
@@ -22,6 +39,7 @@ export class MemoryTransport implements Transport {
   }
 
   async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+    if (this.paused) await this.waitResumed(this.paused);
     this.check();
     const prefixes = tables?.map((t) => `${t}${SEPARATOR[db]}`);
     const out = new Map<string, Fields>();
@@ -32,6 +50,7 @@ export class MemoryTransport implements Transport {
   }
 
   async apply(changes: readonly Change[]): Promise<void> {
+    if (this.paused) await this.waitResumed(this.paused);
     this.check();
     if (this.failNextApply) {
       const msg = this.failNextApply;

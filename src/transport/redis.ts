@@ -193,11 +193,11 @@ export class RedisTransport implements Transport {
           'TIMEOUT',
           this.switchName,
           this.endpoint,
-          `no reply to the transaction within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again; roll the switch back to its checkpoint then`,
-          { cause: e },
+          `state unknown: transaction sent, no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
+          { cause: e, outcome: 'unknown' },
         );
       }
-      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost mid-transaction (${(e as Error).message}), before its reply: it may have been applied, whole; roll the switch back to its checkpoint once it answers`, { cause: e });
+      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `state unknown: transaction sent, connection lost mid-transaction (${(e as Error).message}), before its reply: it may have been applied, whole`, { cause: e, outcome: 'unknown' });
     }
     const exec = replies[replies.length - 1];
     if (!Array.isArray(exec)) {

@@ -37,7 +37,8 @@ export interface ApplyReceipt {
 /** Runs the few actions SONiC only offers as commands (vtysh, restart of the bgp service). */
 export interface ExecChannel {
   readonly endpoint: string;
-  run(argv: readonly string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  /** `signal`: the operation's deadline; the command is killed when it fires. */
+  run(argv: readonly string[], opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
 }
 
 export interface ExecResult {
@@ -57,16 +58,20 @@ export const SWITCH_ERROR_CODES = {
 export type SwitchErrorCode = keyof typeof SWITCH_ERROR_CODES;
 
 /** A switch could not be reached or refused an operation. Names the switch, the endpoint and
- *  the cause, always. */
+ *  the cause, always. `outcome: 'unknown'`: a write was sent and never answered, so what the
+ *  switch holds is not known until it is read again (it may apply the write, whole, later). */
 export class SwitchError extends Error {
+  readonly outcome?: 'unknown';
+
   constructor(
     readonly code: SwitchErrorCode,
     readonly switchName: string,
     readonly endpoint: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; outcome?: 'unknown' },
   ) {
-    super(`${switchName} (${endpoint}): ${message}`, options);
+    super(`${switchName} (${endpoint}): ${message}`, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'SwitchError';
+    if (options?.outcome) this.outcome = options.outcome;
   }
 }

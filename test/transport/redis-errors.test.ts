@@ -117,7 +117,7 @@ describe('a switch that goes away during an operation', () => {
       expect(e.code).toBe('UNREACHABLE');
       expect(e.message).toMatch(
         new RegExp(
-          `^spine1 \\(redis unix:${r.socket.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): connection lost mid-transaction \\((reset by the server \\(ECONNRESET\\)|the server closed the connection)\\), before its reply: it may have been applied, whole; roll the switch back to its checkpoint once it answers$`,
+          `^spine1 \\(redis unix:${r.socket.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): state unknown: transaction sent, connection lost mid-transaction \\((reset by the server \\(ECONNRESET\\)|the server closed the connection)\\), before its reply: it may have been applied, whole$`,
         ),
       );
       // What comes next says the server is gone, not "connection lost" again.

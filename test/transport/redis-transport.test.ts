@@ -61,8 +61,9 @@ describe('RedisTransport against a paused redis', () => {
       expect(err).toBeInstanceOf(SwitchError);
       expect((err as SwitchError).code).toBe('TIMEOUT');
       expect((err as SwitchError).message).toBe(
-        `leaf1 (redis unix:${socket}): no reply to the transaction within 500 ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again; roll the switch back to its checkpoint then`,
+        `leaf1 (redis unix:${socket}): state unknown: transaction sent, no reply within 500 ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
       );
+      expect((err as SwitchError).outcome).toBe('unknown');
       expect(Date.now() - t0).toBeLessThan(2_000);
       process.kill(server.pid!, 'SIGCONT');
       const deadline = Date.now() + 5_000;
@@ -94,6 +95,31 @@ describe('RedisTransport against a paused redis', () => {
     } finally {
       process.kill(server.pid!, 'SIGCONT');
       await t.close();
+    }
+  });
+});
+
+describe('RedisTransport.close', () => {
+  it('leaves no socket open to a paused redis (nothing keeps the process alive)', async () => {
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
+    // Sockets the tests before closed (ended, not destroyed) go once redis answers their FIN.
+    for (let last = -1; last !== sockets(); await sleep(100)) last = sockets();
+    const before = sockets();
+    const t = new RedisTransport('leaf5', { socket, commandTimeoutMs: 300 });
+    try {
+      await t.read('CONFIG_DB');
+      const unwatch = await t.watch('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], () => undefined);
+      expect(sockets()).toBe(before + 2); // the connection (reads and transactions) and the subscriber
+      process.kill(server.pid!, 'SIGSTOP');
+      const t0 = Date.now();
+      await t.close();
+      await unwatch();
+      await sleep(50);
+      // QUIT, or a FIN the paused server never answers, would hold each socket until SIGCONT.
+      expect(sockets()).toBe(before);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+    } finally {
+      process.kill(server.pid!, 'SIGCONT');
     }
   });
 });

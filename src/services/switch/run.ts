@@ -1,7 +1,8 @@
 // Runs a list of actions (actions.ts) on one switch, in order, and says what it did. The one
 // executor of every write clos makes: apply, rollback and the bring-up stages. An observer sees
-// every action start and end; an abort signal (a deadline around the whole list) stops it
-// between actions.
+// every action start and end; an abort signal (a deadline around the whole list, deadline())
+// stops it between actions and interrupts the action under way: a switch that stops answering
+// fails in time, and a transaction that got no answer says the switch's state is unknown.
 import { CONFIG_READ_TABLES } from '../../core/adoption/refusals.ts';
 import { diffConfig, type Change } from '../../core/diff/diff.ts';
 import { sameFields, type Fields, type FlatDb } from '../../core/diff/flat.ts';
@@ -12,7 +13,7 @@ import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError } from '../../transport/transport.ts';
 import { showBgpSummary } from '../plan.ts';
 import { configureFrr, restartRouting, waitConsumed } from '../routing.ts';
-import type { Clock } from '../watch-kit.ts';
+import { realClock, type Clock } from '../watch-kit.ts';
 import { restoreTouchesStatic, type Action, type ActionKind, type Flavour } from './actions.ts';
 
 /** What an observer is told, per switch and action. */
@@ -46,6 +47,17 @@ export interface RunResult {
   /** Changes a restore made. */
   restored: Change[];
   readonly notes: string[];
+  /** A transaction went to the switch (so a failure after it may have changed something). */
+  sent: boolean;
+  /** Why what the switch holds is not known: a transaction sent and never answered. */
+  unknown?: string;
+}
+
+/** A deadline on a clock: its signal aborts once `ms` have passed; clear() it when done. */
+export function deadline(ms: number, clock: Clock = realClock): { readonly signal: AbortSignal; clear(): void } {
+  const c = new AbortController();
+  const timer = clock.setTimeout(() => c.abort(`the deadline of ${ms} ms passed`), ms);
+  return { signal: c.signal, clear: () => clock.clearTimeout(timer) };
 }
 
 /** Runs the actions; throws the first failure (the caller decides about restoring). The result
@@ -61,8 +73,9 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
     const t0 = Date.now();
     opts.onEvent?.({ switch: link.name, action: a.kind, phase: 'start' });
     try {
-      await run(link, a, opts, r);
+      await untilAborted(run(link, a, opts, r), opts.signal, () => interrupted(link, a, r, opts.signal!));
     } catch (e) {
+      if (e instanceof SwitchError && e.outcome === 'unknown') r.unknown ??= e.message;
       opts.onEvent?.({ switch: link.name, action: a.kind, phase: 'failed', ms: Date.now() - t0, error: (e as Error).message });
       throw e;
     }
@@ -72,7 +85,32 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
 }
 
 export function emptyResult(flavour: Flavour): RunResult {
-  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], notes: [] };
+  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], notes: [], sent: false };
+}
+
+/** The action's own promise, or the abort's error as soon as the signal fires (the action is
+ *  left behind: closing the link ends what it waits for). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, error: () => Error): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(error());
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
+/** What an action cut short by the deadline means: once its transaction is out, the switch's
+ *  state is unknown. */
+function interrupted(link: SwitchLink, a: Action, r: RunResult, signal: AbortSignal): SwitchError {
+  const why = String(signal.reason ?? 'aborted');
+  const endpoint = link.transport.endpoint;
+  if ((a.kind === 'write' || a.kind === 'restore') && r.sent) {
+    return new SwitchError('TIMEOUT', link.name, endpoint, `state unknown: transaction sent, no reply before ${why}: it may still be applied, whole, when the switch answers again`, { outcome: 'unknown' });
+  }
+  return new SwitchError('TIMEOUT', link.name, endpoint, `${a.kind} did not finish: ${why}`);
 }
 
 /** Whether an action runs, given what ran before it. */
@@ -95,7 +133,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       await opts.state.saveCheckpoint(a.checkpoint);
       return;
     case 'write':
-      await write(link, a, opts);
+      await write(link, a, opts, r);
       r.written += a.changes.length;
       return;
     case 'confirm-consumed':
@@ -105,7 +143,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       }
       return;
     case 'restart-routing':
-      await restartRouting(link);
+      await restartRouting(link, opts.signal);
       r.restarted = true;
       r.written++;
       r.notes.push(a.reason);
@@ -119,7 +157,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
         want = intent.neighbors.filter(inScope);
         intent = { ...intent, neighbors: intent.neighbors.filter((n) => inScope(n) || have[n.peerIp]) };
       }
-      await configureFrr(link, renderFrrBgp(intent));
+      await configureFrr(link, renderFrrBgp(intent), opts.signal);
       r.frrConfigured = true;
       r.written++;
       const now = (await showBgpSummary(link)).ipv4Unicast?.peers ?? {};
@@ -129,17 +167,17 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     }
     case 'vtysh':
-      await configureFrr(link, a.lines);
+      await configureFrr(link, a.lines, opts.signal);
       r.notes.push(a.note);
       return;
     case 'restore':
-      r.restored = await restore(link, a.checkpoint, opts.state);
+      r.restored = await restore(link, a.checkpoint, opts.state, r);
       return;
   }
 }
 
-async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, opts: RunOptions): Promise<void> {
-  const receipt = await link.transport.apply(a.changes);
+async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, opts: RunOptions, r: RunResult): Promise<void> {
+  const receipt = await send(link, a.changes, r);
   const wrong =
     a.readBack.kind === 'written'
       ? writtenWrong(a.changes, receipt ? receipt.readBack : await link.transport.read('CONFIG_DB', tablesOf(a.changes.map((c) => c.key))))
@@ -158,6 +196,20 @@ async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, op
     else applied.delete(c.key);
   }
   await opts.state.saveApplied(link.name, applied);
+}
+
+/** The transaction, with `sent` kept true to what reached the switch: a connection that could
+ *  not be opened (UNREACHABLE, TIMEOUT without an unknown outcome) sent nothing. */
+async function send(link: SwitchLink, changes: readonly Change[], r: RunResult) {
+  if (changes.length === 0) return undefined;
+  const before = r.sent;
+  r.sent = true;
+  try {
+    return await link.transport.apply(changes);
+  } catch (e) {
+    if (e instanceof SwitchError && !e.outcome && (e.code === 'UNREACHABLE' || e.code === 'TIMEOUT')) r.sent = before;
+    throw e;
+  }
 }
 
 function writtenWrong(changes: readonly Change[], after: ReadonlyMap<string, Fields>): Change[] {
@@ -187,13 +239,13 @@ function tablesOf(keys: readonly string[]): string[] {
 
 /** Every key of the checkpoint back exactly as it was (absent keys deleted), and the managed
  *  scope with it. Returns the changes it made. */
-async function restore(link: SwitchLink, cp: Checkpoint, state: StateDir): Promise<Change[]> {
+async function restore(link: SwitchLink, cp: Checkpoint, state: StateDir, r: RunResult): Promise<Change[]> {
   const scope = Object.keys(cp.keys);
   const desired = new Map<string, Fields>();
   for (const [k, v] of Object.entries(cp.keys)) if (v) desired.set(k, v);
   const actual = await link.transport.read('CONFIG_DB', tablesOf(scope));
   const changes = diffConfig({ desired, actual, exact: { scope } });
-  await link.transport.apply(changes);
+  await send(link, changes, r);
   await state.saveApplied(cp.switch, cp.lastApplied ? new Map(Object.entries(cp.lastApplied)) : null);
   return changes;
 }
