@@ -121,6 +121,25 @@ export class StateDir {
     writeFileAtomicSync(this.appliedPath(sw), `${JSON.stringify(body, null, 2)}\n`);
   }
 
+  private owedPath(sw: string): string {
+    return join(this.dir, 'owed-restart', `${sw}.json`);
+  }
+
+  /** Why the switch still owes a routing restart: a run's write went out unanswered (it may
+   *  have been applied later, whole) before the restart it needed could run. */
+  owedRestart(sw: string): string | undefined {
+    const p = this.owedPath(sw);
+    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { reason: string }).reason : undefined;
+  }
+
+  oweRestart(sw: string, reason: string): void {
+    writeFileAtomicSync(this.owedPath(sw), `${JSON.stringify({ reason, since: new Date().toISOString() }, null, 2)}\n`);
+  }
+
+  clearOwedRestart(sw: string): void {
+    rmSync(this.owedPath(sw), { force: true });
+  }
+
   async saveCheckpoint(cp: Checkpoint): Promise<string> {
     const d = join(this.dir, 'checkpoints', cp.id);
     const fresh = !existsSync(d);

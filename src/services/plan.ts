@@ -29,6 +29,9 @@ export interface SwitchPlan {
   readonly flavourSource?: FlavourSource;
   /** No bgp_asn on the switch yet: the routing service is restarted after the write. */
   readonly firstBringUp: boolean;
+  /** A routing restart an earlier run owed this switch and could not give (its write went out
+   *  unanswered and was applied later): apply gives it even without changes. */
+  readonly restartOwed?: string;
   readonly changes: readonly Change[];
   readonly impact: Impact;
   readonly frr?: FrrPlan;
@@ -50,6 +53,7 @@ export async function planSwitch(
   desired: FlatDb,
   lastApplied: FlatDb | undefined,
   pools: readonly Pool[],
+  restartOwed?: string,
 ): Promise<SwitchPlan> {
   // Asked for together: the transport sends both reads as one request (one round trip).
   const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES), probeFlavour(link)]);
@@ -64,8 +68,9 @@ export async function planSwitch(
     flavour,
     flavourSource: source,
     firstBringUp,
+    ...(restartOwed ? { restartOwed } : {}),
     changes,
-    impact: worstImpact(changes),
+    impact: restartOwed ? 'restart' : worstImpact(changes),
     ...(frr ? { frr } : {}),
     ...(refused.length ? { refusals: refused } : {}),
     ...(adoption.length ? { adoption } : {}),
@@ -117,7 +122,7 @@ export async function planFabric(session: FabricSession, only?: ReadonlySet<stri
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
       const last = await session.state.lastApplied(name);
-      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last, poolsOf(session.loaded.fabric.underlay));
+      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last, poolsOf(session.loaded.fabric.underlay), session.state.owedRestart(name));
     } catch (e) {
       return failedPlan(name, endpoint, e);
     }
@@ -142,6 +147,6 @@ export function isRefused(p: SwitchPlan): boolean {
 }
 
 export function hasWork(p: SwitchPlan): boolean {
-  return p.changes.length > 0 || p.frr?.pending === true;
+  return p.changes.length > 0 || p.frr?.pending === true || p.restartOwed !== undefined;
 }
 

@@ -3,7 +3,7 @@
 // as "state unknown", is never called restored, and the others finish.
 import { describe, expect, it } from 'vitest';
 import { applyFabric } from '../../src/services/apply.ts';
-import { planFabric } from '../../src/services/plan.ts';
+import { hasWork, planFabric } from '../../src/services/plan.ts';
 import { rollbackFabric } from '../../src/services/rollback.ts';
 import type { ActionEvent } from '../../src/services/switch/run.ts';
 import { deadline, emptyResult, runActions } from '../../src/services/switch/run.ts';
@@ -92,6 +92,31 @@ describe('the deadline of a switch operation', () => {
     expect(clock.pending()).toBe(0);
     // A failed run keeps its checkpoint (no pruning).
     expect(session.state.checkpointIds()).toHaveLength(1);
+  });
+
+  it('the routing restart a hung first bring-up needed is owed: once the switch answers, plan says so and apply gives it', async () => {
+    const { session, switches } = await memoryFabric();
+    const leaf2 = switches.get('leaf2')!;
+    const first = await planFabric(session, new Set(['leaf2']));
+    leaf2.transport.pause();
+    const clock = manualClock();
+    const events: ActionEvent[] = [];
+    const run = applyFabric(session, first, { timeoutMs: 60_000, clock, onEvent: (e) => events.push(e) });
+    await until('leaf2 to send its write', () => events.some((e) => e.switch === 'leaf2' && e.action === 'write' && e.phase === 'start'));
+    clock.advance(60_000);
+    expect((await run)[0]).toMatchObject({ status: 'failed', state: 'unknown' });
+    expect(session.state.owedRestart('leaf2')).toBe('routing service restarted: first bring-up');
+    leaf2.transport.resume();
+    await until('the late transaction to land', () => leaf2.transport.dbs.CONFIG_DB.get('DEVICE_METADATA|localhost')?.bgp_asn === '65102');
+    // CONFIG_DB now matches: only the owed restart is left, and plan says so.
+    const [plan] = await planFabric(session, new Set(['leaf2']));
+    expect(plan).toMatchObject({ changes: [], impact: 'restart', restartOwed: 'routing service restarted: first bring-up' });
+    leaf2.commands.length = 0;
+    const [o] = await applyFabric(session, [plan!]);
+    expect(o).toMatchObject({ status: 'applied', restarted: true });
+    expect(leaf2.commands.map((c) => c.join(' '))).toContain('systemctl restart bgp');
+    expect(session.state.owedRestart('leaf2')).toBeUndefined();
+    expect(hasWork((await planFabric(session, new Set(['leaf2'])))[0]!)).toBe(false);
   });
 
   it('a restore after a failure has its own deadline and says "restore failed: state unknown"', async () => {

@@ -42,7 +42,8 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 /** Why the routing service must restart after these changes are written, if it must. */
-export function restartReason(plan: Pick<SwitchPlan, 'firstBringUp' | 'changes'>): string | undefined {
+export function restartReason(plan: Pick<SwitchPlan, 'firstBringUp' | 'changes' | 'restartOwed'>): string | undefined {
+  if (plan.restartOwed) return `routing service restarted: owed by an earlier run whose write went out unanswered (${plan.restartOwed})`;
   if (plan.firstBringUp) return 'routing service restarted: first bring-up';
   if (plan.changes.some((c) => c.impact === 'restart')) return 'routing service restarted: bgp_asn, router id or Loopback0 changed';
   return undefined;
@@ -79,7 +80,7 @@ export function writeActions(w: WriteInput): Action[] {
     }
     const reason = restartReason(plan);
     if (reason) out.push({ kind: 'restart-routing', reason });
-  }
+  } else if (plan.restartOwed) out.push({ kind: 'restart-routing', reason: restartReason(plan)! });
   // Runs only if the switch is (or turned out to be) legacy-vs; a plan that had legacy-vs
   // from the start says whether FRR lacks anything.
   if (plan.frr?.pending ?? true) out.push({ kind: 'configure-frr', intent, ...(w.scope ? { inScope: w.scope.neighbor } : {}) });

@@ -75,7 +75,13 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
     try {
       await untilAborted(run(link, a, opts, r), opts.signal, () => interrupted(link, a, r, opts.signal!));
     } catch (e) {
-      if (e instanceof SwitchError && e.outcome === 'unknown') r.unknown ??= e.message;
+      if (e instanceof SwitchError && e.outcome === 'unknown') {
+        r.unknown ??= e.message;
+        // The write may still land, whole; the restart it needs would then never come: the next
+        // plan reads that it is owed (state-dir owed-restart) and apply gives it.
+        const owed = actions.slice(actions.indexOf(a) + 1).find((n) => n.kind === 'restart-routing' && !n.staticRestored);
+        if (owed?.kind === 'restart-routing') opts.state.oweRestart(link.name, owed.reason);
+      }
       opts.onEvent?.({ switch: link.name, action: a.kind, phase: 'failed', ms: Date.now() - t0, error: (e as Error).message });
       throw e;
     }
@@ -144,6 +150,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     case 'restart-routing':
       await restartRouting(link, opts.signal);
+      opts.state.clearOwedRestart(link.name);
       r.restarted = true;
       r.written++;
       r.notes.push(a.reason);
