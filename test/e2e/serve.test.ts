@@ -11,8 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readHolder, RUN_LOCK_FILE } from '../../src/io/run-lock.ts';
 import { stateDirFor } from '../../src/io/state-dir.ts';
-import { labExec } from '../../src/lab/exec.ts';
+import { labExec, labExecRunner } from '../../src/lab/exec.ts';
 import { STATE_COLOURS } from '../../src/report/drift-html.ts';
+import { labInventoryPath } from '../../src/lab/state.ts';
 import { buildApp } from '../../src/serve/app.ts';
 import { addToken, TokenStore } from '../../src/serve/tokens.ts';
 import { withChromium } from '../support/chromium.ts';
@@ -34,7 +35,8 @@ beforeAll(async () => {
   const tokens = join(lab.dir, 'tokens.json');
   read = await addToken(tokens, 'viewer', 'read');
   operate = await addToken(tokens, 'pipeline', 'operate');
-  app = await buildApp({ fabrics: [{ name: FABRIC, file: lab.file }], tokens: TokenStore.load(tokens), watchMs: 2000 });
+  // The lab is handed in as the CLI hands it in (`clos serve` passes the same session options).
+  app = await buildApp({ fabrics: [{ name: FABRIC, file: lab.file }], tokens: TokenStore.load(tokens), watchMs: 2000, session: { defaultInventory: (f) => labInventoryPath(f), labExec: labExecRunner } });
   base = await app.listen({ host: '127.0.0.1', port: 0 });
 }, 30_000);
 afterAll(async () => {
