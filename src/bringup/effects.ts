@@ -27,6 +27,8 @@ export interface EffectsOptions {
   readonly now?: () => Date;
   /** How long bgpcfgd may take to consume a neighbour before the switch counts as legacy-vs. */
   readonly consumeBudgetMs?: number;
+  /** Save after every write and rollback (default); false: `--no-save`. */
+  readonly save?: boolean;
 }
 
 interface Held {
@@ -95,7 +97,7 @@ export function bringupEffects(o: EffectsOptions) {
   const bringLinksUp = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
     const ports = plan.changes.filter(isLinkChange);
-    await writeLinks(session, link, ports);
+    await writeLinks(session, link, ports, { save: o.save !== false });
     return { written: ports.length };
   });
 
@@ -144,7 +146,7 @@ export function bringupEffects(o: EffectsOptions) {
 
   const apply = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
-    const r = await applyRest(session, link, plan, scope, o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs });
+    const r = await applyRest(session, link, plan, scope, { save: o.save !== false, ...(o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs }) });
     if (r.frrConfigured) {
       const intent = intents.get(input.switch)!;
       const added = intent.neighbors.filter((n) => neighborInScope(scope, intent, n) && plan.frr?.missing.includes(n.peerIp)).map((n) => n.peerIp);
@@ -209,7 +211,7 @@ export function bringupEffects(o: EffectsOptions) {
   });
 
   const rollback = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
-    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch));
+    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch), o.save !== false);
     frrAdded.delete(input.switch);
     log(input)?.warn({ written: r.written }, 'rolled back');
     return r;
@@ -220,7 +222,7 @@ export function bringupEffects(o: EffectsOptions) {
     const failed: { switch: string; message: string }[] = [];
     await mapConcurrent(input.switches, session.concurrency, async (sw) => {
       try {
-        await restoreRun(session, sw, o.runId, frrAdded.get(sw));
+        await restoreRun(session, sw, o.runId, frrAdded.get(sw), o.save !== false);
         frrAdded.delete(sw);
         restored.push(sw);
       } catch (e) {

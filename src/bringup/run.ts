@@ -26,6 +26,8 @@ export interface BringupOptions {
   /** Called after every recorded transition (progress display). */
   readonly onUpdate?: (record: RunRecord) => void;
   readonly consumeBudgetMs?: number;
+  /** Save each switch's config after every write and rollback (default); false: `--no-save`. */
+  readonly save?: boolean;
   /** Stops the run where it is, as a kill would: the record stays `running`, to be resumed. */
   readonly signal?: AbortSignal;
 }
@@ -92,6 +94,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
     stages,
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+    save: opts.save !== false,
   });
   const machine = runMachine.provide({ actors: { switchMachine: switchMachine.provide({ actors: fx.switchActors }), rollbackSwitches: fx.rollbackSwitches } });
   const actor = createActor(machine, {

@@ -14,6 +14,8 @@ interface LiveFlags {
   allowRenumber?: boolean;
   prune?: boolean;
   json?: boolean;
+  /** commander's negation of --no-save: false when given. */
+  save?: boolean;
 }
 
 /** The lab's inventory lookup and exec channel, imported when a live command runs. */
@@ -53,6 +55,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--yes', 'do not ask for confirmation')
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--prune', 'release what removed racks still reserve')
+      .option('--no-save', 'do not save the written config to the startup config (config save): a reload or reboot brings back the old one')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean }) => {
     const { openSession } = await import('../services/session.ts');
@@ -73,9 +76,10 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await session.writeLock();
-      const outcomes = await withProgress('applying', () => applyFabric(session, plans));
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { save: flags.save !== false }));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
-      setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
+      if (!flags.json && flags.save === false) io.err('clos apply: --no-save: nothing was saved to the startup config; a config reload or reboot brings back the old one (clos drift reports it as unsaved).');
+      setExit(outcomes.some((o) => o.status === 'failed' || o.status === 'failed-to-save') ? EXIT.ERROR : EXIT.OK);
     } finally {
       await session.close();
     }
@@ -88,6 +92,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .argument('<fabric>', 'fabric file')
       .option('--switch <name>', 'only this switch')
       .option('--to <id>', 'the checkpoint to restore (default: the newest)')
+      .option('--no-save', 'do not save the restored config to the startup config (config save)')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string }) => {
     const { openSession } = await import('../services/session.ts');
@@ -95,9 +100,9 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { table } = await import('../report/table.ts');
     const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
     try {
-      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
+      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}), save: flags.save !== false }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
-      else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
+      else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : [o.restarted ? 'bgp restarted' : '', o.saved === 'saved' ? 'config saved' : o.saved === 'no-save' ? 'not saved (--no-save)' : ''].filter(Boolean).join(', ')])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
       await session.close();

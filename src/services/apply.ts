@@ -1,7 +1,8 @@
 // apply: per switch, checkpoint → all its changes in one transaction → read back and compare
-// → routing-service restart or vtysh when SONiC needs it (the actions of switch/actions.ts, run
-// by switch/run.ts). A switch that fails is restored to its checkpoint and reported; the others
-// go on.
+// → routing-service restart or vtysh when SONiC needs it → config save (the actions of
+// switch/actions.ts, run by switch/run.ts). A switch that fails is restored to its checkpoint
+// and reported; the others go on. A switch whose save fails keeps what was written (it was read
+// back and is live) and is reported `failed-to-save`: a reload would lose it.
 import { refusalText } from '../core/adoption/refusals.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
@@ -15,11 +16,13 @@ import { emptyResult, runActions, type ActionEvent } from './switch/run.ts';
 export interface ApplyOutcome {
   readonly switch: string;
   readonly endpoint: string;
-  readonly status: 'applied' | 'unchanged' | 'failed';
+  readonly status: 'applied' | 'unchanged' | 'failed' | 'failed-to-save';
   readonly changes: number;
   readonly flavour?: 'sonic' | 'legacy-vs';
   readonly restarted: boolean;
   readonly frrConfigured: boolean;
+  /** Whether the startup config was saved: `no-save` under --no-save. */
+  readonly saved?: 'saved' | 'no-save' | 'failed';
   readonly checkpoint?: string;
   /** After a failure: whether the switch was restored to its checkpoint. */
   readonly restored?: boolean;
@@ -34,6 +37,8 @@ export interface ApplyOptions {
   readonly checkpointId?: string;
   /** Told of every action on every switch as it starts and ends (progress, an event stream). */
   readonly onEvent?: (e: ActionEvent) => void;
+  /** Save each written switch's config (default); false: `--no-save`. */
+  readonly save?: boolean;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
@@ -64,13 +69,19 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
     desired: session.desired.get(plan.switch)!,
     ...(checkpoint ? { checkpoint } : {}),
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+    save: opts.save !== false,
   });
+  if (opts.save === false && plan.changes.length > 0) result.notes.push('not saved (--no-save): a config reload or reboot brings back the startup config');
   const run = { state: session.state, flavour: result.flavour, ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) };
   const saved = { ...(checkpoint ? { checkpoint: checkpoint.id } : {}) };
   try {
     await runActions(link, actions, run, result);
-    return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
+    return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved, ...savedOf(plan, result.saved, opts) });
   } catch (e) {
+    // The write was read back and is live: a failed save leaves it, and says a reload loses it.
+    if ((e as { code?: string }).code === 'SAVE_FAILED') {
+      return done({ status: 'failed-to-save', error: errorOf(e), flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, saved: 'failed', ...saved });
+    }
     let restored = false;
     if (checkpoint) {
       try {
@@ -82,6 +93,11 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
     }
     return done({ status: 'failed', error: errorOf(e), restored, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
   }
+}
+
+function savedOf(plan: SwitchPlan, saved: boolean, opts: ApplyOptions): { saved?: 'saved' | 'no-save' } {
+  if (saved) return { saved: 'saved' };
+  return opts.save === false && plan.changes.length > 0 ? { saved: 'no-save' } : {};
 }
 
 function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {

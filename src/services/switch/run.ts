@@ -11,7 +11,7 @@ import { describeChange } from '../../results/change-text.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError } from '../../transport/transport.ts';
 import { showBgpSummary } from '../plan.ts';
-import { configureFrr, restartRouting, waitConsumed } from '../routing.ts';
+import { configureFrr, restartRouting, saveConfig, waitConsumed } from '../routing.ts';
 import type { Clock } from '../watch-kit.ts';
 import { restoreTouchesStatic, type Action, type ActionKind, type Flavour } from './actions.ts';
 
@@ -45,6 +45,8 @@ export interface RunResult {
   frrConfigured: boolean;
   /** Changes a restore made. */
   restored: Change[];
+  /** The running config was saved as the startup config. */
+  saved: boolean;
   readonly notes: string[];
 }
 
@@ -72,7 +74,7 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
 }
 
 export function emptyResult(flavour: Flavour): RunResult {
-  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], notes: [] };
+  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], saved: false, notes: [] };
 }
 
 /** Whether an action runs, given what ran before it. */
@@ -134,6 +136,10 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     case 'restore':
       r.restored = await restore(link, a.checkpoint, opts.state);
+      return;
+    case 'save':
+      await saveConfig(link);
+      r.saved = true;
       return;
   }
 }
