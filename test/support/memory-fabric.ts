@@ -14,6 +14,10 @@ export interface MemorySwitch {
   transport: MemoryTransport;
   commands: string[][];
   frrPeers: Record<string, { remoteAs: number; state: string }>;
+  /** What `config save -y` last wrote (the switch's startup config); undefined: never saved. */
+  startup?: Map<string, Record<string, string>>;
+  /** Set to make `config save -y` fail with this message. */
+  failSave?: string;
 }
 
 export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint?: boolean; fabric?: string } = {}) {
@@ -36,6 +40,11 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
       endpoint: `fake-exec ${name}`,
       run: async (argv): Promise<ExecResult> => {
         sw.commands.push([...argv]);
+        if (argv.join(' ') === 'config save -y') {
+          if (sw.failSave) return { code: 1, stdout: '', stderr: sw.failSave };
+          sw.startup = new Map([...sw.transport.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }]));
+          return { code: 0, stdout: '', stderr: '' };
+        }
         if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') {
           return { code: 0, stdout: JSON.stringify(Object.keys(sw.frrPeers).length ? { ipv4Unicast: { peers: sw.frrPeers } } : {}), stderr: '' };
         }
