@@ -90,7 +90,7 @@ describe('switch executor', () => {
     const [p2] = await planFabric(other.session, new Set(['leaf1']));
     const [o2] = await applyFabric(other.session, [p2!], { save: false });
     expect(o2).toMatchObject({ status: 'applied', saved: 'no-save', notes: expect.arrayContaining([expect.stringContaining('--no-save')]) });
-    expect(other.switches.get('leaf1')!.startup).toBeUndefined();
+    expect(other.switches.get('leaf1')!.startup).not.toEqual(other.switches.get('leaf1')!.transport.dbs.CONFIG_DB);
     expect(other.switches.get('leaf1')!.commands.some((c) => c[0] === 'config')).toBe(false);
   });
 
