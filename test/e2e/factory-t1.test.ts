@@ -121,7 +121,7 @@ describe('dc1 from SONiC t1 factory state', () => {
   it('apply takes every switch over and saves it; verify converges; plan 0; drift 0', async () => {
     const r = await runCli('apply', file, '--yes', '--json');
     expect(r.code, r.stdout).toBe(0);
-    const { outcomes } = JSON.parse(r.stdout) as ApplyJson & { outcomes: { saved?: string }[] };
+    const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
     expect(outcomes.map((o) => [o.switch, o.status, o.saved])).toEqual(OLD.map((s) => [s, 'applied', 'saved']));
     await verifyConverged('apply from t1');
     timings.push(`factory t1 to converged (lab up --factory t1 → apply → verify): ${fromFactory()}`);
