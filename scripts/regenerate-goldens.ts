@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ERROR_CASES, EXAMPLES, ROOT, errorGolden, exampleGoldens } from '../test/support/goldens.ts';
+import { docsGoldens } from '../test/support/docs-goldens.ts';
 
 let count = 0;
 const write = (rel: string, text: string) => {
@@ -12,4 +13,5 @@ const write = (rel: string, text: string) => {
 };
 for (const f of EXAMPLES) for (const [rel, text] of exampleGoldens(f)) write(rel, text);
 for (const f of ERROR_CASES) write(...errorGolden(f));
+for (const f of EXAMPLES) for (const [rel, text] of docsGoldens(f)) write(rel, text);
 console.log(`wrote ${count} golden files`);

@@ -7,6 +7,10 @@ import { SWITCH_ERROR_CODES } from './transport/transport.ts';
 export const OPERATIONAL_ERROR_CODES: Readonly<Record<string, string>> = {
   ...SWITCH_ERROR_CODES,
   INVENTORY_INVALID: 'the inventory file is missing, unreadable, not for this fabric, or fails its schema',
+  ROUTING_DAEMON_DOWN: 'vtysh says a routing daemon (zebra, bgpd) of the switch is not running: its STATE_DB sessions and APPL_DB routes are stale (a drift finding; verify fails those checks)',
   ...LAB_ERROR_CODES,
   ...BRINGUP_ERROR_CODES,
+  RUN_LOCKED: 'another apply, bringup or rollback (CLI or clos serve) holds the fabric; the message names it (pid, host, command, run, since)',
+  STATE_DIR_AMBIGUOUS: 'the unkeyed state directory of an older clos may belong to several fabric files declaring one name; rename it to the keyed name of its file',
+  TOKENS_INVALID: 'clos serve: the tokens file is missing or not one clos wrote, or token add got a bad name or role',
 };

@@ -9,13 +9,15 @@ import type { Logger } from '../log.ts';
 import { planSwitch, type SwitchPlan } from '../services/plan.ts';
 import { mapConcurrent } from '../services/concurrency.ts';
 import type { FabricSession } from '../services/session.ts';
+import { watchChecks, type WatchedCheck } from '../services/watch/checks.ts';
+import { watchTables } from '../services/watch/tables.ts';
+import { realClock } from '../services/watch-kit.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { cablingFromCarrier, cablingFromLldp, describeCabling, gateChecks, sessionPeer, stayChecks } from './gates.ts';
 import type { RollbackOutput } from './machines/run.ts';
 import type { EffectInput, ReachOutput, SwitchEvent, WriteOutput } from './machines/types.ts';
 import { isLinkChange, neighborInScope, scopeChanges, type Scope } from './scope.ts';
 import type { StageSpec } from './stages.ts';
-import { watchChecks, type CheckResult } from './watch.ts';
 import { applyRest, BringupError, checkPlatform, extendCheckpoint, restoreRun, writeLinks } from './writes.ts';
 
 export interface EffectsOptions {
@@ -75,8 +77,10 @@ export function bringupEffects(o: EffectsOptions) {
       // The baseline of the sessions that must stay up, read before anything is written.
       const stay = stayFor(input, plan);
       if (stay.length > 0) {
-        const w = await watchChecks(await links([input.switch]), stay, (rs) => rs.forEach((r) => r.observation.pass && established.add(r.check.id)));
+        const w = await watchChecks(await links([input.switch]), stay, { onError: () => undefined });
+        await w.firstRead;
         await w.stop();
+        for (const r of w.results) if (r.pass) established.add(r.check.id);
       }
     }
     held.set(key(input), { link, plan, established });
@@ -101,47 +105,42 @@ export function bringupEffects(o: EffectsOptions) {
     return { written: ports.length };
   });
 
-  const watchCabling = fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
-    const { plan } = get(input);
-    const lldp = plan.flavour !== 'legacy-vs';
-    const table = lldp ? 'LLDP_ENTRY_TABLE' : 'PORT_TABLE';
-    const db = lldp ? 'APPL_DB' : 'STATE_DB';
-    let stop: (() => Promise<void>) | undefined;
+  /** A watch that runs while the machine is in a state: started on entry, stopped on exit
+   *  (also when it is still starting then). */
+  const whileIn = (input: EffectInput, what: string, start: (stopped: () => boolean) => Promise<{ stop(): Promise<void> }>) => {
     let stopped = false;
-    let last = '';
-    void (async () => {
-      const link = await session.link(input.switch);
-      const look = async () => {
-        const snap = await link.transport.read(db, [table]);
-        const view = lldp ? cablingFromLldp(input.switch, intents, scope, snap) : cablingFromCarrier(input.switch, intents, scope, snap);
-        const seen = { ok: view.ok, settled: view.settled, detail: describeCabling(input.switch, view) };
-        const text = JSON.stringify(seen);
-        if (!stopped && text !== last) {
-          last = text;
-          sendBack({ type: 'CABLING.SEEN', seen });
-        }
-      };
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const unwatch = await link.transport.watch(db, [table], () => {
-        if (timer) return;
-        timer = setTimeout(() => {
-          timer = undefined;
-          void look().catch(() => undefined);
-        }, 50);
-      });
-      const resync = setInterval(() => void look().catch(() => undefined), 1000);
-      stop = async () => {
-        clearInterval(resync);
-        if (timer) clearTimeout(timer);
-        await unwatch();
-      };
-      if (stopped) await stop();
-      else await look();
-    })().catch((e) => log(input)?.warn({ err: (e as Error).message }, 'cabling watch failed'));
+    let watch: { stop(): Promise<void> } | undefined;
+    void start(() => stopped)
+      .then((w) => (stopped ? w.stop() : void (watch = w)))
+      .catch((e) => log(input)?.warn({ err: (e as Error).message }, `${what} failed`));
     return () => {
       stopped = true;
-      void stop?.();
+      void watch?.stop();
     };
+  };
+
+  const watchCabling = fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
+    const lldp = get(input).plan.flavour !== 'legacy-vs';
+    const table = lldp ? 'LLDP_ENTRY_TABLE' : 'PORT_TABLE';
+    let last = '';
+    return whileIn(input, 'cabling watch', async (stopped) =>
+      watchTables((await session.link(input.switch)).transport, lldp ? 'APPL_DB' : 'STATE_DB', [table], {
+        clock: realClock,
+        debounceMs: 50,
+        resyncMs: 1000,
+        onRead: (snap) => {
+          const rows = snap.get(table) ?? new Map();
+          const view = lldp ? cablingFromLldp(input.switch, intents, scope, rows) : cablingFromCarrier(input.switch, intents, scope, rows);
+          const seen = { ok: view.ok, settled: view.settled, detail: describeCabling(input.switch, view) };
+          const text = JSON.stringify(seen);
+          if (!stopped() && text !== last) {
+            last = text;
+            sendBack({ type: 'CABLING.SEEN', seen });
+          }
+        },
+        onError: () => undefined, // the next resync reads again
+      }),
+    );
   });
 
   const apply = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
@@ -157,25 +156,18 @@ export function bringupEffects(o: EffectsOptions) {
     return { written: r.written, notes: r.notes };
   });
 
-  /** A watch over checks, started when the machine enters the state and stopped when it leaves. */
-  const checkWatcher = (build: (i: EffectInput) => { checks: ReturnType<typeof gateChecks>; onUpdate: (rs: readonly CheckResult[], send: (e: SwitchEvent) => void) => void }) =>
+  /** A watch over checks while the machine is in a state; `onUpdate` hears every change. */
+  const checkWatcher = (build: (i: EffectInput) => { checks: ReturnType<typeof gateChecks>; onUpdate: (rs: readonly WatchedCheck[], send: (e: SwitchEvent) => void) => void }) =>
     fromCallback<EventObject, EffectInput>(({ input, sendBack }) => {
-      let stopped = false;
-      let watch: { stop(): Promise<void> } | undefined;
       const { checks, onUpdate } = build(input);
-      if (checks.length > 0) {
-        void (async () => {
-          const w = await watchChecks(await links(checks.map((c) => c.switch)), checks, (rs) => !stopped && onUpdate(rs, sendBack), {
-            onError: (sw, e) => log(input)?.warn({ peer: sw, err: (e as Error).message }, 'gate read failed'),
-          });
-          if (stopped) await w.stop();
-          else watch = w;
-        })().catch((e) => log(input)?.warn({ err: (e as Error).message }, 'watch failed'));
-      } else onUpdate([], sendBack);
-      return () => {
-        stopped = true;
-        void watch?.stop();
-      };
+      if (checks.length === 0) return void onUpdate([], sendBack);
+      return whileIn(input, 'watch', async (stopped) =>
+        watchChecks(await links(checks.map((c) => c.switch)), checks, {
+          resyncMs: 2000,
+          onChange: (rs) => !stopped() && onUpdate(rs, sendBack),
+          onError: (sw, e) => log(input)?.warn({ peer: sw, err: (e as Error).message }, 'gate read failed'),
+        }),
+      );
     });
 
   const watchGate = checkWatcher((input) => {
@@ -184,7 +176,7 @@ export function bringupEffects(o: EffectsOptions) {
     return {
       checks,
       onUpdate: (rs, send) => {
-        const failing = rs.filter((r) => !r.observation.pass).map((r) => `${r.check.switch}: ${r.check.id}: ${r.observation.seen}`);
+        const failing = rs.filter((r) => !r.pass).map((r) => `${r.check.switch}: ${r.check.id}: ${r.seen}`);
         const seen = { passed: rs.length - failing.length, total: rs.length, failing };
         const text = JSON.stringify(seen);
         if (text === last) return;
@@ -202,10 +194,10 @@ export function bringupEffects(o: EffectsOptions) {
     return {
       checks,
       onUpdate: (rs, send) => {
-        const gone = rs.find((r) => !r.observation.pass && r.observation.seen !== 'not read yet');
+        const gone = rs.find((r) => !r.pass && r.read);
         if (!gone || lost) return;
         lost = true;
-        send({ type: 'SESSION.LOST', peer: `${sessionPeer(gone.check)} on ${gone.check.switch}`, seen: gone.observation.seen });
+        send({ type: 'SESSION.LOST', peer: `${sessionPeer(gone.check)} on ${gone.check.switch}`, seen: gone.seen });
       },
     };
   });

@@ -55,6 +55,9 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       }
       const { runBringup } = await import('../bringup/run.ts');
       const { createLogger } = await import('../log.ts');
+      const { takeRunLock } = await import('../io/run-lock.ts');
+      const { newCheckpointId } = await import('../io/state-dir.ts');
+      const lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos bringup', newCheckpointId(), (m) => io.err(`clos bringup: ${m}`));
       // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
       const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;
       const progress = new Progress(io, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));
@@ -75,6 +78,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
         });
       } finally {
         process.removeListener('SIGINT', onSignal);
+        lock.release();
       }
       progress.end(result.record);
       io.out(flags.json ? JSON.stringify(result.record, null, 2) : formatReport(result.record, file));

@@ -62,8 +62,13 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { planFabric } = await import('../services/plan.ts');
     const { applyFabric } = await import('../services/apply.ts');
     const { formatApply, formatPlan } = await import('../report/plan-format.ts');
+    const { takeRunLock } = await import('../io/run-lock.ts');
+    const { newCheckpointId } = await import('../io/state-dir.ts');
     const session = await openSession(file, { writeLock: false, ...allocOptions(flags) }, await sessionOptions(flags));
+    const runId = newCheckpointId();
+    let lock: { release(): void } | undefined;
     try {
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos apply', runId, (m) => io.err(`clos apply: ${m}`));
       const plans = await withProgress('planning', () => planFabric(session));
       if (!flags.json) io.out(formatPlan(plans, session.loaded.changes));
       if (!flags.yes && process.stdin.isTTY) {
@@ -76,11 +81,12 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await session.writeLock();
-      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { save: flags.save !== false }));
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId, save: flags.save !== false }));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
       if (!flags.json && flags.save === false) io.err('clos apply: --no-save: nothing was saved to the startup config; a config reload or reboot brings back the old one (clos drift reports it as unsaved).');
       setExit(outcomes.some((o) => o.status === 'failed' || o.status === 'failed-to-save') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });
@@ -98,13 +104,18 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { openSession } = await import('../services/session.ts');
     const { rollbackFabric } = await import('../services/rollback.ts');
     const { table } = await import('../report/table.ts');
+    const { takeRunLock } = await import('../io/run-lock.ts');
+    const { newCheckpointId } = await import('../io/state-dir.ts');
     const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
+    let lock: { release(): void } | undefined;
     try {
+      lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos rollback', newCheckpointId(), (m) => io.err(`clos rollback: ${m}`));
       const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}), save: flags.save !== false }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
       else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : [o.restarted ? 'bgp restarted' : '', o.saved === 'saved' ? 'config saved' : o.saved === 'no-save' ? 'not saved (--no-save)' : ''].filter(Boolean).join(', ')])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
+      lock?.release();
       await session.close();
     }
   });

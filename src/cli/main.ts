@@ -10,6 +10,8 @@ import { registerVerifyCommand } from './verify-command.ts';
 import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
 import { FlagError } from './duration.ts';
+import { registerDocsCommand } from './docs-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { processIo, type Io } from './output.ts';
 import { LOG_FORMATS, setLogFormat, type LogFormat } from '../terminal.ts';
@@ -34,6 +36,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDriftCommand(program, io, setExit);
   registerLabCommands(program, io, setExit);
   registerBringupCommand(program, io, setExit);
+  registerDocsCommand(program, io, setExit);
+  registerServeCommand(program, io, setExit);
   return program;
 }
 

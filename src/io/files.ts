@@ -4,11 +4,12 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, rename, writeFile, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
-export async function writeFileAtomic(path: string, data: string): Promise<void> {
+/** `mode` for files only their owner may read (the API's tokens file). */
+export async function writeFileAtomic(path: string, data: string, mode?: number): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, mode === undefined ? {} : { mode });
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -1,14 +1,65 @@
-// The state directory of a fabric: what clos applied last (its managed scope) and the
-// checkpoints to roll back to. Next to the fabric file by default (.clos/<fabric>/), or
-// CLOS_STATE_DIR. Every write is atomic.
-import { existsSync, readdirSync } from 'node:fs';
+// The state directory of a fabric: what clos applied last (its managed scope), the checkpoints
+// to roll back to, bring-up records, drift history and the run lock. Next to the fabric file by
+// default (.clos/<fabric>-<key>/), or under CLOS_STATE_DIR. Every write is atomic.
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync, renameSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Fields } from '../core/diff/flat.ts';
 import { writeFileAtomicSync } from './files.ts';
 
+/** The state directory of the fabric file `fabricPath` (declaring `fabricName`). Keyed by the
+ *  fabric name and a hash of the file, so that two files declaring one name never share a
+ *  directory: next to the file the key is its file name (the folder is part of the location, and
+ *  moving the folder keeps its state); under CLOS_STATE_DIR, shared by every folder, it is the
+ *  file's real path. A directory of the older layout (.clos/<fabric>, unkeyed) is adopted (renamed
+ *  to the keyed name) when no other file in the folder declares the same fabric; otherwise the
+ *  choice is the user's, and this refuses naming the files. */
 export function stateDirFor(fabricPath: string, fabricName: string, env = process.env): string {
-  return env.CLOS_STATE_DIR ? join(env.CLOS_STATE_DIR, fabricName) : join(dirname(fabricPath), '.clos', fabricName);
+  const base = env.CLOS_STATE_DIR ? resolve(env.CLOS_STATE_DIR) : join(dirname(fabricPath), '.clos');
+  const key = env.CLOS_STATE_DIR ? realPath(fabricPath) : basename(fabricPath);
+  const dir = join(base, `${fabricName}-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`);
+  const legacy = join(base, fabricName);
+  if (!existsSync(dir) && statSync(legacy, { throwIfNoEntry: false })?.isDirectory()) {
+    const others = sameNameFiles(fabricPath, fabricName);
+    if (others.length > 0) {
+      throw new StateDirError(`${legacy} (the state directory of clos before it was keyed by file) may belong to ${[basename(fabricPath), ...others].join(' or ')}, which all declare fabric ${fabricName}: rename it to ${dir} if it is ${basename(fabricPath)}'s`);
+    }
+    renameSync(legacy, dir);
+  }
+  return dir;
+}
+
+export class StateDirError extends Error {
+  readonly code = 'STATE_DIR_AMBIGUOUS';
+}
+
+function realPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+/** Other fabric files in the same folder whose `fabric:` line names the same fabric. */
+function sameNameFiles(fabricPath: string, fabricName: string): string[] {
+  const folder = dirname(fabricPath);
+  const me = basename(fabricPath);
+  const out: string[] = [];
+  for (const f of readdirSync(folder)) {
+    if (f === me || !/\.ya?ml$/.test(f) || /\.lock\.ya?ml$/.test(f)) continue;
+    let text: string;
+    try {
+      text = readFileSync(join(folder, f), 'utf8');
+    } catch {
+      continue;
+    }
+    const m = /^fabric:[ \t]*["']?([^"'\s#]+)/m.exec(text);
+    // Inventories name their fabric too; a fabric file also declares its spines.
+    if (m?.[1] === fabricName && /^spines:/m.test(text)) out.push(f);
+  }
+  return out.sort();
 }
 
 type FlatRecord = Record<string, Fields>;

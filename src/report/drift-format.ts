@@ -1,6 +1,6 @@
 // Every format of the drift report, and what `--watch` prints between rounds: only the findings
 // that appeared and the ones that went away (by id). Pure: report in, text out.
-import { formatDriftHtml } from './drift-html.ts';
+import { formatDriftHtml, type PictureOptions } from './drift-html.ts';
 import { formatDriftJunit } from './drift-junit.ts';
 import { formatDriftMarkdown } from './drift-markdown.ts';
 import type { DriftDelta } from '../results/drift-report.ts';
@@ -10,7 +10,7 @@ import { formatDriftTable } from './drift-table.ts';
 export const DRIFT_FORMATS = ['table', 'json', 'md', 'junit', 'html'] as const;
 export type DriftFormat = (typeof DRIFT_FORMATS)[number];
 
-export function formatDrift(r: DriftReport, format: DriftFormat): string {
+export function formatDrift(r: DriftReport, format: DriftFormat, picture: PictureOptions = {}): string {
   switch (format) {
     case 'table':
       return formatDriftTable(r);
@@ -21,7 +21,7 @@ export function formatDrift(r: DriftReport, format: DriftFormat): string {
     case 'junit':
       return formatDriftJunit(r);
     case 'html':
-      return formatDriftHtml(r);
+      return formatDriftHtml(r, picture);
   }
 }
 

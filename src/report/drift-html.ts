@@ -14,7 +14,19 @@ const GAP = 24;
 const SPINE_Y = 40;
 const LEAF_Y = 250;
 
-export function formatDriftHtml(r: DriftReport): string {
+/** Racks of the fabric: with more than COMPACT_LEAVES leaves the picture folds each rack into a
+ *  box of small squares (names and state on hover), so 4×64 stays readable on one screen. */
+export interface PictureOptions {
+  readonly racks?: readonly { readonly name: string; readonly leaves: readonly string[] }[];
+}
+
+const COMPACT_LEAVES = 16;
+const SMALL = 18;
+const SMALL_GAP = 4;
+const RACK_PAD = 6;
+const RACK_GAP = 10;
+
+export function formatDriftHtml(r: DriftReport, opts: PictureOptions = {}): string {
   const groups = groupByCause(r.findings);
   const rowId = new Map<string, string>();
   r.findings.forEach((f, i) => rowId.set(f.id, `finding-${i + 1}`));
@@ -30,7 +42,7 @@ export function formatDriftHtml(r: DriftReport): string {
     `<h1>clos drift: ${esc(r.fabric)}</h1>`,
     `<p class="verdict ${r.drift ? 'drift' : 'clean'}" id="verdict">${esc(driftVerdict(r))}</p>`,
     `<p class="meta">${r.summary.switches} switches read at ${esc(r.at)} in ${(r.durationMs / 1000).toFixed(2)} s.</p>`,
-    picture(r, rowId),
+    picture(r, rowId, opts),
     legend(),
     findingsTable(groups, rowId),
     '</body>',
@@ -39,18 +51,28 @@ export function formatDriftHtml(r: DriftReport): string {
   ].join('\n');
 }
 
-function picture(r: DriftReport, rowId: ReadonlyMap<string, string>): string {
+/** The picture alone, as an SVG document with its own style (the dashboard of `clos serve`
+ *  draws it and recolours its elements live). Without the findings table, nothing links. */
+export function formatDriftSvg(r: DriftReport, opts: PictureOptions = {}): string {
+  return `${picture(r, undefined, opts).replace(/^(<svg [^>]*>)/, `$1\n<style>${PICTURE_CSS}</style>`)}\n`;
+}
+
+function picture(r: DriftReport, rowId: ReadonlyMap<string, string> | undefined, opts: PictureOptions): string {
   const spines = r.switches.filter((s) => s.role === 'spine');
   const leaves = r.switches.filter((s) => s.role === 'leaf');
+  const compact = opts.racks !== undefined && leaves.length > COMPACT_LEAVES ? rackLayout(opts.racks, leaves.map((l) => l.name)) : undefined;
   const n = Math.max(spines.length, leaves.length, 1);
-  const width = Math.max(640, 2 * GAP + n * (NODE_W + GAP));
+  const width = compact ? Math.max(640, compact.width, 2 * GAP + spines.length * (NODE_W + GAP)) : Math.max(640, 2 * GAP + n * (NODE_W + GAP));
   const xs = (count: number) => Array.from({ length: count }, (_, i) => ((i + 0.5) * width) / count);
   const pos = new Map<string, { x: number; y: number }>();
   xs(spines.length).forEach((x, i) => pos.set(spines[i]!.name, { x, y: SPINE_Y }));
-  xs(leaves.length).forEach((x, i) => pos.set(leaves[i]!.name, { x, y: LEAF_Y }));
+  if (compact) {
+    const shift = (width - compact.width) / 2;
+    for (const [name, x] of compact.x) pos.set(name, { x: x + shift, y: LEAF_Y });
+  } else xs(leaves.length).forEach((x, i) => pos.set(leaves[i]!.name, { x, y: LEAF_Y }));
   const firstFinding = (pred: (f: FindingJson) => boolean) => {
     const f = r.findings.find(pred);
-    return f ? `#${rowId.get(f.id)}` : undefined;
+    return f && rowId ? `#${rowId.get(f.id)}` : undefined;
   };
   const out = [`<svg id="fabric" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${LEAF_Y + NODE_H + 30}" width="100%" role="img" aria-label="fabric ${esc(r.fabric)}">`];
   // Links first, so switches are drawn over their ends.
@@ -63,21 +85,54 @@ function picture(r: DriftReport, rowId: ReadonlyMap<string, string>): string {
     const href = firstFinding((f) => f.link === l.id);
     out.push(href ? `<a href="${href}">${line}</a>` : line);
   }
-  for (const s of [...spines, ...leaves]) {
+  const node = (s: DriftReport['switches'][number]): string => {
     const p = pos.get(s.name)!;
     const title = `${s.name} (${s.role}, ${s.flavour}) ${s.endpoint ?? 'not connected'}: ${s.findings} finding(s)`;
-    const node = [
+    const small = compact && s.role === 'leaf';
+    const g = [
       `<g id="switch-${safe(s.name)}" class="switch state-${s.state}" data-switch="${esc(s.name)}" data-state="${s.state}" data-findings="${s.findings}">`,
       `<title>${esc(title)}</title>`,
-      `<rect x="${f1(p.x - NODE_W / 2)}" y="${p.y}" width="${NODE_W}" height="${NODE_H}" rx="6"/>`,
-      `<text x="${f1(p.x)}" y="${p.y + NODE_H / 2 + 5}" text-anchor="middle">${esc(s.name)}</text>`,
+      small ? `<rect x="${f1(p.x - SMALL / 2)}" y="${p.y}" width="${SMALL}" height="${SMALL}" rx="3"/>` : `<rect x="${f1(p.x - NODE_W / 2)}" y="${p.y}" width="${NODE_W}" height="${NODE_H}" rx="6"/>`,
+      small ? '' : `<text x="${f1(p.x)}" y="${p.y + NODE_H / 2 + 5}" text-anchor="middle">${esc(s.name)}</text>`,
       '</g>',
     ].join('');
     const href = firstFinding((f) => f.switch === s.name);
-    out.push(href ? `<a href="${href}">${node}</a>` : node);
-  }
+    return href ? `<a href="${href}">${g}</a>` : g;
+  };
+  for (const s of spines) out.push(node(s));
+  if (compact) {
+    const byName = new Map(leaves.map((l) => [l.name, l]));
+    const shift = (width - compact.width) / 2;
+    for (const rack of compact.racks) {
+      const x0 = rack.x0 + shift;
+      out.push(`<g class="rack" id="rack-${safe(rack.name)}" data-rack="${esc(rack.name)}"><title>rack ${esc(rack.name)}: ${esc(rack.leaves.join(', '))}</title>`);
+      out.push(`<rect class="rack-box" x="${f1(x0)}" y="${LEAF_Y - RACK_PAD}" width="${f1(rack.width)}" height="${SMALL + 2 * RACK_PAD}" rx="4"/>`);
+      out.push(`<text class="rack-label" x="${f1(x0 + rack.width / 2)}" y="${LEAF_Y + SMALL + RACK_PAD + 14}" text-anchor="middle">${esc(rack.name)}</text>`);
+      for (const l of rack.leaves) out.push(node(byName.get(l)!));
+      out.push('</g>');
+    }
+  } else for (const s of leaves) out.push(node(s));
   out.push('</svg>');
   return out.join('\n');
+}
+
+/** Leaves grouped by rack, left to right: the x of every leaf's centre and each rack's box. */
+function rackLayout(racks: NonNullable<PictureOptions['racks']>, leaves: readonly string[]) {
+  const known = new Set(leaves);
+  const groups = racks.map((r) => ({ name: r.name, leaves: r.leaves.filter((l) => known.has(l)) })).filter((r) => r.leaves.length > 0);
+  const racked = new Set(groups.flatMap((g) => g.leaves));
+  const loose = leaves.filter((l) => !racked.has(l));
+  if (loose.length) groups.push({ name: '(no rack)', leaves: loose });
+  const x = new Map<string, number>();
+  const out: { name: string; leaves: string[]; x0: number; width: number }[] = [];
+  let cursor = GAP;
+  for (const g of groups) {
+    const width = 2 * RACK_PAD + g.leaves.length * SMALL + (g.leaves.length - 1) * SMALL_GAP;
+    g.leaves.forEach((l, i) => x.set(l, cursor + RACK_PAD + SMALL / 2 + i * (SMALL + SMALL_GAP)));
+    out.push({ ...g, x0: cursor, width });
+    cursor += width + RACK_GAP;
+  }
+  return { x, racks: out, width: cursor - RACK_GAP + GAP };
 }
 
 function legend(): string {
@@ -111,17 +166,22 @@ function findingsTable(groups: ReturnType<typeof groupByCause>, rowId: ReadonlyM
 const STATES = Object.entries(STATE_COLOURS) as [LinkState, string][];
 const TINT: Readonly<Record<LinkState, string>> = { error: '#fce8e6', warning: '#fef7e0', info: '#fff', ok: '#fff' };
 
-const CSS = [
-  'body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#202124;background:#fff}',
-  'h1{font-size:20px;margin:0 0 8px}',
-  `.verdict{font-weight:600;font-size:16px}.verdict.drift{color:${STATE_COLOURS.error}}.verdict.clean{color:${STATE_COLOURS.ok}}`,
-  '.meta,.legend,.detail{color:#5f6368;font-size:12px}',
+const PICTURE_CSS = [
   '#fabric{max-width:1200px;display:block;margin:16px 0}',
   '.link{stroke-width:3;stroke-linecap:round}',
   '.link.state-error{stroke-width:5;stroke-dasharray:10 5}',
   '.switch rect{stroke-width:2.5}',
   '.switch text{font-size:13px;font-weight:600;fill:#202124}',
+  '.rack-box{fill:#fff;fill-opacity:0;stroke:#9aa0a6;stroke-width:1}.rack-label{font-size:11px;fill:#5f6368}',
   ...STATES.map(([s, c]) => `.link.state-${s}{stroke:${c}}.switch.state-${s} rect{stroke:${c};fill:${TINT[s]}}.chip.state-${s}{background:${c}}`),
+].join('\n');
+
+const CSS = [
+  'body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#202124;background:#fff}',
+  'h1{font-size:20px;margin:0 0 8px}',
+  `.verdict{font-weight:600;font-size:16px}.verdict.drift{color:${STATE_COLOURS.error}}.verdict.clean{color:${STATE_COLOURS.ok}}`,
+  '.meta,.legend,.detail{color:#5f6368;font-size:12px}',
+  PICTURE_CSS,
   '.chip{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 8px;vertical-align:baseline}',
   'table{border-collapse:collapse;width:100%;font-size:13px}',
   'th,td{border-bottom:1px solid #dadce0;padding:4px 8px;text-align:left;vertical-align:top}',

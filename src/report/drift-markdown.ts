@@ -33,7 +33,7 @@ function remedy(f: FindingJson): string {
 }
 
 /** Table-safe text: no line breaks, pipes escaped, HTML-ish characters neutralised. */
-function text(s: string): string {
+export function text(s: string): string {
   return s.replace(/\r?\n/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/`/g, '\\`');
 }
 

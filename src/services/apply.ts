@@ -37,13 +37,19 @@ export interface ApplyOptions {
   readonly checkpointId?: string;
   /** Told of every action on every switch as it starts and ends (progress, an event stream). */
   readonly onEvent?: (e: ActionEvent) => void;
+  /** Told of each switch's outcome as it ends (clos serve streams them). */
+  readonly onOutcome?: (outcome: ApplyOutcome) => void;
   /** Save each written switch's config (default); false: `--no-save`. */
   readonly save?: boolean;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
   const id = opts.checkpointId ?? newCheckpointId();
-  return mapConcurrent(plans, session.concurrency, (plan) => applySwitch(session, plan, id, opts));
+  return mapConcurrent(plans, session.concurrency, async (plan) => {
+    const outcome = await applySwitch(session, plan, id, opts);
+    opts.onOutcome?.(outcome);
+    return outcome;
+  });
 }
 
 async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointId: string, opts: ApplyOptions): Promise<ApplyOutcome> {

@@ -14,7 +14,8 @@ import { ownershipOf } from '../core/diff/ownership.ts';
 import { buildDriftReport } from '../results/drift-report.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
-import { SwitchError } from '../transport/transport.ts';
+import { SwitchError, type ExecChannel } from '../transport/transport.ts';
+import { routingDaemonsDown } from './watch/daemons.ts';
 import { showBgpSummary } from './plan.ts';
 import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
@@ -81,6 +82,8 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
         error = { code: err.code ?? 'EXEC_FAILED', message: err.message, endpoint: err.endpoint ?? link.exec?.endpoint ?? null, object: 'vtysh (BGP state)' };
       }
     }
+    // bgpmon keeps NEIGH_STATE_TABLE as it was when bgpd dies: ask FRR whether it runs.
+    if (flavour === 'sonic' && link.exec) error ??= await routingDaemons(link.exec);
     return {
       name,
       endpoint,
@@ -94,6 +97,18 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     const err = e as Error & { code?: string };
     const ep = e instanceof SwitchError ? e.endpoint : (endpoint ?? inventoryEndpoint(session, name));
     return { name, endpoint: ep, error: { code: err.code ?? 'UNREACHABLE', message: err.message ?? String(e), endpoint: ep } };
+  }
+}
+
+/** A finding's error when a routing daemon is not running (or vtysh cannot say). */
+async function routingDaemons(exec: ExecChannel): Promise<SwitchReading['error']> {
+  const object = 'routing daemons (zebra, bgpd)';
+  try {
+    const down = await routingDaemonsDown(exec);
+    if (down.length === 0) return undefined;
+    return { code: 'ROUTING_DAEMON_DOWN', message: `routing daemon down: ${down.join(', ')} not running: STATE_DB sessions and APPL_DB routes are stale`, endpoint: exec.endpoint, object };
+  } catch (e) {
+    return { code: 'EXEC_FAILED', message: (e as Error).message, endpoint: exec.endpoint, object };
   }
 }
 

@@ -51,11 +51,11 @@ export async function planSwitch(
   lastApplied: FlatDb | undefined,
   pools: readonly Pool[],
 ): Promise<SwitchPlan> {
-  const actual = await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES);
+  // Asked for together: the transport sends both reads as one request (one round trip).
+  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES), probeFlavour(link)]);
   const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
   const refused = refusals(intent, actual, pools);
   const adoption = adoptionGroups(changes, intent);
-  const { flavour, source } = await probeFlavour(link);
   const firstBringUp = !actual.get('DEVICE_METADATA|localhost')?.bgp_asn;
   const frr = flavour === 'legacy-vs' ? await planFrr(link, intent) : undefined;
   return {

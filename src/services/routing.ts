@@ -1,8 +1,10 @@
 // Actions on a switch that SONiC only offers as commands, through the exec channel: restart of
 // the bgp service, vtysh configuration for switches without bgpcfgd, and `config save -y` (the
 // gNMI exec channel turns the restart and the save into gNOI calls: transport/gnmi.ts).
+import type { Check } from '../core/checks/checks.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
+import { watchChecks } from './watch/checks.ts';
 import { realClock, type Clock } from './watch-kit.ts';
 
 function needExec(link: SwitchLink, what: string) {
@@ -39,30 +41,29 @@ export async function configureFrr(link: SwitchLink, lines: readonly string[]): 
   }
 }
 
-/** Waits (event-driven, a re-read every second in case an event is lost) until bgpcfgd has
+/** Waits (the watcher, with a re-read every second in case an event is lost) until bgpcfgd has
  *  consumed one of these neighbors, or the budget ends. */
 export async function waitConsumed(link: SwitchLink, peers: readonly string[], budgetMs: number, clock: Clock = realClock): Promise<boolean> {
-  const keys = new Set(peers.map((p) => `BGP_PEER_CONFIGURED_TABLE|${p}`));
-  const seen = async () => [...(await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'])).keys()].some((k) => keys.has(k));
-  let wake: () => void = () => {};
-  const unwatch = await link.transport.watch('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], (k) => {
-    if (keys.has(k)) wake();
-  });
+  const consumed: Check = {
+    id: `bgpcfgd consumed one of ${peers.join(', ')}`,
+    switch: link.name,
+    kind: 'bgp-consumed',
+    db: 'STATE_DB',
+    expect: { type: 'fields', keys: peers.map((p) => `BGP_PEER_CONFIGURED_TABLE|${p}`), fields: {} },
+  };
+  // A read that fails ends the wait with that read's error.
+  let failure: { e: unknown } | undefined;
+  const failed = new AbortController();
+  const onError = (_: string, e: unknown) => {
+    failure ??= { e };
+    failed.abort();
+  };
+  const w = await watchChecks(new Map([[link.name, link]]), [consumed], { clock, resyncMs: 1000, onError });
   try {
-    if (await seen()) return true;
-    const deadline = clock.now() + budgetMs;
-    while (clock.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = clock.setTimeout(resolve, Math.min(1000, Math.max(0, deadline - clock.now())));
-        wake = () => {
-          clock.clearTimeout(timer);
-          resolve();
-        };
-      });
-      if (await seen()) return true;
-    }
-    return false;
+    await w.until(clock.now() + budgetMs, failed.signal);
+    if (failure) throw failure.e;
+    return w.results[0]!.pass;
   } finally {
-    await unwatch();
+    await w.stop();
   }
 }

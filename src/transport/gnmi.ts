@@ -18,6 +18,7 @@ import {
   setRequestFor,
   subscribeTablesRequest,
 } from '../gnmi/messages.ts';
+import { knownFailure } from './net-errors.ts';
 import { SwitchError, type DbName, type ExecChannel, type ExecResult, type Transport, type Unwatch } from './transport.ts';
 
 export interface GnmiEndpoint {
@@ -61,7 +62,7 @@ export class GnmiTransport implements Transport {
 
   constructor(
     readonly switchName: string,
-    target: GnmiEndpoint,
+    private readonly target: GnmiEndpoint,
   ) {
     this.endpoint = describeGnmi(target);
     this.deadlineMs = target.deadlineMs ?? 10_000;
@@ -86,7 +87,11 @@ export class GnmiTransport implements Transport {
     if (e instanceof SwitchError) return e;
     if (!(e instanceof GnmiError)) return new SwitchError('REJECTED', this.switchName, this.endpoint, `${what} failed: ${(e as Error).message ?? e}`, { cause: e });
     const status = `gRPC ${e.codeName} (${e.code}): ${e.details}`;
-    if (e.code === GRPC_UNAVAILABLE) return new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `${what} failed, switch unreachable: ${status}`, { cause: e });
+    if (e.code === GRPC_UNAVAILABLE) {
+      // gRPC keeps the socket's errno only in its details ("connect ECONNREFUSED …"): say it.
+      const why = knownFailure(new Error(e.details), { host: this.target.host, port: this.target.port, tls: !!this.target.tls });
+      return new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `${what} failed, switch unreachable${why ? ` (${why.words})` : ''}: ${status}`, { cause: e });
+    }
     if (e.code === GRPC_DEADLINE_EXCEEDED) return new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${what} failed, no answer in time: ${status}`, { cause: e });
     if (e.code === GRPC_UNAUTHENTICATED || e.code === GRPC_PERMISSION_DENIED) {
       return new SwitchError('REJECTED', this.switchName, this.endpoint, `${what} failed, authentication refused: ${status}`, { cause: e });

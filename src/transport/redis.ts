@@ -1,12 +1,11 @@
-// The Redis transport: SONiC's databases over ioredis (TCP, unix socket, password, TLS). Reads
-// with SCAN + pipelined HGETALL; one switch's change set in ONE MULTI/EXEC, so SONiC's daemons
-// never see a partial entry and a failure leaves nothing half-written. The transaction goes
-// over its own lean RESP connection (resp.ts): one write, one parse.
-import { readFileSync } from 'node:fs';
-import { Redis, type RedisOptions } from 'ioredis';
+// The Redis transport: SONiC's databases over ONE lean RESP connection per switch (resp.ts):
+// reads are one script call (every table asked for, of one or several databases, in one round
+// trip), one switch's change set is ONE MULTI/EXEC, so SONiC's daemons never see a partial entry
+// and a failure leaves nothing half-written. Keyspace watches share a second RESP connection.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
-import { RespConnection, RespError, RespTimeout, type Reply, type RespTarget } from './resp.ts';
+import { connectFailure } from './net-errors.ts';
+import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, type Reply, type RespTarget } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 /** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
@@ -21,11 +20,52 @@ export function describeRedis(e: RedisEndpoint): string {
   return e.socket ? `redis unix:${e.socket}` : `redis ${e.host ?? '127.0.0.1'}:${e.port ?? 6379}${e.tls ? ' (TLS)' : ''}`;
 }
 
+// Reads run as one Lua script, as SONiC's own swss-common reads a table whole (Table::dump runs
+// table_dump.lua): per database asked for, SELECT it (a script's SELECT does not change the
+// connection's database), KEYS of each table's pattern, HGETALL of each key. One request, one
+// reply, and an atomic snapshot: no key deleted between listing and reading. Keys that are not
+// hashes (CONFIG_DB_INITIALIZED) are skipped.
+// ARGV: number of reads, then per read: db id, number of patterns, the patterns.
+const READ_SCRIPT = `
+local out, i = {}, 2
+for r = 1, tonumber(ARGV[1]) do
+  redis.call('SELECT', ARGV[i])
+  local n, entries = tonumber(ARGV[i + 1]), {}
+  i = i + 2
+  for _ = 1, n do
+    for _, k in ipairs(redis.call('KEYS', ARGV[i])) do
+      local h = redis.pcall('HGETALL', k)
+      if h.err == nil then
+        entries[#entries + 1] = k
+        entries[#entries + 1] = h
+      end
+    end
+    i = i + 1
+  end
+  out[r] = entries
+end
+return out`;
+
+/** A table name as a KEYS pattern matches it literally. */
+function globEscape(s: string): string {
+  return s.replace(/[\\*?[\]]/g, '\\$&');
+}
+
+interface ReadRequest {
+  readonly db: DbName;
+  readonly tables: readonly string[] | undefined;
+  readonly resolve: (m: Map<string, Fields>) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 export class RedisTransport implements Transport {
   readonly endpoint: string;
-  private readonly clients = new Map<DbName, Promise<Redis>>();
-  private readonly subscribers: Redis[] = [];
-  private tx: Promise<RespConnection> | undefined;
+  private conn: Promise<RespConnection> | undefined;
+  private sub: Promise<RespConnection> | undefined;
+  /** Keyspace patterns subscribed to, and who watches each. */
+  private readonly watchers = new Map<string, Set<(channel: string) => void>>();
+  /** Reads asked for in this tick: they go out as one script call. */
+  private batch: ReadRequest[] = [];
 
   constructor(
     readonly switchName: string,
@@ -34,156 +74,117 @@ export class RedisTransport implements Transport {
     this.endpoint = describeRedis(target);
   }
 
-  private options(db: number): RedisOptions {
-    const t = this.target;
-    return {
-      ...(t.socket ? { path: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }),
-      ...(t.username ? { username: t.username } : {}),
-      ...(t.password ? { password: t.password } : {}),
-      ...(t.tls
-        ? {
-            tls: {
-              ...(t.tls.ca ? { ca: readFileSync(t.tls.ca) } : {}),
-              ...(t.tls.cert ? { cert: readFileSync(t.tls.cert) } : {}),
-              ...(t.tls.key ? { key: readFileSync(t.tls.key) } : {}),
-              ...(t.tls.servername ? { servername: t.tls.servername } : {}),
-            },
-          }
-        : {}),
-      db,
-      lazyConnect: true,
-      connectTimeout: t.connectTimeoutMs ?? 3000,
-      commandTimeout: t.commandTimeoutMs ?? 10_000,
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      // A switch that goes away fails the operation at hand; it is not retried forever.
-      retryStrategy: () => null,
-    };
-  }
-
-  private client(db: DbName): Promise<Redis> {
-    let c = this.clients.get(db);
-    if (!c) {
-      // CONFIG_DB's transaction connection opens with its client: whoever reads CONFIG_DB
-      // (plan) has it ready, so apply's write goes out at once, in one piece. Its failure is
-      // apply's to report, not the read's.
-      const tx = db === 'CONFIG_DB' ? this.txConnection().catch(() => undefined) : undefined;
-      const opened = this.connect(DB_ID[db]);
-      c = tx ? opened.then(async (r) => (await tx, r)) : opened;
-      this.clients.set(db, c);
-      c.catch(() => this.clients.delete(db));
-    }
-    return c;
-  }
-
-  private async connect(db: number): Promise<Redis> {
-    const r = new Redis(this.options(db));
-    // A hung server accepts the connection (the kernel does) but never answers the handshake
-    // (SELECT, ready check): give up at the first unanswered command and say so.
-    let connecting = true;
-    let hung: Error | undefined;
-    let refused: Error | undefined;
-    let giveUp: (e: Error) => void = () => {};
-    const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
-    gaveUp.catch(() => undefined);
-    r.on('error', (e: Error) => {
-      if (!connecting) return; // surfaced through the failing command instead
-      if (/Command timed out/.test(e.message)) {
-        hung ??= e;
-        giveUp(e);
-      } else if (/WRONGPASS|NOAUTH|invalid password/i.test(e.message)) {
-        // ioredis reports a refused AUTH as an event, then "Connection is closed".
-        refused ??= e;
-        giveUp(e);
-      }
-    });
-    try {
-      await Promise.race([r.connect(), gaveUp]);
-      return r;
-    } catch (e) {
-      r.disconnect();
-      if (hung) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: hung });
-      throw this.unreachable(refused ?? e);
-    } finally {
-      connecting = false;
-    }
-  }
-
   private get commandTimeoutMs(): number {
     return this.target.commandTimeoutMs ?? 10_000;
   }
 
-  /** A command went unanswered (a hung, paused or overloaded server). The connection is
-   *  dropped: what follows must not queue behind commands the server has not read yet. */
-  private timedOut(db: DbName, e: unknown): boolean {
-    if (!/Command timed out/.test((e as Error)?.message ?? '')) return false;
-    const c = this.clients.get(db);
-    this.clients.delete(db);
-    void c?.then((r) => r.disconnect(), () => undefined);
-    return true;
+  private fail(e: unknown): SwitchError {
+    if (e instanceof SwitchError) return e;
+    const t = this.target;
+    const f = connectFailure(e, { ...t, tls: !!t.tls && !t.socket });
+    return new SwitchError(f.code, this.switchName, this.endpoint, f.code === 'REJECTED' ? f.words : `cannot connect: ${f.words}`, { cause: e });
   }
 
-  private unreachable(e: unknown): SwitchError {
-    const msg = (e as Error).message ?? String(e);
-    if (/WRONGPASS|NOAUTH|invalid password/i.test(msg)) return new SwitchError('REJECTED', this.switchName, this.endpoint, `authentication failed: ${msg}`, { cause: e });
-    return new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `cannot connect: ${msg}`, { cause: e });
-  }
-
-  async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
-    const r = await this.client(db);
-    const sep = SEPARATOR[db];
-    const patterns = tables ? tables.map((t) => `${t}${sep}*`) : ['*'];
-    const keys: string[] = [];
-    try {
-      // One SCAN per table, all tables' SCANs pipelined: one round trip (and one write) per
-      // round instead of one per table and cursor step.
-      let open = patterns.map((match) => ({ match, cursor: '0' }));
-      while (open.length > 0) {
-        const round = r.pipeline();
-        for (const o of open) round.scan(o.cursor, 'MATCH', o.match, 'COUNT', 1000);
-        const replies = (await round.exec()) ?? [];
-        open = open.filter((o, i) => {
-          const [err, reply] = replies[i] ?? [new Error('no reply')];
-          if (err) throw err;
-          const [next, batch] = reply as [string, string[]];
-          keys.push(...batch);
-          o.cursor = next;
-          return next !== '0';
-        });
-      }
-      keys.sort();
-      const out = new Map<string, Fields>();
-      const pipeline = r.pipeline();
-      for (const k of keys) pipeline.hgetall(k);
-      const results = (await pipeline.exec()) ?? [];
-      results.forEach(([err, value], i) => {
-        // Plain string keys (CONFIG_DB_INITIALIZED) are not entries: WRONGTYPE is expected.
-        if (err) return;
-        const hash = value as Record<string, string>;
-        if (Object.keys(hash).length === 0) return; // deleted between SCAN and HGETALL
-        delete hash.NULL;
-        out.set(keys[i]!, hash);
-      });
-      return out;
-    } catch (e) {
-      if (e instanceof SwitchError) throw e;
-      if (this.timedOut(db, e)) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
-      throw this.unreachable(e);
+  /** The one connection to the switch (reads and transactions; CONFIG_DB selected). */
+  private connection(): Promise<RespConnection> {
+    if (this.conn) {
+      const current = this.conn;
+      return current.then((c) => (c.isOpen ? c : (this.drop(current), this.connection())));
     }
+    const opened = this.open(DB_ID.CONFIG_DB).catch((e: unknown) => {
+      if (this.conn === opened) this.conn = undefined;
+      throw e;
+    });
+    this.conn = opened;
+    return opened;
+  }
+
+  private async open(db: number): Promise<RespConnection> {
+    const t = this.target;
+    try {
+      return await RespConnection.open(
+        { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
+        db,
+        t.connectTimeoutMs ?? 3000,
+        this.commandTimeoutMs,
+      );
+    } catch (e) {
+      // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      throw this.fail(e);
+    }
+  }
+
+  /** Sends on the connection; once more on a new one if the descriptor budget closed the old
+   *  one while it was idle (nothing was sent on it: safe even for a transaction). */
+  private async request(cmds: readonly (readonly string[])[]): Promise<Reply[]> {
+    for (let attempt = 0; ; attempt++) {
+      const conn = await this.connection();
+      try {
+        return await conn.send(cmds, this.commandTimeoutMs);
+      } catch (e) {
+        if (!(e instanceof RespEvicted) || attempt > 0) throw e;
+      }
+    }
+  }
+
+  private drop(which = this.conn): void {
+    if (!which || which !== this.conn) return;
+    this.conn = undefined;
+    void which.then((c) => c.close(), () => undefined);
+  }
+
+  read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+    return new Promise((resolve, reject) => {
+      if (this.batch.push({ db, tables, resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
+    });
+  }
+
+  /** Every read asked for in one tick (drift's three databases, plan's CONFIG_DB and flavour
+   *  probe) as one script call: one request, one round trip. */
+  private async readBatch(): Promise<void> {
+    const reads = this.batch;
+    this.batch = [];
+    const argv: string[] = ['EVAL', READ_SCRIPT, '0', String(reads.length)];
+    for (const r of reads) {
+      const patterns = r.tables ? [...new Set(r.tables)].map((t) => `${globEscape(t)}${SEPARATOR[r.db]}*`) : ['*'];
+      argv.push(String(DB_ID[r.db]), String(patterns.length), ...patterns);
+    }
+    let reply: Reply;
+    try {
+      reply = (await this.request([argv]))[0]!;
+    } catch (e) {
+      if (!(e instanceof SwitchError)) this.drop();
+      const err =
+        e instanceof RespTimeout
+          ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
+          : e instanceof RespClosed
+            ? new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e })
+            : this.fail(e);
+      for (const r of reads) r.reject(err);
+      return;
+    }
+    if (!Array.isArray(reply)) {
+      const msg = reply instanceof RespError ? reply.message : String(reply);
+      const err = new SwitchError('REJECTED', this.switchName, this.endpoint, `read refused: ${msg}${/NOPERM|unknown command/i.test(msg) ? ' (clos reads with EVAL: the redis user needs +eval, +keys, +hgetall, +select)' : ''}`);
+      for (const r of reads) r.reject(err);
+      return;
+    }
+    reads.forEach((r, i) => r.resolve(decodeEntries(reply[i] as Reply[])));
   }
 
   async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {
     if (changes.length === 0) return;
-    const conn = await this.txConnection();
     // The read-back rides in the same transaction: no other round trip, and nothing can come
     // between the write and what is read.
     const touched = [...new Set(changes.map((c) => c.key))];
     const cmds: string[][] = [['MULTI'], ...changes.flatMap(changeCommands), ...touched.map((k) => ['HGETALL', k]), ['EXEC']];
     let replies: Reply[];
     try {
-      replies = await conn.send(cmds, this.commandTimeoutMs);
+      replies = await this.request(cmds);
     } catch (e) {
-      this.dropTx();
+      if (e instanceof SwitchError) throw e; // could not connect: nothing sent
+      this.drop();
       // The server may have the whole transaction in its socket buffer: a paused or overloaded
       // redis runs it, whole (never half: MULTI/EXEC), once it reads again. So it is NOT
       // "nothing applied": the outcome is unknown until the switch answers.
@@ -196,7 +197,7 @@ export class RedisTransport implements Transport {
           { cause: e },
         );
       }
-      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost before the transaction was answered (${(e as Error).message}): it may have been applied, whole; roll the switch back to its checkpoint once it answers`, { cause: e });
+      throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost mid-transaction (${(e as Error).message}), before its reply: it may have been applied, whole; roll the switch back to its checkpoint once it answers`, { cause: e });
     }
     const exec = replies[replies.length - 1];
     if (!Array.isArray(exec)) {
@@ -222,59 +223,100 @@ export class RedisTransport implements Transport {
     return { readBack };
   }
 
-  /** The connection transactions go over (RESP directly: one write, one parse). */
-  private txConnection(): Promise<RespConnection> {
-    if (this.tx) {
-      const current = this.tx;
-      return current.then((c) => (c.isOpen ? c : (this.dropTx(current), this.txConnection())));
+  /** The switch's subscriber connection (one, whatever is watched), its patterns re-sent when
+   *  it had to be opened again. Keyspace channels name their database, so one connection
+   *  serves every database. */
+  private subscriber(): Promise<RespConnection> {
+    if (this.sub) {
+      const current = this.sub;
+      return current.then((c) => (c.isOpen ? c : (this.sub === current && (this.sub = undefined), this.subscriber())));
     }
-    const t = this.target;
-    const opened = RespConnection.open(
-      { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
-      DB_ID.CONFIG_DB,
-      Math.max(t.connectTimeoutMs ?? 3000, this.commandTimeoutMs),
-    ).catch((e: unknown) => {
-      if (this.tx === opened) this.tx = undefined;
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
-      throw this.unreachable(e);
+    const opened = this.open(0).then(async (c) => {
+      c.onPush = ([, pattern, channel]) => {
+        for (const h of this.watchers.get(pattern as string) ?? []) h(channel as string);
+      };
+      if (this.watchers.size) await this.psubscribe(c, [...this.watchers.keys()]);
+      return c;
     });
-    this.tx = opened;
+    opened.catch(() => this.sub === opened && (this.sub = undefined));
+    this.sub = opened;
     return opened;
   }
 
-  private dropTx(which = this.tx): void {
-    if (!which || which !== this.tx) return;
-    this.tx = undefined;
-    void which.then((c) => c.close(), () => undefined);
+  private async psubscribe(c: RespConnection, patterns: readonly string[], verb = 'PSUBSCRIBE'): Promise<void> {
+    let replies: Reply[];
+    try {
+      replies = await c.send(patterns.map((p) => [verb, p]), this.commandTimeoutMs);
+    } catch (e) {
+      throw e instanceof RespTimeout
+        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply to ${verb} within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
+        : new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during ${verb} (${(e as Error).message})`, { cause: e });
+    }
+    const err = replies.find((r): r is RespError => r instanceof RespError);
+    if (err) throw new SwitchError('REJECTED', this.switchName, this.endpoint, `${verb} refused: ${err.message}`);
   }
 
   async watch(db: DbName, tables: readonly string[], onChange: (key: string) => void): Promise<Unwatch> {
-    const sub = new Redis(this.options(DB_ID[db]));
-    sub.on('error', () => {});
-    try {
-      await sub.connect();
-    } catch (e) {
-      sub.disconnect();
-      throw this.unreachable(e);
-    }
-    this.subscribers.push(sub);
     const prefix = `__keyspace@${DB_ID[db]}__:`;
-    sub.on('pmessage', (_pattern: string, channel: string) => onChange(channel.slice(prefix.length)));
-    await sub.psubscribe(...tables.map((t) => `${prefix}${t}${SEPARATOR[db]}*`));
+    const patterns = [...new Set(tables.map((t) => `${prefix}${globEscape(t)}${SEPARATOR[db]}*`))];
+    const handler = (channel: string) => onChange(channel.slice(prefix.length));
+    const c = await this.subscriber();
+    const fresh = patterns.filter((p) => !this.watchers.has(p));
+    for (const p of patterns) this.watchers.set(p, new Set([...(this.watchers.get(p) ?? []), handler]));
+    try {
+      if (fresh.length) await this.psubscribe(c, fresh);
+    } catch (e) {
+      this.forget(patterns, handler);
+      throw e;
+    }
     return async () => {
-      sub.disconnect();
-      const i = this.subscribers.indexOf(sub);
-      if (i >= 0) this.subscribers.splice(i, 1);
+      const gone = this.forget(patterns, handler);
+      const current = this.sub;
+      if (!current) return;
+      if (this.watchers.size === 0) {
+        this.sub = undefined;
+        void current.then((s) => s.close(), () => undefined);
+      } else if (gone.length) {
+        await current.then((s) => this.psubscribe(s, gone, 'PUNSUBSCRIBE')).catch(() => undefined);
+      }
     };
   }
 
-  async close(): Promise<void> {
-    this.dropTx();
-    for (const s of this.subscribers.splice(0)) s.disconnect();
-    const clients = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.all(clients.map(async (c) => (await c.catch(() => undefined))?.quit().catch(() => undefined)));
+  /** Removes a watch's handler; returns the patterns nobody watches any more. */
+  private forget(patterns: readonly string[], handler: (channel: string) => void): string[] {
+    const gone: string[] = [];
+    for (const p of patterns) {
+      const hs = this.watchers.get(p);
+      hs?.delete(handler);
+      if (hs && hs.size === 0) {
+        this.watchers.delete(p);
+        gone.push(p);
+      }
+    }
+    return gone;
   }
+
+  async close(): Promise<void> {
+    this.drop();
+    const sub = this.sub;
+    this.sub = undefined;
+    this.watchers.clear();
+    void sub?.then((s) => s.close(), () => undefined);
+  }
+}
+
+/** One read's part of the script's reply: [key, [field, value, …], …], sorted by key, the
+ *  NULL:NULL filler entry dropped (an entry with no fields reads as {}). */
+function decodeEntries(flat: readonly Reply[]): Map<string, Fields> {
+  const entries: [string, Fields][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const kv = flat[i + 1] as string[];
+    const hash: Record<string, string> = {};
+    for (let j = 0; j + 1 < kv.length; j += 2) if (kv[j] !== 'NULL') hash[kv[j]!] = kv[j + 1]!;
+    entries.push([flat[i] as string, hash]);
+  }
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(entries);
 }
 
 /** The commands of one change, as the transaction sends them. One entry = one HSET (SONiC's

@@ -1,11 +1,12 @@
-// A minimal RESP2 connection for the one thing that must be fast and exact: a switch's whole
-// change set as ONE write (MULTI … EXEC) and its replies parsed in one go. ioredis's
-// per-command machinery (a Command, a promise and a timer per command) costs two to three
-// times what redis itself spends on a few thousand commands; here a transaction is one buffer,
-// one timer, one parse. Reads, watches and everything else stay on ioredis.
+// A minimal RESP2 connection: a switch's whole change set as ONE write (MULTI … EXEC) with its
+// replies parsed in one go, and reads as one script call. ioredis's per-command machinery (a
+// Command, a promise and a timer per command) costs two to three times what redis itself spends
+// on a few thousand commands; here a request is one buffer, one timer, one parse. Keyspace
+// watches use it too (a subscribed connection's notifications arrive through onPush).
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { connections } from './budget.ts';
 
 export type Reply = string | number | null | RespError | Reply[];
 
@@ -19,9 +20,15 @@ export class RespTimeout extends Error {
   override readonly name = 'RespTimeout';
 }
 
-/** The connection closed before every reply arrived. */
+/** The connection closed (or broke: the message names the errno) before every reply arrived. */
 export class RespClosed extends Error {
-  override readonly name = 'RespClosed';
+  override readonly name: string = 'RespClosed';
+}
+
+/** Closed while idle to keep within the descriptor budget (budget.ts): nothing was lost, a new
+ *  connection may be opened at once. */
+export class RespEvicted extends RespClosed {
+  override readonly name = 'RespEvicted';
 }
 
 export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
@@ -33,10 +40,35 @@ export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
   return Buffer.from(parts.join(''));
 }
 
-/** Incremental RESP2 reply parser: feed chunks, take complete replies. */
+/** A timeout that only fires once the I/O that arrived meanwhile has been handled: a timer is
+ *  due before the poll phase, so after the event loop was busy for longer than the timeout (a
+ *  verify of 1,000 switches judging its checks), a connection or reply that came in time would
+ *  otherwise lose the race to its own timer. setImmediate runs after the poll phase. */
+function lagSafeTimeout(fn: () => void, ms: number): { cancel(): void } {
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => (immediate = setImmediate(fn)), ms);
+  return {
+    cancel: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
+}
+
+const INCOMPLETE = 0;
+const SCALAR = 1;
+const ARRAY = 2;
+
+/** Incremental RESP2 reply parser: feed chunks, take complete replies. Resumable: a reply that
+ *  spans many chunks (a read of 100,000 entries) is parsed once, element by element as its bytes
+ *  arrive, never again from its start; only an incomplete last element is kept for the next feed. */
 export class RespReader {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  /** Arrays being filled, innermost last. */
+  private readonly stack: { arr: Reply[]; filled: number }[] = [];
+  private value: Reply = null;
+  private length = 0;
 
   feed(chunk: Buffer): void {
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
@@ -45,10 +77,27 @@ export class RespReader {
 
   /** The next complete reply, or undefined when more data is needed. */
   next(): Reply | undefined {
-    const r = this.parse(this.pos);
-    if (!r) return undefined;
-    this.pos = r.end;
-    return r.value;
+    for (;;) {
+      const kind = this.element();
+      if (kind === INCOMPLETE) return undefined;
+      let value = this.value;
+      // An array header opens a frame; a value fills the innermost frame, closing full ones.
+      if (kind === ARRAY) {
+        if (this.length > 0) {
+          this.stack.push({ arr: new Array<Reply>(this.length), filled: 0 });
+          continue;
+        }
+        value = [];
+      }
+      for (;;) {
+        const top = this.stack[this.stack.length - 1];
+        if (!top) return value;
+        top.arr[top.filled++] = value;
+        if (top.filled < top.arr.length) break;
+        this.stack.pop();
+        value = top.arr;
+      }
+    }
   }
 
   /** End of the header line starting at `at` (index of its CR), or -1 when incomplete. */
@@ -70,40 +119,52 @@ export class RespReader {
     return sign * n;
   }
 
-  private parse(at: number): { value: Reply; end: number } | undefined {
-    if (at >= this.buf.length) return undefined;
+  /** One element at pos: a scalar (in `value`) or an array header (its length in `length`).
+   *  No object per element: a read of 100,000 entries has millions of them. */
+  private element(): typeof INCOMPLETE | typeof SCALAR | typeof ARRAY {
+    const at = this.pos;
+    if (at >= this.buf.length) return INCOMPLETE;
     const type = this.buf[at];
     const cr = this.eol(at);
-    if (cr < 0) return undefined;
+    if (cr < 0) return INCOMPLETE;
     const end = cr + 2;
     switch (type) {
-      case 0x2b: // +
-        return { value: this.buf.toString('utf8', at + 1, cr), end };
-      case 0x2d: // -
-        return { value: new RespError(this.buf.toString('utf8', at + 1, cr)), end };
-      case 0x3a: // :
-        return { value: this.int(at + 1, cr), end };
       case 0x24: {
-        // $
+        // $ (first: by far the most frequent)
         const n = this.int(at + 1, cr);
-        if (n < 0) return { value: null, end };
-        if (this.buf.length < end + n + 2) return undefined;
-        return { value: this.buf.toString('utf8', end, end + n), end: end + n + 2 };
+        if (n < 0) {
+          this.pos = end;
+          this.value = null;
+          return SCALAR;
+        }
+        if (this.buf.length < end + n + 2) return INCOMPLETE;
+        this.pos = end + n + 2;
+        this.value = this.buf.toString('utf8', end, end + n);
+        return SCALAR;
       }
       case 0x2a: {
         // *
         const n = this.int(at + 1, cr);
-        if (n < 0) return { value: null, end };
-        const out: Reply[] = new Array(n);
-        let next = end;
-        for (let i = 0; i < n; i++) {
-          const r = this.parse(next);
-          if (!r) return undefined;
-          out[i] = r.value;
-          next = r.end;
+        this.pos = end;
+        if (n < 0) {
+          this.value = null;
+          return SCALAR;
         }
-        return { value: out, end: next };
+        this.length = n;
+        return ARRAY;
       }
+      case 0x2b: // +
+        this.pos = end;
+        this.value = this.buf.toString('utf8', at + 1, cr);
+        return SCALAR;
+      case 0x2d: // -
+        this.pos = end;
+        this.value = new RespError(this.buf.toString('utf8', at + 1, cr));
+        return SCALAR;
+      case 0x3a: // :
+        this.pos = end;
+        this.value = this.int(at + 1, cr);
+        return SCALAR;
       default:
         throw new RespError(`not a RESP reply (byte 0x${(type ?? 0).toString(16)})`);
     }
@@ -119,20 +180,25 @@ export interface RespTarget {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
 }
 
-/** One connection; one request (a batch of commands) at a time. */
+/** One connection. Requests (each a batch of commands) are answered in the order sent, so
+ *  several may be in flight: those issued in the same tick go out as ONE write (plan's read
+ *  of CONFIG_DB and its flavour probe on STATE_DB share one round trip). */
 export class RespConnection {
   private readonly reader = new RespReader();
-  private pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void } | undefined;
+  private readonly pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
+  private outgoing: Buffer[] = [];
   private closed: Error | undefined;
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
-    sock.on('error', (e) => this.fail(new RespClosed(e.message)));
-    sock.on('close', () => this.fail(new RespClosed('connection closed')));
+    sock.on('error', (e: NodeJS.ErrnoException) => this.fail(new RespClosed(e.code === 'ECONNRESET' ? 'reset by the server (ECONNRESET)' : (e.code ?? e.message))));
+    sock.on('close', () => this.fail(new RespClosed('the server closed the connection')));
   }
 
-  /** Connects, authenticates and selects the database; rejects with the cause. */
-  static async open(t: RespTarget, db: number, timeoutMs: number): Promise<RespConnection> {
+  /** Connects, authenticates and selects the database; rejects with the cause (the socket's
+   *  error with its errno, a RespTimeout, or the server's RespError to AUTH). */
+  static async open(t: RespTarget, db: number, timeoutMs: number, replyTimeoutMs = timeoutMs): Promise<RespConnection> {
+    connections.makeRoom();
     const sock = await new Promise<Socket>((resolve, reject) => {
       const s: Socket = t.socket
         ? netConnect({ path: t.socket })
@@ -146,27 +212,28 @@ export class RespConnection {
               ...(t.tls.servername ? { servername: t.tls.servername } : {}),
             })
           : netConnect({ host: t.host ?? '127.0.0.1', port: t.port ?? 6379 });
-      const timer = setTimeout(() => {
+      const timer = lagSafeTimeout(() => {
         s.destroy();
-        reject(new RespTimeout(`connect timed out after ${timeoutMs} ms`));
+        reject(Object.assign(new Error(`connect timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
       }, timeoutMs);
       s.once(t.tls && !t.socket ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
+        timer.cancel();
         s.removeAllListeners('error');
         resolve(s);
       });
       s.once('error', (e) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(e);
       });
     });
     sock.setNoDelay(true);
     const conn = new RespConnection(sock);
+    connections.touch(conn);
     const hello: string[][] = [];
     if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
     hello.push(['SELECT', String(db)]);
     try {
-      const replies = await conn.send(hello, timeoutMs);
+      const replies = await conn.send(hello, replyTimeoutMs);
       const err = replies.find((r): r is RespError => r instanceof RespError);
       if (err) throw err;
     } catch (e) {
@@ -176,64 +243,83 @@ export class RespConnection {
     return conn;
   }
 
-  /** Sends the commands in one write; resolves with one reply per command. On timeout the
-   *  connection is destroyed (nothing more may queue behind what the server has not read). */
+  /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
+   *  reply per command. On timeout the connection is destroyed (nothing more may queue behind
+   *  what the server has not read) and every request in flight fails with it. */
   send(cmds: readonly (readonly string[])[], timeoutMs: number): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
-    if (this.pending) return Promise.reject(new Error('RespConnection: one request at a time'));
+    connections.touch(this);
     return new Promise<Reply[]>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending = undefined;
-        this.close();
-        reject(new RespTimeout(`no reply within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending = {
+      const timer = lagSafeTimeout(() => this.fail(new RespTimeout(`no reply within ${timeoutMs} ms`)), timeoutMs);
+      this.pending.push({
         want: cmds.length,
         got: [],
         resolve: (r) => {
-          clearTimeout(timer);
+          timer.cancel();
           resolve(r);
         },
         reject: (e) => {
-          clearTimeout(timer);
+          timer.cancel();
           reject(e);
         },
-      };
-      this.sock.write(encodeCommands(cmds));
+      });
+      if (this.outgoing.push(encodeCommands(cmds)) === 1) process.nextTick(() => this.flush());
     });
+  }
+
+  private flush(): void {
+    const out = this.outgoing;
+    this.outgoing = [];
+    if (!this.closed && out.length) this.sock.write(out.length === 1 ? out[0]! : Buffer.concat(out));
   }
 
   get isOpen(): boolean {
     return !this.closed;
   }
 
-  close(): void {
-    this.closed ??= new RespClosed('connection closed');
-    this.sock.destroy();
+  /** Nothing in flight and no subscription: closing it now loses nothing. */
+  get idle(): boolean {
+    return !this.closed && this.pending.length === 0 && this.outgoing.length === 0 && !this.onPush;
   }
+
+  evict(): void {
+    this.fail(new RespEvicted('closed while idle, to stay within the open-files limit'));
+  }
+
+  close(): void {
+    this.fail(new RespClosed('closed by clos'));
+  }
+
+  /** Receives what the server sends unasked: keyspace notifications (`pmessage`) once the
+   *  connection has subscribed (PSUBSCRIBE). */
+  onPush: ((message: Reply[]) => void) | undefined;
 
   private onData(chunk: Buffer): void {
     this.reader.feed(chunk);
     let r: Reply | undefined;
     try {
-      while (this.pending && (r = this.reader.next()) !== undefined) {
-        const p = this.pending;
+      while ((this.pending.length || this.onPush) && (r = this.reader.next()) !== undefined) {
+        if (this.onPush && Array.isArray(r) && r[0] === 'pmessage') {
+          this.onPush(r);
+          continue;
+        }
+        const p = this.pending[0]!;
         p.got.push(r);
         if (p.got.length === p.want) {
-          this.pending = undefined;
+          this.pending.shift();
           p.resolve(p.got);
         }
       }
     } catch (e) {
       this.fail(e as Error);
-      this.sock.destroy();
     }
   }
 
   private fail(e: Error): void {
     this.closed ??= e;
-    const p = this.pending;
-    this.pending = undefined;
-    p?.reject(e);
+    connections.release(this);
+    this.outgoing = [];
+    this.sock.destroy();
+    for (const p of this.pending.splice(0)) p.reject(e);
   }
 }

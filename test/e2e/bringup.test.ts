@@ -24,6 +24,7 @@ import { labDown } from '../../src/lab/down.ts';
 import { labExec } from '../../src/lab/exec.ts';
 import { labUp } from '../../src/lab/lab.ts';
 import { readState } from '../../src/lab/state.ts';
+import { stateDirFor } from '../../src/io/state-dir.ts';
 import { dc1Text } from '../bringup/fabric.ts';
 import { runCli } from '../support/cli.ts';
 
@@ -32,7 +33,7 @@ const ADDRESSES = '127.0.1.224/28';
 const OLD = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
 const dir = mkdtempSync(join(tmpdir(), 'clos-e2e-bringup-'));
 const file = join(dir, `${FABRIC}.fabric.yaml`);
-const stateDir = join(dir, '.clos', FABRIC);
+const stateDir = stateDirFor(file, FABRIC);
 
 const text = (extraRacks: number) => dc1Text(extraRacks).replace(/^fabric: dc1$/m, `fabric: ${FABRIC}`);
 const sw = (name: string) => {

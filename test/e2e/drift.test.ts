@@ -12,7 +12,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labDown } from '../../src/lab/down.ts';
 import { labExec } from '../../src/lab/exec.ts';
@@ -20,6 +19,7 @@ import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processe
 import { readState } from '../../src/lab/state.ts';
 import { STATE_COLOURS } from '../../src/report/drift-html.ts';
 import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/results/drift-schema.ts';
+import { withChromium } from '../support/chromium.ts';
 import { runCli } from '../support/cli.ts';
 
 const FABRIC = 't-drift';
@@ -252,14 +252,7 @@ describe('clos drift on the emulated fabric', () => {
 
 /** Opens a report in Debian's Chromium, headless, with a fresh profile; keeps a screenshot. */
 async function inChromium(html: string, screenshot: string, check: (page: import('playwright-core').Page) => Promise<void>): Promise<void> {
-  const profile = mkdtempSync(join(tmpdir(), 'clos-chromium-'));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-  });
-  try {
+  await withChromium(async (ctx) => {
     const page = await ctx.newPage();
     // Self-contained: the page asks for nothing but itself.
     const requests: string[] = [];
@@ -268,10 +261,7 @@ async function inChromium(html: string, screenshot: string, check: (page: import
     await check(page);
     await page.screenshot({ path: screenshot, fullPage: true });
     expect(requests).toEqual([`file://${html}`]);
-  } finally {
-    await ctx.close();
-    rmSync(profile, { recursive: true, force: true });
-  }
+  });
 }
 
 function rgb(hex: string): string {

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stateDirFor } from '../../src/io/state-dir.ts';
 import { runCli } from '../support/cli.ts';
 import { dumpConfigDb, e2eLab, ends, labSwitch, liveNextHops, ping, RACK3_APPLIED, rxPackets, setLink, statusByApply, stopwatch, upLab, waitUntil, withRack3, type ApplyJson, type PlanJson } from './helpers.ts';
 
@@ -98,7 +99,7 @@ describe('a 2×4 fabric from factory state to converged, then a third rack', () 
     const applied = new Map<string, Record<string, unknown>>();
 
     it('plan --offline allocates only the new leaves and their links, moving nothing', async () => {
-      for (const sw of FIRST) applied.set(sw, JSON.parse(readFileSync(join(lab.dir, '.clos', FABRIC, 'applied', `${sw}.json`), 'utf8')));
+      for (const sw of FIRST) applied.set(sw, JSON.parse(readFileSync(join(stateDirFor(lab.file, FABRIC), 'applied', `${sw}.json`), 'utf8')));
       writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
       const r = await runCli('plan', lab.file, '--offline', '--json');
       expect(r.code).toBe(10);

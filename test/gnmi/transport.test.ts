@@ -178,6 +178,7 @@ describe('errors name the switch, the endpoint and the gRPC status', () => {
     const e = await rejection(t.read('CONFIG_DB', ['PORT']));
     expect(e.code).toBe('UNREACHABLE');
     expect(e.message).toMatch(/^leaf1 \(gnmi 127\.0\.1\.41:8099\): .*gRPC UNAVAILABLE \(14\)/);
+    expect(e.message).toContain('switch unreachable (connection refused: nothing listens on 127.0.1.41:8099 (service down or wrong port)): gRPC UNAVAILABLE (14)');
     expect((await rejection(t.watch('STATE_DB', ['PORT_TABLE'], () => undefined))).code).toBe('UNREACHABLE');
   });
 

@@ -300,6 +300,16 @@ describe('operational drift', () => {
     expect(r.findings[1]!.remediation.text).toContain('router bgp 65103');
   });
 
+  it('a dead bgpd under stale STATE_DB is a finding: routing daemon down, with the exec endpoint', async () => {
+    const m = await converged();
+    sw(m, 'spine1').daemons = ['zebra']; // bgpd killed: bgpmon left NEIGH_STATE_TABLE Established
+    const r = await drift(m);
+    expect(r.findings.map((f) => [f.switch, f.class, f.object, f.actual])).toEqual([
+      ['spine1', 'unreachable', 'routing daemons (zebra, bgpd)', 'ROUTING_DAEMON_DOWN: routing daemon down: bgpd not running: STATE_DB sessions and APPL_DB routes are stale'],
+    ]);
+    expect(r.findings[0]!.severity).toBe('error');
+  });
+
   it('a switch that does not answer is one unreachable finding with switch, endpoint and cause', async () => {
     const m = await converged();
     sw(m, 'spine2').transport.reachable = false;

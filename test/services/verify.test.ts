@@ -6,6 +6,7 @@ import type { Fields } from '../../src/core/diff/flat.ts';
 import type { VerifyReport } from '../../src/results/verify-schema.ts';
 import { verifyReportSchema } from '../../src/results/verify-schema.ts';
 import { describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import { DAEMONS_ARGV } from '../../src/services/watch/daemons.ts';
 import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
@@ -62,12 +63,15 @@ function link(name: string, transport: Transport, exec?: ExecChannel): SwitchLin
   return l;
 }
 
-/** A vtysh that answers `show bgp summary json` from a table of peers the test changes. */
+/** A vtysh that answers `show bgp summary json` from a table of peers the test changes, and
+ *  `show daemons` with every daemon running. */
 function fakeFrr(peers: Record<string, string>, localAs = 65101) {
   const calls: string[][] = [];
   const exec: ExecChannel = {
     endpoint: 'fake-exec',
     run: async (argv) => {
+      // vtysh lists the daemons it reaches (verify asks so of switches with bgpmon, too).
+      if (argv.join(' ') === DAEMONS_ARGV.join(' ')) return { code: 0, stdout: ' zebra bgpd staticd\n', stderr: '' };
       calls.push([...argv]);
       const json = { ipv4Unicast: { peers: Object.fromEntries(Object.entries(peers).map(([ip, state]) => [ip, { state, remoteAs: 65100, localAs }])) } };
       return { code: 0, stdout: JSON.stringify(json), stderr: '' };
@@ -315,5 +319,55 @@ describe('verifyFabric: the checks of a whole fabric', () => {
     expect(kinds.get('nexthops')).toMatch(/^ROUTE_TABLE:10\.\S+\/32 or ROUTE_TABLE:10\.\S+ with \d next hop\(s\)$/);
     expect(kinds.get('only-keys')).toMatch(/^NEIGH_STATE_TABLE\|\* only /);
     expect(kinds.get('lldp')).toMatch(/^LLDP_ENTRY_TABLE:Ethernet\d+ lldp_rem_sys_name=\S+ lldp_rem_port_id=\S+ or Ethernet\d+$/);
+  });
+});
+
+describe('verifyFabric: a dead routing daemon (switches with bgpmon and an exec channel)', () => {
+  const session = check('spine1', 'session 10.1.0.1 (leaf1) Established', 'STATE_DB', { type: 'fields', keys: ['NEIGH_STATE_TABLE|10.1.0.1'], fields: { state: 'Established' } }, 'bgp-session');
+  const port = check('spine1', 'port Ethernet0 up (STATE_DB)', 'STATE_DB', { type: 'fields', keys: ['PORT_TABLE|Ethernet0'], fields: { state: 'ok', netdev_oper_status: 'up' } });
+  /** STATE_DB as bgpmon left it: the session Established (stale once bgpd is dead). */
+  const stale = () => {
+    const mem = new MemoryTransport('spine1');
+    mem.setState('STATE_DB', 'NEIGH_STATE_TABLE|10.1.0.1', { state: 'Established', peerType: 'e-BGP' });
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    return mem;
+  };
+  const vtysh = (answer: () => { code: number; stdout: string; stderr: string }) => {
+    const calls: string[] = [];
+    const exec: ExecChannel = { endpoint: 'fake-exec', run: async (argv) => (calls.push(argv.join(' ')), answer()) };
+    return { exec, calls };
+  };
+
+  it('does not pass sessions on stale STATE_DB while bgpd is not running, and says so', async () => {
+    const v = vtysh(() => ({ code: 0, stdout: ' zebra\n', stderr: '' }));
+    const r = await verifyFabric({ links: [link('spine1', stale(), v.exec)], checks: [session, port], timeoutMs: 300, frrPollMs: 100 });
+    expect(r.converged).toBe(false);
+    expect(byId(r, 'spine1', session.id)).toMatchObject({ pass: false, seen: 'routing daemon down: bgpd not running (fake-exec)' });
+    expect(byId(r, 'spine1', port.id).pass).toBe(true); // ports do not come from FRR
+    expect(r.switches[0]!.error).toBeNull();
+    expect(v.calls.every((c) => c === DAEMONS_ARGV.join(' '))).toBe(true);
+  });
+
+  it('a vtysh that reaches no daemon names both; one that fails leaves the sessions unknown', async () => {
+    const none = vtysh(() => ({ code: 1, stdout: '', stderr: 'Exiting: failed to connect to any daemons.\n' }));
+    const r = await verifyFabric({ links: [link('spine1', stale(), none.exec)], checks: [session], timeoutMs: 200, frrPollMs: 100 });
+    expect(byId(r, 'spine1', session.id).seen).toBe('routing daemon down: zebra, bgpd not running (fake-exec)');
+    const broken = vtysh(() => ({ code: 1, stdout: '', stderr: 'Error response from daemon: Container bgp is not running' }));
+    const u = await verifyFabric({ links: [link('spine1', stale(), broken.exec)], checks: [session], timeoutMs: 200, frrPollMs: 100 });
+    expect(byId(u, 'spine1', session.id)).toMatchObject({
+      pass: false,
+      seen: 'state=Established, but the routing daemons are unknown: vtysh failed (fake-exec): Error response from daemon: Container bgp is not running',
+    });
+  });
+
+  it('passes once bgpd runs again', async () => {
+    let stdout = ' zebra\n';
+    const v = vtysh(() => ({ code: 0, stdout, stderr: '' }));
+    const run = verifyFabric({ links: [link('spine1', stale(), v.exec)], checks: [session], timeoutMs: 5_000, frrPollMs: 100 });
+    await sleep(250);
+    stdout = ' zebra bgpd\n';
+    const r = await run;
+    expect(r.converged).toBe(true);
+    expect(byId(r, 'spine1', session.id).timeToConvergeMs).toBeGreaterThanOrEqual(240);
   });
 });

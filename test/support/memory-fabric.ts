@@ -14,6 +14,8 @@ export interface MemorySwitch {
   transport: MemoryTransport;
   commands: string[][];
   frrPeers: Record<string, { remoteAs: number; state: string }>;
+  /** The FRR daemons running, as `vtysh -c 'show daemons'` lists them. */
+  daemons: string[];
   /** The switch's startup config: its factory CONFIG_DB, then what `config save -y` last wrote. */
   startup: Map<string, Record<string, string>>;
   /** Set to make `cat` of the startup config print this instead. */
@@ -35,13 +37,15 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
     }
     t.dbs.CONFIG_DB.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
     // Its factory state is its startup config too, as on a switch fresh from the factory.
-    switches.set(s.name, { transport: t, commands: [], frrPeers: {}, startup: new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }])) });
+    switches.set(s.name, { transport: t, commands: [], frrPeers: {}, daemons: ['zebra', 'bgpd'], startup: new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }])) });
   }
   const link = (name: string): SwitchLink => {
     const sw = switches.get(name)!;
     const exec: ExecChannel = {
       endpoint: `fake-exec ${name}`,
       run: async (argv): Promise<ExecResult> => {
+        // What clos asks to know the daemons run (verify, drift) is not a command it gives.
+        if (argv.join(' ') === 'vtysh -c show daemons') return { code: 0, stdout: ` ${sw.daemons.join(' ')}\n`, stderr: '' };
         sw.commands.push([...argv]);
         if (argv.join(' ') === 'config save -y') {
           if (sw.failSave) return { code: 1, stdout: '', stderr: sw.failSave };

@@ -40,6 +40,11 @@ export interface RedisFabricOptions {
   readonly port: number;
   /** Record an apply of the desired config in the state directory (default true). */
   readonly applied?: boolean;
+  /** CONFIG_DB as clos applied it (default), or as the switch boots (factory: nothing of the
+   *  fabric yet; bench:scale plans and applies from there). */
+  readonly config?: 'applied' | 'factory';
+  /** redis-servers started (and databases written) at once; default 16. */
+  readonly parallel?: number;
 }
 
 export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabric> {
@@ -64,19 +69,20 @@ export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabr
       mkdirSync(swDir, { recursive: true });
       endpoints.set(s.name, { host: o.host(i), port: o.port, socket: join(swDir, 'redis.sock') });
     });
-    await mapConcurrent(loaded.intents, 16, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
+    const parallel = o.parallel ?? 16;
+    await mapConcurrent(loaded.intents, parallel, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
     const ops = convergedState(loaded.intents);
     const stateDir = new StateDir(stateDirFor(file, loaded.fabric.name));
-    await mapConcurrent(loaded.intents, 16, async (s) => {
+    await mapConcurrent(loaded.intents, parallel, async (s) => {
       const desired = flatten(loaded.configs.get(s.name)!);
       const config = new Map<string, Fields>();
       for (const p of s.platform.ports) config.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, index: String(p.index), lanes: p.lanes, mtu: '9100', speed: String(p.speed) });
       config.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
-      for (const [k, v] of desired) config.set(k, { ...config.get(k), ...v });
+      if (o.config !== 'factory') for (const [k, v] of desired) config.set(k, { ...config.get(k), ...v });
       await write(endpoints.get(s.name)!, DB.CONFIG_DB, config, true);
       await write(endpoints.get(s.name)!, DB.STATE_DB, ops.get(s.name)!.STATE_DB);
       await write(endpoints.get(s.name)!, DB.APPL_DB, ops.get(s.name)!.APPL_DB);
-      if (o.applied ?? true) await stateDir.saveApplied(s.name, desired);
+      if ((o.applied ?? true) && o.config !== 'factory') await stateDir.saveApplied(s.name, desired);
     });
     const inventory = join(dir, `${name}.inventory.yaml`);
     writeFileSync(

@@ -1,6 +1,6 @@
 // The Redis transport's credentials and TLS, against real redis-servers: a password (default
-// user), an ACL user, and TLS with a CA. Reads go over ioredis, the transaction over the RESP
-// connection: both must authenticate the same way and fail the same way (REJECTED on a wrong
+// user), an ACL user, and TLS with a CA. Reads and the transaction share the RESP connection;
+// both must authenticate the same way and fail the same way (REJECTED on a wrong
 // password, naming switch and endpoint, and nothing written).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -148,6 +148,18 @@ describe('RedisTransport over TLS', () => {
       );
       expect(err?.code).toBe('UNREACHABLE');
       expect(err?.message).toMatch(new RegExp(`^spine2 \\(redis 127\\.0\\.0\\.1:${tlsPort} \\(TLS\\)\\): cannot connect: .*certificate`));
+      expect(err?.message).toBe(`spine2 (redis 127.0.0.1:${tlsPort} (TLS)): cannot connect: TLS handshake failed: the server certificate chain ends in a CA that is not trusted (tls.ca) (SELF_SIGNED_CERT_IN_CHAIN)`);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('without TLS to a TLS port: the reset is said, with the likely cause', async () => {
+    const t = new RedisTransport('spine3', { host: '127.0.0.1', port: tlsPort });
+    try {
+      const err = await t.read('CONFIG_DB').then(() => undefined, (e: unknown) => e as SwitchError);
+      expect(err?.code).toBe('UNREACHABLE');
+      expect(err?.message).toBe(`spine3 (redis 127.0.0.1:${tlsPort}): cannot connect: the server reset the connection while connecting (a TLS port? then the inventory needs redis.tls)`);
     } finally {
       await t.close();
     }

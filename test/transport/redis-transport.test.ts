@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
+import { connections } from '../../src/transport/budget.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { DB_ID, SwitchError } from '../../src/transport/transport.ts';
 
@@ -141,6 +142,67 @@ describe('RedisTransport.apply', () => {
     } finally {
       probe.disconnect();
       await t.close();
+    }
+  });
+});
+
+describe('RedisTransport connections', () => {
+  it('reads of several databases and the transaction share one connection; watches of every database share one more', async () => {
+    const t = new RedisTransport('leaf5', { socket });
+    const probe = new Redis({ path: socket });
+    const seen: string[] = [];
+    try {
+      const before = Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]);
+      await probe.config('SET', 'notify-keyspace-events', 'KA');
+      await Promise.all([t.read('CONFIG_DB', ['PORT']), t.read('STATE_DB', ['PORT_TABLE']), t.read('APPL_DB', ['ROUTE_TABLE'])]);
+      await t.apply([{ op: 'add', key: 'VLAN|Vlan5', set: { vlanid: '5' }, after: { vlanid: '5' }, impact: 'none' }] as Change[]);
+      const unwatchState = await t.watch('STATE_DB', ['PORT_TABLE'], (k) => seen.push(`state ${k}`));
+      const unwatchAppl = await t.watch('APPL_DB', ['ROUTE_TABLE'], (k) => seen.push(`appl ${k}`));
+      expect(Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]) - before).toBe(2);
+      await probe.select(DB_ID.STATE_DB);
+      await probe.hset('PORT_TABLE|Ethernet0', { state: 'ok' });
+      await probe.select(DB_ID.APPL_DB);
+      await probe.hset('ROUTE_TABLE:10.0.0.1', { nexthop: '10.64.0.0' });
+      await probe.hset('INTF_TABLE:Ethernet0', { NULL: 'NULL' }); // not watched
+      for (const deadline = Date.now() + 5_000; seen.length < 2 && Date.now() < deadline; ) await sleep(10);
+      expect(seen.sort()).toEqual(['appl ROUTE_TABLE:10.0.0.1', 'state PORT_TABLE|Ethernet0']);
+      await unwatchAppl();
+      await probe.hset('ROUTE_TABLE:10.0.0.2', { nexthop: '10.64.0.0' });
+      await probe.select(DB_ID.STATE_DB);
+      await probe.hset('PORT_TABLE|Ethernet4', { state: 'ok' });
+      for (const deadline = Date.now() + 5_000; seen.length < 3 && Date.now() < deadline; ) await sleep(10);
+      await sleep(50);
+      expect(seen.slice(2)).toEqual(['state PORT_TABLE|Ethernet4']);
+      await unwatchState();
+    } finally {
+      probe.disconnect();
+      await t.close();
+    }
+  });
+});
+
+describe('the descriptor budget', () => {
+  it('beyond it, the connection idle for longest is closed and its switch reconnects on next use', async () => {
+    const max = connections.max;
+    const ts = ['leaf6', 'leaf7', 'leaf8'].map((n) => new RedisTransport(n, { socket }));
+    const probe = new Redis({ path: socket });
+    try {
+      const clients = async () => Number((await probe.info('clients')).match(/connected_clients:(\d+)/)![1]) - 1;
+      const base = connections.open;
+      connections.max = base + 2;
+      await probe.select(DB_ID.CONFIG_DB);
+      await probe.hset('VLAN|Vlan8', { vlanid: '8' });
+      for (const t of ts) expect([...(await t.read('CONFIG_DB', ['VLAN'])).keys()]).toContain('VLAN|Vlan8');
+      expect(connections.open - base).toBe(2);
+      expect(await clients()).toBeLessThanOrEqual(2 + base);
+      // leaf6's connection was the one closed; it opens again, and a transaction goes through.
+      await ts[0]!.apply([{ op: 'add', key: 'VLAN|Vlan9', set: { vlanid: '9' }, after: { vlanid: '9' }, impact: 'none' }] as Change[]);
+      expect(await probe.hgetall('VLAN|Vlan9')).toEqual({ vlanid: '9' });
+      expect(connections.open - base).toBe(2);
+    } finally {
+      connections.max = max;
+      probe.disconnect();
+      await Promise.all(ts.map((t) => t.close()));
     }
   });
 });

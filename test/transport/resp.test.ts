@@ -35,6 +35,14 @@ describe('RESP', () => {
     }
   });
 
+  it('a reply of many entries over many chunks: each element once, in order', () => {
+    const entries = Array.from({ length: 5_000 }, (_, i) => [`ROUTE_TABLE:10.0.${i >> 8}.${i & 255}`, ['nexthop', `10.64.0.${i % 250}`, 'ifname', 'Ethernet0']] as const);
+    const wire = Buffer.from(`*1\r\n*${entries.length * 2}\r\n${entries.map(([k, f]) => `$${k.length}\r\n${k}\r\n*4\r\n${f.map((x) => `$${x.length}\r\n${x}\r\n`).join('')}`).join('')}:7\r\n`);
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < wire.length; i += 997) chunks.push(wire.subarray(i, i + 997));
+    expect(readAll(chunks)).toEqual([[entries.flatMap(([k, f]) => [k, [...f]])], 7]);
+  });
+
   it('refuses what is not RESP', () => {
     const r = new RespReader();
     r.feed(Buffer.from('HTTP/1.1 400\r\n'));

@@ -1,0 +1,111 @@
+// The controller's side of bench:scale, in a process of its own so that its peak memory and its
+// file descriptors are the controller's alone (the fabric's redis-servers and the seeding of
+// their databases belong to bench/scale.ts). Through clos's real services: plan + apply from
+// factory state, verify of the converged STATE_DB/APPL_DB, drift — all switches over their one
+// RESP connection each. Prints one JSON line of figures on stdout.
+// argv: <fabric file> <inventory file> <concurrency>
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { buildChecks } from '../src/core/checks/checks.ts';
+import { applyFabric } from '../src/services/apply.ts';
+import { driftFabric } from '../src/services/drift.ts';
+import { planFabric } from '../src/services/plan.ts';
+import { openSession } from '../src/services/session.ts';
+import { verifyFabric } from '../src/services/verify.ts';
+import type { SwitchLink } from '../src/transport/connect.ts';
+import { RedisTransport } from '../src/transport/redis.ts';
+
+const [file, inventoryFile, concurrencyArg] = process.argv.slice(2);
+const concurrency = Number(concurrencyArg);
+
+/** Open descriptors now (sampled: the peak is what exhaustion would hit). */
+const openFds = () => readdirSync('/proc/self/fd').length;
+let peakFds = openFds();
+const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 20);
+
+function status(field: string): number {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const fdLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
+}
+
+const inventory = parse(readFileSync(inventoryFile!, 'utf8')) as {
+  switches: Record<string, { redis: { host: string; port: number } }>;
+};
+// The inventory's redis endpoints, with an exec channel that does nothing: apply's restart of
+// the bgp service after a first bring-up has no routing daemon to restart on a redis-only switch.
+const connect = async (name: string): Promise<SwitchLink> => {
+  const r = inventory.switches[name]!.redis;
+  const transport = new RedisTransport(name, { host: r.host, port: r.port });
+  return {
+    name,
+    transport,
+    exec: { endpoint: 'bench (no-op)', run: async () => ({ code: 0, stdout: '', stderr: '' }) },
+    flavourHint: 'sonic',
+    close: () => transport.close(),
+  };
+};
+
+const session = await openSession(file!, { writeLock: false }, { inventory: inventoryFile!, connect, concurrency });
+try {
+  const [plans, planMs] = await timed(() => planFabric(session));
+  log(`plan ${(planMs / 1000).toFixed(2)} s`);
+  const failed = plans.filter((p) => p.error);
+  if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
+  const changes = plans.reduce((n, p) => n + p.changes.length, 0);
+  const [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
+  log(`apply ${(applyMs / 1000).toFixed(2)} s`);
+  const bad = outcomes.filter((o) => o.status !== 'applied');
+  if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
+
+  const intents = session.loaded.intents;
+  const checks = buildChecks(intents, { flavourOf: () => 'sonic' });
+  const links = await Promise.all(session.switches.map((n) => session.link(n)));
+  const verify = () => verifyFabric({ links, checks, timeoutMs: 30_000, concurrency, switches: session.switches });
+  const [v1, verifyMs] = await timed(verify);
+  log(`verify ${(verifyMs / 1000).toFixed(2)} s`);
+  if (!v1.converged) {
+    const bad = v1.switches.filter((sw) => sw.passed < sw.total);
+    const first = bad[0]!;
+    const check = first.checks.find((c) => !c.pass);
+    throw new Error(`verify: ${v1.summary.failed} of ${v1.summary.checks} checks failed on ${bad.length} switch(es); first: ${first.name}${first.error ? ` (${first.error})` : ''}: ${check?.expected} — seen ${check?.seen}`);
+  }
+  const [, verifyWarmMs] = await timed(verify);
+
+  const [d1, driftMs] = await timed(() => driftFabric(session));
+  log(`drift ${(driftMs / 1000).toFixed(2)} s`);
+  const [d2, driftWarmMs] = await timed(() => driftFabric(session));
+  if (d1.findings.length || d2.findings.length) throw new Error(`drift: ${d1.findings.length} finding(s) on a converged fabric, first: ${JSON.stringify(d1.findings[0])}`);
+  clearInterval(sampler);
+  peakFds = Math.max(peakFds, openFds());
+  process.stdout.write(
+    `${JSON.stringify({
+      switches: intents.length,
+      changes,
+      checks: checks.length,
+      planMs,
+      applyMs,
+      verifyMs,
+      verifyWarmMs,
+      driftMs,
+      driftWarmMs,
+      peakRss: status('VmHWM'),
+      peakFds,
+      fdLimit,
+    })}\n`,
+  );
+} finally {
+  clearInterval(sampler);
+  await session.close();
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench:scale: controller: ${msg}\n`);
+}

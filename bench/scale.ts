@@ -1,0 +1,147 @@
+// `npm run bench:scale`: clos against 1,000 switches (8 spines × 992 leaves), each a real
+// redis-server on its own loopback address (127.3.x.y:6379). Per fabric size:
+// - the switches start through the redis fabric the drift bench uses (test/support/redis-fabric.ts:
+//   redis-servers recorded by pid, start time and command name and stopped by that record only,
+//   also on failure and on ctrl-C), CONFIG_DB at factory state, STATE_DB/APPL_DB as SONiC's daemons
+//   leave them once converged;
+// - the controller runs in a process of its own (bench/scale-controller.ts): plan + apply from
+//   factory, verify, drift; its peak RSS (VmHWM) and its peak of open descriptors are its own.
+// Targets at 1,000 switches: plan + apply, verify and drift each under 3 s; controller peak RSS
+// under 1 GB; descriptors well inside the limit (one connection per switch, see README).
+// Options: --sizes 4x60,8x248,8x992 (default: all three, the cost as it grows), --concurrency N
+// (default 64), --addresses CIDR (default 127.3.0.0/16), --json, --cpu-prof DIR (profile of the
+// controller process).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { pickAddresses } from '../src/lab/addresses.ts';
+import { readRecords } from '../src/lab/processes.ts';
+import { REDIS_PORT } from '../src/lab/redis.ts';
+import { allStates } from '../src/lab/state.ts';
+import { startRedisFabric, type RedisFabric } from '../test/support/redis-fabric.ts';
+import { podBenchFabric } from './pod-fabric.ts';
+
+function option(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const SIZES = option('sizes', '4x60,8x248,8x992').split(',').map((s) => s.split('x').map(Number) as [number, number]);
+const CONCURRENCY = Number(option('concurrency', '64'));
+const ADDRESSES = option('addresses', '127.3.0.0/16');
+const JSON_OUT = process.argv.includes('--json');
+const CPU_PROF = option('cpu-prof', ''); // a directory: the controller writes a V8 CPU profile there
+const TARGET_MS = 3_000;
+const TARGET_RSS = 1024 ** 3;
+
+interface Figures {
+  switches: number;
+  changes: number;
+  checks: number;
+  planMs: number;
+  applyMs: number;
+  verifyMs: number;
+  verifyWarmMs: number;
+  driftMs: number;
+  driftWarmMs: number;
+  peakRss: number;
+  peakFds: number;
+  fdLimit: number;
+  redisRss: number;
+  startMs: number;
+}
+
+let current: RedisFabric | undefined;
+let stopping: Promise<void> | undefined;
+const stop = () => (stopping ??= (current?.stop() ?? Promise.resolve()).finally(() => (current = undefined)));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    log(`${sig}: stopping the redis-servers this bench started`);
+    void stop().finally(() => process.exit(130));
+  });
+}
+
+/** Sum of the recorded redis-servers' proportional set size (the redis binary's pages, shared
+ *  by all, counted once). */
+async function redisRss(records: string): Promise<number> {
+  let total = 0;
+  for (const r of await readRecords(records)) {
+    try {
+      total += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${r.pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
+    } catch {
+      // gone: counts nothing
+    }
+  }
+  return total;
+}
+
+function runController(fab: RedisFabric): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
+  const script = fileURLToPath(new URL('./scale-controller.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, fab.file, fab.inventory, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`the controller exited with ${code}`))));
+  });
+}
+
+async function measure(spines: number, leaves: number): Promise<Figures> {
+  const n = spines + leaves;
+  const taken = new Set(allStates().flatMap((st) => Object.values(st.switches).map((s) => s.address)));
+  const addrs = await pickAddresses(ADDRESSES, n, taken, REDIS_PORT);
+  const t0 = performance.now();
+  const name = `bench-scale-${n}`;
+  current = await startRedisFabric({ fabricText: podBenchFabric({ name, description: 'bench:scale', spines, leaves }), host: (i) => addrs[i]!, port: REDIS_PORT, config: 'factory', applied: false });
+  const startMs = performance.now() - t0;
+  log(`${n} switches: ${n} redis-servers on ${addrs[0]}…${addrs.at(-1)}:${REDIS_PORT} started and seeded in ${(startMs / 1000).toFixed(1)} s`);
+  try {
+    const f = await runController(current);
+    return { ...f, redisRss: await redisRss(current.records), startMs };
+  } finally {
+    await stop();
+    stopping = undefined;
+    log(`${n} switches: redis-servers stopped (by record)`);
+  }
+}
+
+const rows: Figures[] = [];
+try {
+  for (const [spines, leaves] of SIZES) rows.push(await measure(spines, leaves));
+} catch (e) {
+  log(`failed: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+} finally {
+  await stop();
+}
+if (rows.length) report(rows);
+
+function report(rows: readonly Figures[]): void {
+  if (JSON_OUT) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const mb = (b: number) => `${Math.round(b / 1024 ** 2)} MB`;
+  const ok = (ms: number) => (ms < TARGET_MS ? s(ms) : `**${s(ms)}**`);
+  const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  const lines = [
+    `clos against N redis-only switches (one redis-server each on its own 127.3.x.y), concurrency ${CONCURRENCY}; ${availableParallelism()} × ${cpu}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}.`,
+    '',
+    '| switches | keys written | plan | apply | plan + apply | checks | verify (warm) | drift (warm) | controller peak RSS | peak fds / limit | redis PSS, all |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.switches.toLocaleString('en')} | ${r.changes.toLocaleString('en')} | ${s(r.planMs)} | ${s(r.applyMs)} | ${ok(r.planMs + r.applyMs)} | ${r.checks.toLocaleString('en')} | ${ok(r.verifyMs)} (${s(r.verifyWarmMs)}) | ${ok(r.driftMs)} (${s(r.driftWarmMs)}) | ${mb(r.peakRss)} | ${r.peakFds} / ${r.fdLimit} | ${mb(r.redisRss)} |`,
+    ),
+    '',
+  ];
+  const big = rows.at(-1)!;
+  const met = big.planMs + big.applyMs < TARGET_MS && big.verifyMs < TARGET_MS && big.driftMs < TARGET_MS && big.peakRss < TARGET_RSS && big.peakFds < big.fdLimit;
+  lines.push(`At ${big.switches.toLocaleString('en')} switches: plan + apply, verify and drift each under 3 s, peak RSS under 1 GB, descriptors inside the limit: ${met ? 'met' : 'NOT met'}.`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`bench:scale: ${msg}\n`);
+}

@@ -1,0 +1,103 @@
+// The one wait loop on a switch's redis tables: subscribe (keyspace events), take one snapshot,
+// then re-read only the tables that changed once their events have been quiet for a debounce,
+// and (optionally) re-read everything every resync interval in case a notification is lost.
+// Every wait of clos is built on it: verify and the bring-up gates (through checks.ts), bgpcfgd
+// consuming a neighbour, the cabling seen by LLDP.
+import type { Fields } from '../../core/diff/flat.ts';
+import type { DbName, Transport, Unwatch } from '../../transport/transport.ts';
+import { tableOf, type Clock } from '../watch-kit.ts';
+
+/** table → full key → fields, for the tables watched. */
+export type Snapshot = ReadonlyMap<string, ReadonlyMap<string, Fields>>;
+
+export interface TableWatchOptions {
+  readonly clock: Clock;
+  /** Quiet time after a keyspace event before re-reading. */
+  readonly debounceMs: number;
+  /** A full re-read this often (none if undefined). */
+  readonly resyncMs?: number;
+  /** After every read: the tables just read and the keys whose events caused it (undefined for
+   *  a full read, the first one included). */
+  readonly onRead: (snapshot: Snapshot, tables: readonly string[], keys: ReadonlySet<string> | undefined) => void;
+  /** A re-read failed (the first read throws instead). The loop goes on unless stopped. */
+  readonly onError: (e: unknown) => void;
+}
+
+export interface TableWatch {
+  readonly snapshot: Snapshot;
+  /** Reads every watched table again now, stopped or not (the last read before giving up). */
+  readAll(): Promise<void>;
+  /** Stops timers and the subscription; later events and answers are ignored. */
+  stop(): Promise<void>;
+}
+
+/** Subscribes first, then reads: a change between the two is seen as an event, never missed. */
+export async function watchTables(transport: Transport, db: DbName, tables: readonly string[], o: TableWatchOptions): Promise<TableWatch> {
+  const snapshot = new Map<string, Map<string, Fields>>(tables.map((t) => [t, new Map()]));
+  let pending = new Set<string>();
+  let timer: unknown;
+  let resyncTimer: unknown;
+  let reading = false;
+  let stopped = false;
+
+  const read = async (which: readonly string[], keys: ReadonlySet<string> | undefined, last = false) => {
+    reading = true;
+    try {
+      const fresh = await transport.read(db, which);
+      if (stopped && !last) return;
+      for (const t of which) snapshot.set(t, new Map());
+      for (const [k, v] of fresh) snapshot.get(tableOf(db, k))?.set(k, v);
+      o.onRead(snapshot, which, keys);
+    } finally {
+      reading = false;
+    }
+  };
+  const flushSoon = () => {
+    if (stopped || reading || pending.size === 0) return;
+    if (timer !== undefined) o.clock.clearTimeout(timer);
+    timer = o.clock.setTimeout(() => {
+      timer = undefined;
+      const keys = pending;
+      pending = new Set();
+      const which = [...new Set([...keys].map((k) => tableOf(db, k)))].filter((t) => snapshot.has(t));
+      if (which.length === 0) return;
+      void read(which, keys)
+        .catch((e) => !stopped && o.onError(e))
+        .then(flushSoon);
+    }, o.debounceMs);
+  };
+  const resync = () => {
+    if (stopped || o.resyncMs === undefined) return;
+    resyncTimer = o.clock.setTimeout(() => {
+      void read(tables, undefined)
+        .catch((e) => !stopped && o.onError(e))
+        .then(resync);
+    }, o.resyncMs);
+  };
+
+  const unwatch: Unwatch = await transport.watch(db, tables, (key) => {
+    if (stopped) return;
+    pending.add(key);
+    flushSoon();
+  });
+  try {
+    await read(tables, undefined);
+  } catch (e) {
+    stopped = true;
+    await unwatch().catch(() => undefined);
+    throw e;
+  }
+  flushSoon();
+  resync();
+  return {
+    snapshot,
+    readAll: () => read(tables, undefined, true),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      if (timer !== undefined) o.clock.clearTimeout(timer);
+      if (resyncTimer !== undefined) o.clock.clearTimeout(resyncTimer);
+      await unwatch().catch(() => undefined);
+    },
+  };
+}
