@@ -31,6 +31,8 @@ export interface EffectsOptions {
   readonly consumeBudgetMs?: number;
   /** Deadline of each switch's write and restore (the run's --timeout). */
   readonly writeTimeoutMs?: number;
+  /** Save after every write and rollback (default); false: `--no-save`. */
+  readonly save?: boolean;
 }
 
 interface Held {
@@ -101,7 +103,7 @@ export function bringupEffects(o: EffectsOptions) {
   const bringLinksUp = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
     const ports = plan.changes.filter(isLinkChange);
-    await writeLinks(session, link, ports, undefined, o.writeTimeoutMs);
+    await writeLinks(session, link, ports, { save: o.save !== false, ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
     return { written: ports.length };
   });
 
@@ -145,7 +147,7 @@ export function bringupEffects(o: EffectsOptions) {
 
   const apply = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
     const { link, plan } = get(input);
-    const r = await applyRest(session, link, plan, scope, { ...(o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs }), ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
+    const r = await applyRest(session, link, plan, scope, { save: o.save !== false, ...(o.consumeBudgetMs === undefined ? {} : { consumeBudgetMs: o.consumeBudgetMs }), ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
     if (r.frrConfigured) {
       const intent = intents.get(input.switch)!;
       const added = intent.neighbors.filter((n) => neighborInScope(scope, intent, n) && plan.frr?.missing.includes(n.peerIp)).map((n) => n.peerIp);
@@ -203,7 +205,7 @@ export function bringupEffects(o: EffectsOptions) {
   });
 
   const rollback = fromPromise<WriteOutput, EffectInput>(async ({ input }) => {
-    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch), o.writeTimeoutMs);
+    const r = await restoreRun(session, input.switch, o.runId, frrAdded.get(input.switch), { save: o.save !== false, ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
     frrAdded.delete(input.switch);
     log(input)?.warn({ written: r.written }, 'rolled back');
     return r;
@@ -214,7 +216,7 @@ export function bringupEffects(o: EffectsOptions) {
     const failed: { switch: string; message: string }[] = [];
     await mapConcurrent(input.switches, session.concurrency, async (sw) => {
       try {
-        await restoreRun(session, sw, o.runId, frrAdded.get(sw), o.writeTimeoutMs);
+        await restoreRun(session, sw, o.runId, frrAdded.get(sw), { save: o.save !== false, ...(o.writeTimeoutMs === undefined ? {} : { timeoutMs: o.writeTimeoutMs }) });
         frrAdded.delete(sw);
         restored.push(sw);
       } catch (e) {

@@ -27,6 +27,8 @@ export interface BringupOptions {
   /** Called after every recorded transition (progress display). */
   readonly onUpdate?: (record: RunRecord) => void;
   readonly consumeBudgetMs?: number;
+  /** Save each switch's config after every write and rollback (default); false: `--no-save`. */
+  readonly save?: boolean;
   /** Stops the run where it is, as a kill would: the record stays `running`, to be resumed. */
   readonly signal?: AbortSignal;
 }
@@ -98,6 +100,7 @@ export async function runBringup(session: FabricSession, opts: BringupOptions): 
     // --timeout bounds each switch's write as it bounds each gate, never below apply's default:
     // a write includes waiting for bgpcfgd and a routing restart.
     writeTimeoutMs: Math.max(record.timeoutMs, SWITCH_TIMEOUT_MS),
+    save: opts.save !== false,
   });
   const machine = runMachine.provide({ actors: { switchMachine: switchMachine.provide({ actors: fx.switchActors }), rollbackSwitches: fx.rollbackSwitches } });
   const actor = createActor(machine, {

@@ -67,9 +67,11 @@ export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan,
   await session.state.saveCheckpoint({ id: runId, switch: plan.switch, endpoint: plan.endpoint, at: cp?.at ?? at, keys, lastApplied });
 }
 
-/** The PORT changes alone, in one transaction, each read back as written, recorded as applied. */
-export async function writeLinks(session: FabricSession, link: SwitchLink, ports: readonly Change[], onEvent?: (e: ActionEvent) => void, timeoutMs?: number): Promise<void> {
-  await runWithin(link, linkActions(ports, session.desired.get(link.name)!), { state: session.state, flavour: 'sonic', ...(onEvent ? { onEvent } : {}) }, timeoutMs);
+/** The PORT changes alone, in one transaction, each read back as written, recorded as applied,
+ *  then saved (unless `save` is false). */
+export async function writeLinks(session: FabricSession, link: SwitchLink, ports: readonly Change[], opts: { save?: boolean; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<void> {
+  const { onEvent } = opts;
+  await runWithin(link, linkActions(ports, session.desired.get(link.name)!, opts.save !== false), { state: session.state, flavour: 'sonic', ...(onEvent ? { onEvent } : {}) }, opts.timeoutMs);
 }
 
 export interface ApplyResult {
@@ -81,7 +83,7 @@ export interface ApplyResult {
 /** The rest of a switch's changes in scope, then what SONiC needs after them (the same actions
  *  as apply, limited to the run's scope): the read back after the write must leave nothing in
  *  scope. */
-export async function applyRest(session: FabricSession, link: SwitchLink, plan: SwitchPlan, scope: Scope, opts: { consumeBudgetMs?: number; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<ApplyResult> {
+export async function applyRest(session: FabricSession, link: SwitchLink, plan: SwitchPlan, scope: Scope, opts: { consumeBudgetMs?: number; save?: boolean; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<ApplyResult> {
   const intent = session.intents.get(plan.switch)!;
   const actions = writeActions({
     plan,
@@ -89,6 +91,7 @@ export async function applyRest(session: FabricSession, link: SwitchLink, plan: 
     desired: session.desired.get(plan.switch)!,
     scope: { keep: (c) => keyInScope(scope, intent, c.key), neighbor: (n) => neighborInScope(scope, intent, n) },
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+    save: opts.save !== false,
   });
   const r = await runWithin(link, actions, { state: session.state, flavour: plan.flavour ?? 'sonic', ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) }, opts.timeoutMs);
   return { written: r.written, notes: r.notes, frrConfigured: r.frrConfigured };
@@ -96,12 +99,13 @@ export async function applyRest(session: FabricSession, link: SwitchLink, plan: 
 
 /** Puts a switch back to the run's checkpoint: CONFIG_DB keys exactly as they were, the applied
  *  scope with them, the routing service restarted when the static part changed; on a switch
- *  without bgpcfgd, the neighbours this run gave FRR are removed again. */
-export async function restoreRun(session: FabricSession, sw: string, runId: string, frr?: { readonly neighbors: readonly string[]; readonly routerAdded: boolean }, timeoutMs?: number): Promise<{ written: number; notes: string[] }> {
+ *  without bgpcfgd, the neighbours this run gave FRR are removed again; then saved (the run's
+ *  writes were saved: the startup config must not keep them). */
+export async function restoreRun(session: FabricSession, sw: string, runId: string, frr?: { readonly neighbors: readonly string[]; readonly routerAdded: boolean }, opts: { save?: boolean; timeoutMs?: number } = {}): Promise<{ written: number; notes: string[] }> {
   const cp = await runCheckpoint(session, sw, runId);
   if (!cp || Object.keys(cp.keys).length === 0) return { written: 0, notes: [] };
   const link = await session.link(sw);
-  const r = await runWithin(link, restoreActions(cp, frr ? { asn: session.intents.get(sw)!.asn, ...frr } : undefined), { state: session.state, flavour: link.flavourHint ?? 'sonic' }, timeoutMs);
+  const r = await runWithin(link, restoreActions(cp, frr ? { asn: session.intents.get(sw)!.asn, ...frr } : undefined, opts.save !== false), { state: session.state, flavour: link.flavourHint ?? 'sonic' }, opts.timeoutMs);
   return { written: r.restored.length, notes: [`restored ${r.restored.length} key(s) to checkpoint ${runId}`, ...r.notes] };
 }
 

@@ -20,6 +20,8 @@ interface BringupFlags {
   transport?: string;
   allowRenumber?: boolean;
   json?: boolean;
+  /** commander's negation of --no-save: false when given. */
+  save?: boolean;
 }
 
 export function registerBringupCommand(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -34,6 +36,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       .option('--timeout <duration>', "budget of each gate (sessions Established, prefixes present), and deadline of each switch's write (at least 60s)", '60s')
       .option('--lldp-timeout <duration>', 'how long LLDP may take to show every intended neighbour (default: the gate budget, at most 60s)')
       .option('--allow-renumber', 'accept moves of existing allocations')
+      .option('--no-save', 'do not save what each stage (and a rollback) writes to the startup config (config save)')
       .option('--json', 'print the run record as JSON'),
   ).action(async (file: string, flags: BringupFlags) => {
     const { openSession } = await import('../services/session.ts');
@@ -69,6 +72,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
           ...(racks ? { racks } : {}),
           ...(flags.resume ? { resume: true } : {}),
           timeoutMs,
+          save: flags.save !== false,
           ...(lldpMs !== undefined ? { lldpMs } : {}),
           signal: stop.signal,
           ...(log ? { log } : {}),
@@ -80,6 +84,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       }
       progress.end(result.record);
       io.out(flags.json ? JSON.stringify(result.record, null, 2) : formatReport(result.record, file));
+      if (!flags.json && flags.save === false) io.err('clos bringup: --no-save: nothing was saved to the startup config; a config reload or reboot brings back the old one (clos drift reports it as unsaved).');
       setExit(result.record.status === 'done' ? EXIT.OK : result.record.status === 'rolled-back' ? EXIT.ROLLED_BACK : EXIT.ERROR);
     } finally {
       await session.close();

@@ -14,6 +14,8 @@ interface LiveFlags {
   allowRenumber?: boolean;
   prune?: boolean;
   json?: boolean;
+  /** commander's negation of --no-save: false when given. */
+  save?: boolean;
 }
 
 /** The lab's inventory lookup and exec channel, imported when a live command runs. */
@@ -54,6 +56,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--allow-renumber', 'accept moves of existing allocations')
       .option('--prune', 'release what removed racks still reserve')
       .option('--timeout <duration>', "deadline of each switch's operation (and again of its restore after a failure)", '60s')
+      .option('--no-save', 'do not save the written config to the startup config (config save): a reload or reboot brings back the old one')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { yes?: boolean; timeout: string }) => {
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
@@ -82,9 +85,10 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       }
       // The lock is written once the user goes ahead: the allocation is now in use.
       await session.writeLock();
-      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId, timeoutMs }));
+      const outcomes = await withProgress('applying', () => applyFabric(session, plans, { checkpointId: runId, timeoutMs, save: flags.save !== false }));
       io.out(flags.json ? JSON.stringify({ outcomes }, null, 2) : `\n${formatApply(outcomes)}`);
-      setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
+      if (!flags.json && flags.save === false) io.err('clos apply: --no-save: nothing was saved to the startup config; a config reload or reboot brings back the old one (clos drift reports it as unsaved).');
+      setExit(outcomes.some((o) => o.status === 'failed' || o.status === 'failed-to-save') ? EXIT.ERROR : EXIT.OK);
     } finally {
       lock?.release();
       await session.close();
@@ -100,6 +104,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       .option('--to <id>', 'the checkpoint to restore (default: the newest)')
       .option('--list', 'list the checkpoints kept (oldest first) and restore nothing')
       .option('--timeout <duration>', "deadline of each switch's restore", '60s')
+      .option('--no-save', 'do not save the restored config to the startup config (config save)')
       .option('--json', 'print JSON'),
   ).action(async (file: string, flags: LiveFlags & { switch?: string; to?: string; list?: boolean; timeout: string }) => {
     const { openSession } = await import('../services/session.ts');
@@ -123,9 +128,9 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
       // Nothing is written (run lock, switches) when the state directory cannot be.
       session.state.probe();
       lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos rollback', newCheckpointId(), (m) => io.err(`clos rollback: ${m}`));
-      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { timeoutMs, ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}) }));
+      const outcomes = await withProgress('rolling back', () => rollbackFabric(session, { timeoutMs, ...(flags.switch ? { switch: flags.switch } : {}), ...(flags.to ? { to: flags.to } : {}), save: flags.save !== false }));
       if (flags.json) io.out(JSON.stringify({ outcomes }, null, 2));
-      else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : o.restarted ? 'bgp restarted' : ''])));
+      else io.out(table(['switch', 'result', 'checkpoint', 'changes', 'notes'], outcomes.map((o) => [o.switch, o.status, o.checkpoint ?? '', String(o.changes), o.error ? `${o.error.code}: ${o.error.message}` : [o.restarted ? 'bgp restarted' : '', o.saved === 'saved' ? 'config saved' : o.saved === 'no-save' ? 'not saved (--no-save)' : ''].filter(Boolean).join(', ')])));
       setExit(outcomes.some((o) => o.status === 'failed') ? EXIT.ERROR : EXIT.OK);
     } finally {
       lock?.release();

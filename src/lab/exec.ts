@@ -1,7 +1,8 @@
 // `clos lab exec F SWITCH -- CMD…`: runs CMD as if on the switch. It runs inside the switch's
 // namespace, and the commands an operator types on SONiC are pointed at THIS switch's daemons:
 // vtysh at its FRR, redis-cli / sonic-db-cli at its redis; `systemctl restart bgp`,
-// `config save -y`, `config reload -y` and `reboot` at its agent. Nothing that would reboot or
+// `config save -y`, `config reload -y` and `reboot` at its agent; /etc/sonic/config_db.json
+// read with cat (head, tail, less, jq, diff) is its startup config. Nothing that would reboot or
 // stop the host ever runs (exec-guard.ts).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -65,6 +66,9 @@ export function planExec(s: Pick<SwitchState, 'dir' | 'namespace'> & { readonly 
     if (id === undefined) throw new LabError('LAB_COMMAND_FAILED', `sonic-db-cli: unknown database ${db ?? '(none)'}`);
     return inNs('redis-cli', ['-s', socket, '-n', String(id), ...rest]);
   }
+  // The startup config at its SONiC path, for the tools that read a file (the controller's
+  // drift reads it with cat).
+  if (['cat', 'head', 'tail', 'less', 'jq', 'diff'].includes(cmd)) return inNs(cmd, args.map((a) => (a === SONIC_STARTUP ? startupConfigPath(s.dir) : a)));
   return inNs(cmd, args);
 }
 

@@ -83,11 +83,13 @@ export function formatApply(outcomes: readonly ApplyOutcome[]): string {
     o.switch,
     o.status,
     String(o.changes),
-    [o.restarted ? 'bgp restarted' : '', o.frrConfigured ? 'FRR via vtysh' : ''].filter(Boolean).join(', '),
+    [o.restarted ? 'bgp restarted' : '', o.frrConfigured ? 'FRR via vtysh' : '', o.saved === 'saved' ? 'config saved' : o.saved === 'no-save' ? 'not saved (--no-save)' : ''].filter(Boolean).join(', '),
     `${(o.ms / 1000).toFixed(1)}s`,
     // A failure says whether the switch was restored; when it was not, the notes say why.
     o.error ? [`${o.error.code}: ${o.error.message}${o.restored ? ' (restored to checkpoint)' : ''}`, ...o.notes].join('; ') : o.notes.join('; '),
   ]);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  return `${table(['switch', 'result', 'changes', 'actions', 'time', 'notes'], rows)}\n\n${outcomes.length - failed} switch(es) applied or up to date, ${failed} failed.`;
+  const unsaved = outcomes.filter((o) => o.status === 'failed-to-save').length;
+  const saveLine = unsaved > 0 ? ` ${unsaved} applied but NOT saved (a config reload or reboot would lose it).` : '';
+  return `${table(['switch', 'result', 'changes', 'actions', 'time', 'notes'], rows)}\n\n${outcomes.length - failed - unsaved} switch(es) applied or up to date, ${failed} failed.${saveLine}`;
 }

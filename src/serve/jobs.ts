@@ -60,7 +60,8 @@ export class Jobs {
           onOutcome: (o) => run.setSwitch(o.switch, o.status, o.error ? `${o.error.code}: ${o.error.message}` : o.notes.join('; ') || null),
         });
         this.metrics.applySeconds.observe({ fabric }, (Date.now() - started) / 1000);
-        return { state: outcomes.some((o) => o.status === 'failed') ? 'failed' : 'done', result: { outcomes } };
+        // A switch written but not saved (failed-to-save) fails the run too: a reload would lose it.
+        return { state: outcomes.some((o) => o.status === 'failed' || o.status === 'failed-to-save') ? 'failed' : 'done', result: { outcomes } };
       };
     }, planId);
   }

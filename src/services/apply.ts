@@ -1,9 +1,10 @@
 // apply: per switch, checkpoint → all its changes in one transaction → read back and compare
-// → routing-service restart or vtysh when SONiC needs it (the actions of switch/actions.ts, run
-// by switch/run.ts). Each switch has a deadline (timeoutMs). A switch that fails after its
-// transaction is restored to its checkpoint (under a deadline of its own) and reported; one whose
-// transaction went unanswered is NOT restored — it may still apply it, whole — and reported as
-// state unknown. The others go on.
+// → routing-service restart or vtysh when SONiC needs it → config save (the actions of
+// switch/actions.ts, run by switch/run.ts). Each switch has a deadline (timeoutMs). A switch that
+// fails after its transaction is restored to its checkpoint (under a deadline of its own) and
+// reported; one whose transaction went unanswered is NOT restored — it may still apply it, whole —
+// and reported as state unknown. A switch whose save fails keeps what was written (it was read
+// back and is live) and is reported `failed-to-save`: a reload would lose it. The others go on.
 import { refusalText } from '../core/adoption/refusals.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { keepCheckpoints, newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
@@ -21,11 +22,13 @@ export const SWITCH_TIMEOUT_MS = 60_000;
 export interface ApplyOutcome {
   readonly switch: string;
   readonly endpoint: string;
-  readonly status: 'applied' | 'unchanged' | 'failed';
+  readonly status: 'applied' | 'unchanged' | 'failed' | 'failed-to-save';
   readonly changes: number;
   readonly flavour?: 'sonic' | 'legacy-vs';
   readonly restarted: boolean;
   readonly frrConfigured: boolean;
+  /** Whether the startup config was saved: `no-save` under --no-save. */
+  readonly saved?: 'saved' | 'no-save' | 'failed';
   readonly checkpoint?: string;
   /** After a failure: whether the switch was restored to its checkpoint. */
   readonly restored?: boolean;
@@ -48,6 +51,8 @@ export interface ApplyOptions {
   readonly clock?: Clock;
   /** Told of each switch's outcome as it ends (clos serve streams them). */
   readonly onOutcome?: (outcome: ApplyOutcome) => void;
+  /** Save each written switch's config (default); false: `--no-save`. */
+  readonly save?: boolean;
 }
 
 export async function applyFabric(session: FabricSession, plans: readonly SwitchPlan[], opts: ApplyOptions = {}): Promise<ApplyOutcome[]> {
@@ -88,15 +93,21 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
     desired: session.desired.get(plan.switch)!,
     ...(checkpoint ? { checkpoint } : {}),
     ...(opts.consumeBudgetMs !== undefined ? { consumeBudgetMs: opts.consumeBudgetMs } : {}),
+    save: opts.save !== false,
   });
   const timeoutMs = opts.timeoutMs ?? SWITCH_TIMEOUT_MS;
+  if (opts.save === false && plan.changes.length > 0) result.notes.push('not saved (--no-save): a config reload or reboot brings back the startup config');
   const run = { state: session.state, flavour: result.flavour, ...(plan.actual ? { actual: plan.actual } : {}), ...(opts.onEvent ? { onEvent: opts.onEvent } : {}), ...(opts.clock ? { clock: opts.clock } : {}) };
   const saved = { ...(checkpoint ? { checkpoint: checkpoint.id } : {}) };
   const within = deadline(timeoutMs, opts.clock);
   try {
     await runActions(link, actions, { ...run, signal: within.signal }, result);
-    return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved });
+    return done({ status: 'applied', flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved, ...savedOf(plan, result.saved, opts) });
   } catch (e) {
+    // The write was read back and is live: a failed save leaves it, and says a reload loses it.
+    if ((e as { code?: string }).code === 'SAVE_FAILED') {
+      return done({ status: 'failed-to-save', error: errorOf(e), flavour: result.flavour, restarted: result.restarted, frrConfigured: result.frrConfigured, saved: 'failed', ...saved });
+    }
     const failed = { status: 'failed' as const, error: errorOf(e), restarted: result.restarted, frrConfigured: result.frrConfigured, ...saved };
     // Nothing went to the switch (the checkpoint could not be saved, the deadline came first).
     if (!result.sent) return done({ ...failed, restored: false, state: 'as-before' });
@@ -118,6 +129,11 @@ async function applySwitch(session: FabricSession, plan: SwitchPlan, checkpointI
   } finally {
     within.clear();
   }
+}
+
+function savedOf(plan: SwitchPlan, saved: boolean, opts: ApplyOptions): { saved?: 'saved' | 'no-save' } {
+  if (saved) return { saved: 'saved' };
+  return opts.save === false && plan.changes.length > 0 ? { saved: 'no-save' } : {};
 }
 
 function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {

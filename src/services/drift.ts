@@ -1,16 +1,19 @@
 // Drift: per switch, read CONFIG_DB (the managed tables), what clos last applied, and the
 // STATE_DB / APPL_DB tables the convergence checks read (FRR through vtysh for switches without
-// bgpmon), all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
+// bgpmon), and the startup config through the exec channel (`cat /etc/sonic/config_db.json`),
+// all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
 // A switch that does not answer is one `unreachable` finding; the others go on.
 import { buildChecks, neighStateFromFrr } from '../core/checks/checks.ts';
 import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
 import { diffConfig } from '../core/diff/diff.ts';
 import type { FlatDb } from '../core/diff/flat.ts';
 import { driftFindings, type SwitchReading } from '../core/drift/drift.ts';
+import { startupToFlat, unsavedFinding } from '../core/drift/unsaved.ts';
 import type { Flavour } from '../core/model.ts';
 import { ownershipOf } from '../core/diff/ownership.ts';
 import { buildDriftReport } from '../results/drift-report.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
+import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError, type ExecChannel } from '../transport/transport.ts';
 import { routingDaemonsDown } from './watch/daemons.ts';
 import { showBgpSummary } from './plan.ts';
@@ -58,15 +61,19 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
     setFlavour(flavour);
     const t = link.transport;
-    const [actual, state, appl, lastApplied] = await Promise.all([
+    const [actual, state, appl, lastApplied, startup] = await Promise.all([
       t.read('CONFIG_DB', CONFIG_READ_TABLES),
       t.read('STATE_DB', STATE_TABLES),
       t.read('APPL_DB', APPL_TABLES),
       session.state.lastApplied(name),
+      readStartup(link),
     ]);
-    const changes = diffConfig({ desired: session.desired.get(name)!, actual, ownership: ownershipOf(session.intents.get(name)!), ...(lastApplied ? { lastApplied } : {}) });
+    const desired = session.desired.get(name)!;
+    const ownership = ownershipOf(session.intents.get(name)!);
+    const changes = diffConfig({ desired, actual, ownership, ...(lastApplied ? { lastApplied } : {}) });
     let frr: FlatDb | undefined;
-    let error: SwitchReading['error'];
+    let error: SwitchReading['error'] = startup.error;
+    const unsaved = startup.db ? unsavedFinding({ switch: name, running: actual, startup: startup.db, desired, ownership, changes }) : null;
     if (flavour === 'legacy-vs') {
       try {
         frr = neighStateFromFrr(await showBgpSummary(link));
@@ -83,6 +90,7 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
       changes,
       ...(lastApplied ? { lastApplied } : {}),
       state: { name, flavour, state, appl, ...(frr ? { frr } : {}) },
+      ...(unsaved ? { unsaved } : {}),
       ...(error ? { error } : {}),
     };
   } catch (e) {
@@ -101,6 +109,27 @@ async function routingDaemons(exec: ExecChannel): Promise<SwitchReading['error']
     return { code: 'ROUTING_DAEMON_DOWN', message: `routing daemon down: ${down.join(', ')} not running: STATE_DB sessions and APPL_DB routes are stale`, endpoint: exec.endpoint, object };
   } catch (e) {
     return { code: 'EXEC_FAILED', message: (e as Error).message, endpoint: exec.endpoint, object };
+  }
+}
+
+const STARTUP = '/etc/sonic/config_db.json';
+
+/** The switch's startup config, through its exec channel (SONiC offers no gNMI path to the
+ *  file: a switch reached by gNMI alone has no unsaved check). No exec channel, or one that
+ *  cannot run `cat` (127): nothing to compare. A file that cannot be read or parsed is an error
+ *  of its own object. */
+async function readStartup(link: SwitchLink): Promise<{ db?: FlatDb; error?: NonNullable<SwitchReading['error']> }> {
+  if (!link.exec) return {};
+  const object = `startup config (${STARTUP})`;
+  const endpoint = link.exec.endpoint;
+  try {
+    const r = await link.exec.run(['cat', STARTUP], { timeoutMs: 30_000 });
+    if (r.code === 127) return {};
+    if (r.code !== 0) return { error: { code: 'EXEC_FAILED', message: `cat ${STARTUP} failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`, endpoint, object } };
+    return { db: startupToFlat(r.stdout) };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    return { error: { code: err.code ?? 'EXEC_FAILED', message: `${STARTUP}: ${err.message}`, endpoint, object } };
   }
 }
 

@@ -15,10 +15,12 @@ export interface RollbackOutcome {
   readonly restarted: boolean;
   /** After a failure once the restore was sent: what the switch holds is not known. */
   readonly state?: 'unknown';
+  /** Whether the startup config was saved after the restore: `no-save` under --no-save. */
+  readonly saved?: 'saved' | 'no-save';
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string; onEvent?: (e: ActionEvent) => void; timeoutMs?: number } = {}): Promise<RollbackOutcome[]> {
+export async function rollbackFabric(session: FabricSession, opts: { switch?: string; to?: string; onEvent?: (e: ActionEvent) => void; timeoutMs?: number; save?: boolean } = {}): Promise<RollbackOutcome[]> {
   const names = opts.switch ? [opts.switch] : session.switches;
   for (const n of names) if (!session.intents.has(n) && !session.inventory.switches[n]) throw new Error(`no switch ${n} in fabric ${session.loaded.fabric.name}`);
   // A rollback records the restored scope: it must be able to, before it writes to a switch.
@@ -33,8 +35,8 @@ export async function rollbackFabric(session: FabricSession, opts: { switch?: st
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
       // The static part restored means a restart, whatever the switch runs.
-      await runActions(link, restoreActions(cp), { state: session.state, flavour: 'sonic', signal: within.signal, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) }, r);
-      return { switch: name, endpoint, status: 'restored', checkpoint: cp.id, changes: r.restored.length, restarted: r.restarted };
+      await runActions(link, restoreActions(cp, undefined, opts.save !== false), { state: session.state, flavour: 'sonic', signal: within.signal, ...(opts.onEvent ? { onEvent: opts.onEvent } : {}) }, r);
+      return { switch: name, endpoint, status: 'restored', checkpoint: cp.id, changes: r.restored.length, restarted: r.restarted, saved: r.saved ? 'saved' : 'no-save' };
     } catch (e) {
       const err = e as Error & { code?: string; endpoint?: string };
       return { switch: name, endpoint: err.endpoint ?? endpoint, status: 'failed', changes: 0, restarted: false, ...(r.sent ? { state: 'unknown' as const } : {}), error: { code: err.code ?? 'ERROR', message: err.message } };

@@ -1,5 +1,6 @@
-// Actions on a switch's routing service that SONiC only offers as commands, through the exec
-// channel: restart of the bgp service, and vtysh configuration for switches without bgpcfgd.
+// Actions on a switch that SONiC only offers as commands, through the exec channel: restart of
+// the bgp service, vtysh configuration for switches without bgpcfgd, and `config save -y` (the
+// gNMI exec channel turns the restart and the save into gNOI calls: transport/gnmi.ts).
 import type { Check } from '../core/checks/checks.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError } from '../transport/transport.ts';
@@ -18,6 +19,16 @@ export async function restartRouting(link: SwitchLink, signal?: AbortSignal): Pr
   const argv = exec.endpoint.startsWith('ssh ') ? ['sudo', 'systemctl', 'restart', 'bgp'] : ['systemctl', 'restart', 'bgp'];
   const r = await exec.run(argv, { timeoutMs: 120_000, ...(signal ? { signal } : {}) });
   if (r.code !== 0) throw new SwitchError('EXEC_FAILED', link.name, exec.endpoint, `restart of the bgp service failed: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** `config save -y`: the running CONFIG_DB written to the startup config
+ *  (/etc/sonic/config_db.json), which `config reload` and a reboot load. */
+export async function saveConfig(link: SwitchLink): Promise<void> {
+  if (!link.exec) throw new SwitchError('SAVE_FAILED', link.name, link.transport.endpoint, 'saving the configuration needs an exec channel (or gNMI), and the inventory gives none for this switch');
+  const exec = link.exec;
+  const argv = exec.endpoint.startsWith('ssh ') ? ['sudo', 'config', 'save', '-y'] : ['config', 'save', '-y'];
+  const r = await exec.run(argv, { timeoutMs: 120_000 }).catch((e: Error) => ({ code: 1, stdout: '', stderr: e.message }));
+  if (r.code !== 0) throw new SwitchError('SAVE_FAILED', link.name, exec.endpoint, `config save -y failed: ${(r.stderr || r.stdout).trim() || `exit ${r.code}`}`);
 }
 
 /** Applies FRR configuration lines through vtysh in one configure session. */

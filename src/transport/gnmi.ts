@@ -178,6 +178,15 @@ export class GnmiTransport implements Transport {
     }
   }
 
+  /** `config save -y` through gNOI SonicService.ConfigSave. */
+  async saveConfig(): Promise<void> {
+    try {
+      await this.client.configSave(120_000);
+    } catch (e) {
+      throw this.switchError('gNOI ConfigSave', e);
+    }
+  }
+
   async close(): Promise<void> {
     for (const u of [...this.unwatchers]) await u();
     this.client.close();
@@ -185,9 +194,10 @@ export class GnmiTransport implements Transport {
 }
 
 /**
- * The exec channel of a switch reached by gNMI: `systemctl restart <service>` (with or without
- * sudo) goes through gNOI, so a switch with no shell access can still be brought up; any other
- * command (vtysh) goes to the inventory's exec channel when there is one.
+ * The exec channel of a switch reached by gNMI: `systemctl restart <service>` and `config save
+ * -y` (with or without sudo) go through gNOI (System.KillProcess, SonicService.ConfigSave), so a
+ * switch with no shell access can still be brought up and saved; any other command (vtysh)
+ * goes to the inventory's exec channel when there is one.
  */
 export function gnoiExecChannel(transport: GnmiTransport, fallback?: ExecChannel): ExecChannel {
   const endpoint = `gnoi ${transport.endpoint.replace(/^gnmi /, '')}${fallback ? `, ${fallback.endpoint}` : ''}`;
@@ -195,12 +205,13 @@ export function gnoiExecChannel(transport: GnmiTransport, fallback?: ExecChannel
     endpoint,
     run: async (argv, opts): Promise<ExecResult> => {
       const args = argv[0] === 'sudo' ? argv.slice(1) : argv;
-      if (args.length === 3 && args[0] === 'systemctl' && args[1] === 'restart') {
+      const save = args.length === 3 && args[0] === 'config' && args[1] === 'save' && args[2] === '-y';
+      if (save || (args.length === 3 && args[0] === 'systemctl' && args[1] === 'restart')) {
         try {
-          await transport.restartService(args[2]!);
+          await (save ? transport.saveConfig() : transport.restartService(args[2]!));
           return { code: 0, stdout: '', stderr: '' };
         } catch (e) {
-          // A sonic-gnmi with writes disabled does not register gNOI System: use the shell.
+          // A sonic-gnmi with writes disabled does not register gNOI System / SonicService: use the shell.
           const cause = (e as Error).cause;
           if (fallback && cause instanceof GnmiError && cause.code === GRPC_UNIMPLEMENTED) {
             return fallback.run(fallback.endpoint.startsWith('ssh ') ? ['sudo', ...args] : args, opts);
@@ -209,7 +220,7 @@ export function gnoiExecChannel(transport: GnmiTransport, fallback?: ExecChannel
         }
       }
       if (fallback) return fallback.run(argv, opts);
-      return { code: 127, stdout: '', stderr: `${argv.join(' ')}: this switch is reached by gNMI only (no exec channel in the inventory); only "systemctl restart <service>" is available, through gNOI` };
+      return { code: 127, stdout: '', stderr: `${argv.join(' ')}: this switch is reached by gNMI only (no exec channel in the inventory); only "systemctl restart <service>" and "config save -y" are available, through gNOI` };
     },
   };
 }

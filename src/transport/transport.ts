@@ -53,6 +53,7 @@ export const SWITCH_ERROR_CODES = {
   READBACK_MISMATCH: 'what was read back after a write differs from what was written',
   EXEC_FAILED: 'a command on the switch (vtysh, restart of the bgp service) failed or cannot run',
   TIMEOUT: 'the switch stopped answering in the middle of an operation',
+  SAVE_FAILED: 'the switch did not save its running CONFIG_DB to its startup config (config save / gNOI ConfigSave): what was written stands, a reload would lose it',
 } as const;
 
 export type SwitchErrorCode = keyof typeof SWITCH_ERROR_CODES;

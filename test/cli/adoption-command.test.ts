@@ -65,8 +65,11 @@ describe('clos plan / apply on brownfield switches (CLI)', () => {
     expect(plan.stdout).toContain('leaf1 (redis 127.0.3.12:26391) [bgpcfgd, observed]: 2 change(s), impact session-removed');
     expect(plan.stdout).toContain('  adoption: factory/foreign config removed (2 of the changes above; clos owns this scope, docs/adoption.md):');
     expect(plan.stdout).toMatch(/ {2}1 port address +1 +none\n {2}1 BGP neighbor +1 +session removed/);
-    const apply = await cli('apply', '--yes');
+    // These switches are redis alone (no exec channel): nothing can save them, so --no-save.
+    const apply = await cli('apply', '--yes', '--no-save');
     expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain('not saved (--no-save)');
+    expect(apply.stderr).toContain('--no-save: nothing was saved to the startup config');
     const after = await dump('leaf1');
     expect(after['BGP_NEIGHBOR|10.0.0.31']).toBeUndefined();
     expect(after['INTERFACE|Ethernet60|10.0.0.30/31']).toBeUndefined();

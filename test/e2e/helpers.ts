@@ -236,8 +236,9 @@ export interface ApplyJson {
   outcomes: {
     switch: string;
     endpoint: string;
-    status: 'applied' | 'unchanged' | 'failed';
+    status: 'applied' | 'unchanged' | 'failed' | 'failed-to-save';
     changes: number;
+    saved?: 'saved' | 'no-save' | 'failed';
     flavour?: string;
     restarted: boolean;
     frrConfigured: boolean;

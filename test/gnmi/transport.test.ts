@@ -16,7 +16,7 @@ import { MANAGED_TABLES } from '../../src/core/render/render.ts';
 import { startGnmiServer, type GnmiServer, type GnmiServerOptions } from '../../src/gnmi/server.ts';
 import type { InventorySwitch } from '../../src/inventory/schema.ts';
 import { inventorySwitchSchema } from '../../src/inventory/schema.ts';
-import { restartRouting } from '../../src/services/routing.ts';
+import { restartRouting, saveConfig } from '../../src/services/routing.ts';
 import { connectSwitch } from '../../src/transport/connect.ts';
 import { GnmiTransport, gnoiExecChannel, type GnmiEndpoint } from '../../src/transport/gnmi.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
@@ -265,3 +265,23 @@ describe('the routing restart over gNOI', () => {
     expect(alone.stderr).toMatch(/gRPC UNIMPLEMENTED \(12\): service control is not available/);
   });
 });
+
+describe('the save over gNOI', () => {
+  it('config save -y is gNOI SonicService.ConfigSave; without it, the inventory\'s exec channel; with neither, SAVE_FAILED', async () => {
+    const saves: number[] = [];
+    await startGnmiServer({ switchName: 'leaf1', redis: { host: A, port: 6379 }, address: `${A}:8083`, saveConfig: async () => void saves.push(1) }).then((s) => servers.push(s));
+    const link = { name: 'leaf1', transport: gnmi({ port: 8083 }), close: async () => {} };
+    await saveConfig({ ...link, exec: gnoiExecChannel(link.transport) });
+    expect(saves).toEqual([1]);
+    // A sonic-gnmi without SonicService's save: the shell, with sudo over ssh.
+    await startGnmiServer({ switchName: 'leaf1', redis: { host: A, port: 6379 }, address: `${A}:8084` }).then((s) => servers.push(s));
+    const ran: string[][] = [];
+    const old = gnmi({ port: 8084 });
+    await saveConfig({ ...link, transport: old, exec: gnoiExecChannel(old, { endpoint: 'ssh admin@leaf1:22', run: async (argv) => (ran.push([...argv]), { code: 0, stdout: '', stderr: '' }) }) });
+    expect(ran).toEqual([['sudo', 'config', 'save', '-y']]);
+    const err = await saveConfig({ ...link, transport: old, exec: gnoiExecChannel(old) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwitchError);
+    expect(err).toMatchObject({ code: 'SAVE_FAILED', message: expect.stringMatching(/config save is not available/) });
+  });
+});
+

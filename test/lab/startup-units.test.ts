@@ -215,3 +215,11 @@ describe('clos lab exec never reboots or stops the host', () => {
     expect(existsSync(log) ? spawnSync('cat', [log], { encoding: 'utf8' }).stdout : '').toBe('systemctl is-system-running\n');
   });
 });
+
+describe('clos lab exec: the startup config at its SONiC path', () => {
+  it('cat /etc/sonic/config_db.json reads the switch\'s own startup config, inside its namespace', () => {
+    const p = planExec({ dir: '/run/clos/lab/f/leaf1', namespace: 'clos-f-leaf1', name: 'leaf1' }, ['sudo', 'cat', '/etc/sonic/config_db.json']);
+    expect(p.kind === 'run' && p.args.slice(-2)).toEqual(['cat', '/run/clos/lab/f/leaf1/config_db.json']);
+    expect(p.kind === 'run' && p.args).toContain('clos-f-leaf1');
+  });
+});

@@ -333,3 +333,30 @@ describe('operational drift', () => {
     expect(r.switches.find((s) => s.name === 'spine2')).toMatchObject({ state: 'error', endpoint: 'memory:spine2' });
   });
 });
+
+describe('drift: the startup config', () => {
+  it('a startup config that lacks what runs is unsaved (what differs named); a save clears it; a hand edit of the running config is not also unsaved', async () => {
+    const m = await converged();
+    expect((await drift(m)).findings).toEqual([]);
+    const leaf1 = sw(m, 'leaf1');
+    leaf1.startup = new Map([...leaf1.startup].filter(([k]) => !k.startsWith('BGP_NEIGHBOR|')));
+    let r = await drift(m);
+    expect(r.findings.map((f) => [f.id, f.class, f.severity])).toEqual([['leaf1/unsaved/startup config', 'unsaved', 'warning']]);
+    expect(r.findings[0]!.actual).toMatch(/^2 key\(s\) differ: BGP_NEIGHBOR\|10\.1\.0\.\d+ \(not in the startup config\)/);
+    expect(r.findings[0]!.remediation).toMatchObject({ kind: 'investigate', text: expect.stringContaining('config save -y'), change: null });
+    await (await m.session.link('leaf1')).exec!.run(['config', 'save', '-y']);
+    expect((await drift(m)).findings).toEqual([]);
+    // Running edited, startup still clos's: changed-outside only (apply fixes and saves it).
+    cfg(m, 'leaf1').set('PORT|Ethernet120', { ...cfg(m, 'leaf1').get('PORT|Ethernet120')!, mtu: '1500' });
+    r = await drift(m);
+    expect(r.findings.filter((f) => f.class === 'unsaved')).toEqual([]);
+    expect(roots(r).map((f) => f.class)).toEqual(['changed-outside']);
+  });
+
+  it('a startup config that cannot be read is a finding of its own object', async () => {
+    const m = await converged();
+    sw(m, 'leaf2').startupText = '{not json';
+    const r = await drift(m);
+    expect(r.findings.map((f) => [f.switch, f.class, f.object])).toEqual([['leaf2', 'unreachable', 'startup config (/etc/sonic/config_db.json)']]);
+  });
+});

@@ -16,9 +16,10 @@ describe('switch actions', () => {
     const { session } = await memoryFabric();
     const [plan] = await planFabric(session, new Set(['leaf1']));
     const kinds = (p: typeof plan) => writeActions({ plan: p!, intent: session.intents.get('leaf1')!, desired: session.desired.get('leaf1')! }).map((a) => a.kind);
-    expect(kinds(plan)).toEqual(['write', 'restart-routing', 'configure-frr']);
-    expect(kinds({ ...plan!, flavour: 'legacy-vs', frr: { lines: [], missing: [], extra: [], pending: false } })).toEqual(['write', 'restart-routing']);
-    expect(kinds({ ...plan!, flavourSource: 'default' })).toEqual(['write', 'confirm-consumed', 'restart-routing', 'configure-frr']);
+    expect(kinds(plan)).toEqual(['write', 'restart-routing', 'configure-frr', 'save']);
+    expect(kinds({ ...plan!, flavour: 'legacy-vs', frr: { lines: [], missing: [], extra: [], pending: false } })).toEqual(['write', 'restart-routing', 'save']);
+    expect(kinds({ ...plan!, flavourSource: 'default' })).toEqual(['write', 'confirm-consumed', 'restart-routing', 'configure-frr', 'save']);
+    expect(writeActions({ plan: plan!, intent: session.intents.get('leaf1')!, desired: session.desired.get('leaf1')!, save: false }).map((a) => a.kind)).toEqual(['write', 'restart-routing', 'configure-frr']);
     expect(kinds({ ...plan!, changes: [] })).toEqual(['configure-frr']);
   });
 
@@ -29,8 +30,9 @@ describe('switch actions', () => {
     expect(restoreTouchesStatic([change('LOOPBACK_INTERFACE|Loopback0|10.0.0.1/32')])).toBe(true);
     expect(restoreTouchesStatic([change('PORT|Ethernet0')])).toBe(false);
     const cp = { id: 'x', switch: 's', endpoint: 'e', at: '', keys: {}, lastApplied: null };
-    expect(restoreActions(cp).map((a) => a.kind)).toEqual(['restore', 'restart-routing']);
-    expect(restoreActions(cp, { asn: 65101, neighbors: ['10.1.0.0'], routerAdded: false }).map((a) => a.kind)).toEqual(['restore', 'vtysh']);
+    expect(restoreActions(cp).map((a) => a.kind)).toEqual(['restore', 'restart-routing', 'save']);
+    expect(restoreActions(cp, { asn: 65101, neighbors: ['10.1.0.0'], routerAdded: false }).map((a) => a.kind)).toEqual(['restore', 'vtysh', 'save']);
+    expect(restoreActions(cp, undefined, false).map((a) => a.kind)).toEqual(['restore', 'restart-routing']);
   });
 });
 
@@ -48,12 +50,14 @@ describe('switch executor', () => {
       'leaf1 restart-routing start',
       'leaf1 restart-routing done',
       'leaf1 configure-frr skipped',
+      'leaf1 save start',
+      'leaf1 save done',
     ]);
     expect(events.filter((e) => e.phase === 'done').every((e) => typeof e.ms === 'number')).toBe(true);
     const back: ActionEvent[] = [];
     const rolled = await rollbackFabric(session, { switch: 'leaf1', onEvent: (e) => back.push(e) });
     expect(rolled[0]).toMatchObject({ status: 'restored', restarted: true });
-    expect(back.map((e) => `${e.action} ${e.phase}`)).toEqual(['restore start', 'restore done', 'restart-routing start', 'restart-routing done']);
+    expect(back.map((e) => `${e.action} ${e.phase}`)).toEqual(['restore start', 'restore done', 'restart-routing start', 'restart-routing done', 'save start', 'save done']);
   });
 
   it('a failed action is reported to the observer with its message, and an aborted list writes nothing more', async () => {
@@ -72,5 +76,33 @@ describe('switch executor', () => {
     const actions = writeActions({ plan: plan!, intent: session.intents.get('leaf2')!, desired: session.desired.get('leaf2')! });
     await expect(runActions(link, actions, { state: session.state, flavour: 'sonic', signal: stop.signal })).rejects.toMatchObject({ code: 'TIMEOUT', message: expect.stringContaining('stopped before write: deadline') });
     expect(switches.get('leaf2')!.transport.dbs.CONFIG_DB).toEqual(before);
+  });
+
+  it('saves after the write: the startup config is what was applied; --no-save leaves it and says so', async () => {
+    const { session, switches } = await memoryFabric();
+    const [plan] = await planFabric(session, new Set(['leaf1']));
+    const [o] = await applyFabric(session, [plan!]);
+    expect(o).toMatchObject({ status: 'applied', saved: 'saved' });
+    const leaf1 = switches.get('leaf1')!;
+    expect(leaf1.startup).toEqual(leaf1.transport.dbs.CONFIG_DB);
+
+    const other = await memoryFabric();
+    const [p2] = await planFabric(other.session, new Set(['leaf1']));
+    const [o2] = await applyFabric(other.session, [p2!], { save: false });
+    expect(o2).toMatchObject({ status: 'applied', saved: 'no-save', notes: expect.arrayContaining([expect.stringContaining('--no-save')]) });
+    expect(other.switches.get('leaf1')!.startup).not.toEqual(other.switches.get('leaf1')!.transport.dbs.CONFIG_DB);
+    expect(other.switches.get('leaf1')!.commands.some((c) => c[0] === 'config')).toBe(false);
+  });
+
+  it('a failed save leaves the write standing, unrestored, and marks the switch failed-to-save', async () => {
+    const { session, switches } = await memoryFabric();
+    const [plan] = await planFabric(session, new Set(['leaf1']));
+    switches.get('leaf1')!.failSave = 'Error: /etc/sonic is read-only';
+    const [o] = await applyFabric(session, [plan!]);
+    expect(o).toMatchObject({ status: 'failed-to-save', saved: 'failed', error: { code: 'SAVE_FAILED', message: expect.stringContaining('/etc/sonic is read-only') } });
+    expect(o!.restored).toBeUndefined();
+    // The write stands: planning again finds nothing to change.
+    const [again] = await planFabric(session, new Set(['leaf1']));
+    expect(again!.changes).toEqual([]);
   });
 });

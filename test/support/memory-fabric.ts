@@ -16,6 +16,12 @@ export interface MemorySwitch {
   frrPeers: Record<string, { remoteAs: number; state: string }>;
   /** The FRR daemons running, as `vtysh -c 'show daemons'` lists them. */
   daemons: string[];
+  /** The switch's startup config: its factory CONFIG_DB, then what `config save -y` last wrote. */
+  startup: Map<string, Record<string, string>>;
+  /** Set to make `cat` of the startup config print this instead. */
+  startupText?: string;
+  /** Set to make `config save -y` fail with this message. */
+  failSave?: string;
 }
 
 export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint?: boolean; fabric?: string } = {}) {
@@ -30,7 +36,8 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
       t.dbs.CONFIG_DB.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, lanes: p.lanes, index: String(p.index), speed: String(p.speed), mtu: '9100' });
     }
     t.dbs.CONFIG_DB.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
-    switches.set(s.name, { transport: t, commands: [], frrPeers: {}, daemons: ['zebra', 'bgpd'] });
+    // Its factory state is its startup config too, as on a switch fresh from the factory.
+    switches.set(s.name, { transport: t, commands: [], frrPeers: {}, daemons: ['zebra', 'bgpd'], startup: new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }])) });
   }
   const link = (name: string): SwitchLink => {
     const sw = switches.get(name)!;
@@ -40,6 +47,20 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
         // What clos asks to know the daemons run (verify, drift) is not a command it gives.
         if (argv.join(' ') === 'vtysh -c show daemons') return { code: 0, stdout: ` ${sw.daemons.join(' ')}\n`, stderr: '' };
         sw.commands.push([...argv]);
+        if (argv.join(' ') === 'config save -y') {
+          if (sw.failSave) return { code: 1, stdout: '', stderr: sw.failSave };
+          sw.startup = new Map([...sw.transport.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }]));
+          return { code: 0, stdout: '', stderr: '' };
+        }
+        if (argv.join(' ') === 'cat /etc/sonic/config_db.json') {
+          if (sw.startupText !== undefined) return { code: 0, stdout: sw.startupText, stderr: '' };
+          const doc: Record<string, Record<string, Record<string, string>>> = {};
+          for (const [k, v] of sw.startup) {
+            const i = k.indexOf('|');
+            (doc[k.slice(0, i)] ??= {})[k.slice(i + 1)] = v;
+          }
+          return { code: 0, stdout: JSON.stringify(doc), stderr: '' };
+        }
         if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') {
           return { code: 0, stdout: JSON.stringify(Object.keys(sw.frrPeers).length ? { ipv4Unicast: { peers: sw.frrPeers } } : {}), stderr: '' };
         }

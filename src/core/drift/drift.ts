@@ -23,6 +23,8 @@ export interface SwitchReading {
   readonly lastApplied?: FlatDb;
   /** STATE_DB / APPL_DB / FRR as read; absent when the switch could not be read. */
   readonly state?: SwitchState;
+  /** The startup config differs from the running one in clos's scope (unsaved.ts). */
+  readonly unsaved?: Finding;
 }
 
 export interface DriftInput {
@@ -38,6 +40,7 @@ export function driftFindings(input: DriftInput): Finding[] {
   for (const r of input.readings) {
     if (r.error) out.push(unreachableFinding(r));
     if (r.changes) out.push(...configFindings(r.changes, { switch: r.name, lastApplied: r.lastApplied, linkOfKey: (k) => cables.linkOfKey(r.name, k) }));
+    if (r.unsaved) out.push(r.unsaved);
     if (r.state) states.set(r.name, r.state);
   }
   out.push(...stateFindings(input.intents, input.checks, states, cables));

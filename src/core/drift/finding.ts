@@ -5,8 +5,9 @@ import type { Change } from '../diff/diff.ts';
 
 /** In report order: what hides everything else first, then the physical world, then config
  *  (foreign config first: factory or another tool's entries inside clos's scope, the usual
- *  reason a switch clos adopts does not converge), then operational state. */
-export const DRIFT_CLASSES = ['unreachable', 'cabling', 'foreign', 'missing', 'extra', 'changed-outside', 'mismatch', 'not-converged'] as const;
+ *  reason a switch clos adopts does not converge; unsaved: the startup config would not bring
+ *  back what runs), then operational state. */
+export const DRIFT_CLASSES = ['unreachable', 'cabling', 'foreign', 'missing', 'extra', 'changed-outside', 'mismatch', 'unsaved', 'not-converged'] as const;
 export type DriftClass = (typeof DRIFT_CLASSES)[number];
 
 export const SEVERITIES = ['error', 'warning', 'info'] as const;

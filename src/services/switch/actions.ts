@@ -1,5 +1,5 @@
 // What clos does to one switch, as a list of actions: the one place that decides the sequence
-// (write, read back, confirm bgpcfgd consumed it, restart routing, configure FRR, restore), the
+// (write, read back, confirm bgpcfgd consumed it, restart routing, configure FRR, restore, save), the
 // restart rule and the flavour fallback. Pure: plans in, actions out; src/services/switch/run.ts
 // runs a list on a switch. apply, rollback and every bring-up stage are compositions of these.
 import type { Change } from '../../core/diff/diff.ts';
@@ -37,7 +37,10 @@ export type Action =
   /** vtysh lines as they are (taking out what a run added). */
   | { readonly kind: 'vtysh'; readonly lines: readonly string[]; readonly note: string }
   /** Put every key of the checkpoint back exactly as it was, and its applied scope with it. */
-  | { readonly kind: 'restore'; readonly checkpoint: Checkpoint };
+  | { readonly kind: 'restore'; readonly checkpoint: Checkpoint }
+  /** The running CONFIG_DB saved as the startup config (`config save -y`, gNOI ConfigSave), so
+   *  a reload or reboot brings back what was written. Last, after everything it saves. */
+  | { readonly kind: 'save' };
 
 export type ActionKind = Action['kind'];
 
@@ -63,7 +66,11 @@ export interface WriteInput {
   /** A bring-up's scope: the changes and neighbours this run applies. */
   readonly scope?: { readonly keep: (c: Change) => boolean; readonly neighbor: (n: NeighborIntent) => boolean };
   readonly consumeBudgetMs?: number;
+  /** Save the switch's config after the write (default); false: `--no-save`. */
+  readonly save?: boolean;
 }
+
+const SAVE: Action = { kind: 'save' };
 
 /** Writing a plan: the changes, then what SONiC needs after them. */
 export function writeActions(w: WriteInput): Action[] {
@@ -84,17 +91,21 @@ export function writeActions(w: WriteInput): Action[] {
   // Runs only if the switch is (or turned out to be) legacy-vs; a plan that had legacy-vs
   // from the start says whether FRR lacks anything.
   if (plan.frr?.pending ?? true) out.push({ kind: 'configure-frr', intent, ...(w.scope ? { inScope: w.scope.neighbor } : {}) });
+  if (plan.changes.length > 0 && w.save !== false) out.push(SAVE);
   return out;
 }
 
-/** A bring-up's first write: the ports alone, each read back as written. */
-export function linkActions(ports: readonly Change[], desired: FlatDb): Action[] {
-  return ports.length === 0 ? [] : [{ kind: 'write', changes: ports, readBack: { kind: 'written' }, record: { kind: 'written', desired } }];
+/** A bring-up's first write: the ports alone, each read back as written, then saved. */
+export function linkActions(ports: readonly Change[], desired: FlatDb, save = true): Action[] {
+  if (ports.length === 0) return [];
+  const write: Action = { kind: 'write', changes: ports, readBack: { kind: 'written' }, record: { kind: 'written', desired } };
+  return save ? [write, SAVE] : [write];
 }
 
 /** Back to a checkpoint; the routing service restarted when the static part changed, or, on a
- *  switch without bgpcfgd, what a run gave FRR taken out again. */
-export function restoreActions(checkpoint: Checkpoint, frr?: { readonly asn: number; readonly neighbors: readonly string[]; readonly routerAdded: boolean }): Action[] {
+ *  switch without bgpcfgd, what a run gave FRR taken out again; then saved (unless `save` is
+ *  false: `--no-save`). */
+export function restoreActions(checkpoint: Checkpoint, frr?: { readonly asn: number; readonly neighbors: readonly string[]; readonly routerAdded: boolean }, save = true): Action[] {
   const out: Action[] = [{ kind: 'restore', checkpoint }];
   if (frr && (frr.neighbors.length > 0 || frr.routerAdded)) {
     out.push({
@@ -103,5 +114,6 @@ export function restoreActions(checkpoint: Checkpoint, frr?: { readonly asn: num
       note: frr.routerAdded ? 'FRR: router bgp removed' : `FRR: ${frr.neighbors.length} neighbor(s) removed`,
     });
   } else out.push({ kind: 'restart-routing', reason: 'routing service restarted', staticRestored: true });
+  if (save) out.push(SAVE);
   return out;
 }

@@ -12,7 +12,7 @@ import { describeChange } from '../../results/change-text.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError } from '../../transport/transport.ts';
 import { showBgpSummary } from '../plan.ts';
-import { configureFrr, restartRouting, waitConsumed } from '../routing.ts';
+import { configureFrr, restartRouting, saveConfig, waitConsumed } from '../routing.ts';
 import { realClock, type Clock } from '../watch-kit.ts';
 import { restoreTouchesStatic, type Action, type ActionKind, type Flavour } from './actions.ts';
 
@@ -46,6 +46,8 @@ export interface RunResult {
   frrConfigured: boolean;
   /** Changes a restore made. */
   restored: Change[];
+  /** The running config was saved as the startup config. */
+  saved: boolean;
   readonly notes: string[];
   /** A transaction went to the switch (so a failure after it may have changed something). */
   sent: boolean;
@@ -91,7 +93,7 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
 }
 
 export function emptyResult(flavour: Flavour): RunResult {
-  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], notes: [], sent: false };
+  return { flavour, written: 0, restarted: false, frrConfigured: false, restored: [], saved: false, notes: [], sent: false };
 }
 
 /** The action's own promise, or the abort's error as soon as the signal fires (the action is
@@ -179,6 +181,10 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     case 'restore':
       r.restored = await restore(link, a.checkpoint, opts.state, r);
+      return;
+    case 'save':
+      await saveConfig(link);
+      r.saved = true;
       return;
   }
 }
