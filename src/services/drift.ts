@@ -105,7 +105,7 @@ async function routingDaemons(exec: ExecChannel): Promise<SwitchReading['error']
   const object = 'routing daemons (zebra, bgpd)';
   try {
     const down = await routingDaemonsDown(exec);
-    if (down.length === 0) return undefined;
+    if (down === null || down.length === 0) return undefined;
     return { code: 'ROUTING_DAEMON_DOWN', message: `routing daemon down: ${down.join(', ')} not running: STATE_DB sessions and APPL_DB routes are stale`, endpoint: exec.endpoint, object };
   } catch (e) {
     return { code: 'EXEC_FAILED', message: (e as Error).message, endpoint: exec.endpoint, object };

@@ -360,6 +360,13 @@ describe('verifyFabric: a dead routing daemon (switches with bgpmon and an exec 
     });
   });
 
+  it('a switch reached by gNMI only (its exec channel runs no vtysh: 127) is judged on STATE_DB as it is', async () => {
+    const gnmiOnly = vtysh(() => ({ code: 127, stdout: '', stderr: 'vtysh -c show daemons: this switch is reached by gNMI only' }));
+    const r = await verifyFabric({ links: [link('spine1', stale(), gnmiOnly.exec)], checks: [session], timeoutMs: 2_000, frrPollMs: 100 });
+    expect(r.converged).toBe(true);
+    expect(byId(r, 'spine1', session.id)).toMatchObject({ pass: true, seen: 'state=Established' });
+  });
+
   it('passes once bgpd runs again', async () => {
     let stdout = ' zebra\n';
     const v = vtysh(() => ({ code: 0, stdout, stderr: '' }));

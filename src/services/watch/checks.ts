@@ -225,6 +225,12 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       let next = g.routing!;
       try {
         const down = await routingDaemonsDown(exec);
+        if (down === null) {
+          // No way to ask on this switch (gNMI only): its checks stand on STATE_DB, as without the probe.
+          g.routing = undefined;
+          for (const [s, view] of g.views) judge(g, [s], view);
+          return;
+        }
         next = down.length ? { state: 'down', seen: `routing daemon down: ${down.join(', ')} not running (${exec.endpoint})` } : { state: 'up' };
       } catch (e) {
         // The last answer stands; before any, a session does not pass on what cannot be checked.
