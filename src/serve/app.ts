@@ -52,9 +52,7 @@ declare module 'fastify' {
   }
 }
 
-export interface Handler {
-  (ctx: { params: Record<string, string>; query: Record<string, unknown>; body: unknown; req: FastifyRequest; reply: FastifyReply }): Promise<unknown>;
-}
+export type Handler = (ctx: { params: Record<string, string>; query: Record<string, unknown>; body: unknown; req: FastifyRequest; reply: FastifyReply }) => Promise<unknown>;
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance & { clos: AppContext }> {
   const app = Fastify({
