@@ -27,6 +27,8 @@ export class MemoryLab {
   readonly dir = mkdtempSync(join(tmpdir(), 'clos-bringup-'));
   readonly file = join(this.dir, 'dc1.fabric.yaml');
   readonly switches = new Map<string, MemoryTransport>();
+  /** Each switch's startup config: its factory CONFIG_DB, then what `config save -y` wrote. */
+  readonly startup = new Map<string, Map<string, Record<string, string>>>();
   readonly commands: string[] = [];
   /** Every session state written, in order: "spine1 10.1.0.1 Established". */
   readonly sessionLog: string[] = [];
@@ -46,6 +48,7 @@ export class MemoryLab {
       t.dbs.CONFIG_DB.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
       await t.watch('CONFIG_DB', ['PORT', 'INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE', 'DEVICE_METADATA', 'BGP_NEIGHBOR'], () => this.schedule());
       this.switches.set(s.name, t);
+      this.startup.set(s.name, copyDb(t));
     }
     for (const l of loaded.allocation.links.values()) {
       if (l.removed) continue;
@@ -64,6 +67,11 @@ export class MemoryLab {
         run: async (argv) => {
           this.commands.push(`${name}: ${argv.join(' ')}`);
           if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') return { code: 0, stdout: JSON.stringify(this.summary(name)), stderr: '' };
+          if (argv.join(' ') === 'config save -y') {
+            this.startup.set(name, copyDb(this.switches.get(name)!));
+            return { code: 0, stdout: '', stderr: '' };
+          }
+          if (argv.join(' ') === 'cat /etc/sonic/config_db.json') return { code: 0, stdout: startupJson(this.startup.get(name)!), stderr: '' };
           // FRR's daemons run on every in-memory switch (verify and drift ask, as on SONiC).
           if (argv[0] === 'vtysh' && argv[2] === 'show daemons') return { code: 0, stdout: ' zebra bgpd\n', stderr: '' };
           if (argv[0] === 'vtysh' && argv[2] === 'configure terminal') this.configure(name, argv.filter((_, i) => i % 2 === 0 && i > 2));
@@ -260,4 +268,18 @@ export class MemoryLab {
       t.setState(db, k, f);
     }
   }
+}
+
+function copyDb(t: MemoryTransport): Map<string, Record<string, string>> {
+  return new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }]));
+}
+
+/** The startup config as `config save` writes it: tables of keys of fields. */
+function startupJson(db: ReadonlyMap<string, Record<string, string>>): string {
+  const doc: Record<string, Record<string, Record<string, string>>> = {};
+  for (const [k, v] of db) {
+    const i = k.indexOf('|');
+    (doc[k.slice(0, i)] ??= {})[k.slice(i + 1)] = v;
+  }
+  return JSON.stringify(doc);
 }
