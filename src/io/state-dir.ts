@@ -103,6 +103,12 @@ export interface Checkpoint {
   readonly lastApplied: FlatRecord | null;
 }
 
+/** What a switch is still owed by clos (StateDir.owed). */
+export interface Owed {
+  readonly restart?: string;
+  readonly save?: string;
+}
+
 export class StateDir {
   constructor(readonly dir: string) {}
 
@@ -122,22 +128,29 @@ export class StateDir {
   }
 
   private owedPath(sw: string): string {
-    return join(this.dir, 'owed-restart', `${sw}.json`);
+    return join(this.dir, 'owed', `${sw}.json`);
   }
 
-  /** Why the switch still owes a routing restart: a run's write went out unanswered (it may
-   *  have been applied later, whole) before the restart it needed could run. */
-  owedRestart(sw: string): string | undefined {
+  /** What clos still owes a switch, and why: a routing restart (a run's write went out
+   *  unanswered before the restart it needed), a config save (clos changed the running config
+   *  and did not save it: `--no-save`, or the save failed). The next plan reads it; apply gives it. */
+  owed(sw: string): Owed {
     const p = this.owedPath(sw);
-    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as { reason: string }).reason : undefined;
+    return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as Owed) : {};
   }
 
-  oweRestart(sw: string, reason: string): void {
-    writeFileAtomicSync(this.owedPath(sw), `${JSON.stringify({ reason, since: new Date().toISOString() }, null, 2)}\n`);
+  owe(sw: string, what: keyof Owed, why: string): void {
+    const now = this.owed(sw);
+    if (now[what] === why) return;
+    writeFileAtomicSync(this.owedPath(sw), `${JSON.stringify({ ...now, [what]: why }, null, 2)}\n`);
   }
 
-  clearOwedRestart(sw: string): void {
-    rmSync(this.owedPath(sw), { force: true });
+  settle(sw: string, what: keyof Owed): void {
+    const now = this.owed(sw);
+    if (now[what] === undefined) return;
+    const { [what]: _, ...rest } = now;
+    if (Object.keys(rest).length === 0) rmSync(this.owedPath(sw), { force: true });
+    else writeFileAtomicSync(this.owedPath(sw), `${JSON.stringify(rest, null, 2)}\n`);
   }
 
   async saveCheckpoint(cp: Checkpoint): Promise<string> {

@@ -35,8 +35,9 @@ export function formatPlan(plans: readonly SwitchPlan[], allocation: readonly Al
       continue;
     }
     // Without bgpcfgd there is no routing service that renders CONFIG_DB: apply uses vtysh.
+    const owedSave = p.saveOwed ? `; config save owed (${p.saveOwed})` : '';
     const restart = p.restartOwed ? `; routing service restart owed by an earlier run (${p.restartOwed})` : p.firstBringUp && p.flavour !== 'legacy-vs' ? '; first bring-up: routing service restart after the write' : '';
-    out.push(`${head}: ${p.changes.length} change(s), impact ${p.impact}${restart}${frrNote}`);
+    out.push(`${head}: ${p.changes.length} change(s), impact ${p.impact}${restart}${owedSave}${frrNote}`);
     out.push(table(['#', 'op', 'key', 'fields', 'impact'], p.changes.map((c, i) => [String(i + 1), c.op, c.key, fieldsText(c), IMPACT_TEXT[c.impact] ?? c.impact])));
     if (p.adoption?.length) {
       const n = p.adoption.reduce((s, g) => s + g.keys.length, 0);
@@ -61,6 +62,7 @@ export function planJson(plans: readonly SwitchPlan[], allocation: readonly Allo
       flavourSource: p.flavourSource ?? null,
       firstBringUp: p.firstBringUp,
       restartOwed: p.restartOwed ?? null,
+      saveOwed: p.saveOwed ?? null,
       impact: p.impact,
       changes: p.changes.map((c) => ({ op: c.op, key: c.key, set: c.set ?? null, unset: c.unset ?? [], before: c.before ?? null, after: c.after ?? null, impact: c.impact, why: c.why ?? null, foreign: c.foreign ?? false })),
       frr: p.frr ?? null,

@@ -1,4 +1,5 @@
 // Live plan: per switch, read what it has, decide how it takes BGP (flavour), and diff.
+import type { Owed } from '../io/state-dir.ts';
 import { CONFIG_READ_TABLES, poolsOf, refusals, type Refusal } from '../core/adoption/refusals.ts';
 import { adoptionGroups, type AdoptionGroup } from '../core/adoption/summary.ts';
 import { diffConfig, worstImpact, type Change, type Impact } from '../core/diff/diff.ts';
@@ -32,6 +33,9 @@ export interface SwitchPlan {
   /** A routing restart an earlier run owed this switch and could not give (its write went out
    *  unanswered and was applied later): apply gives it even without changes. */
   readonly restartOwed?: string;
+  /** Why the running config is not saved yet (an earlier `--no-save`, a failed save): apply
+   *  saves it even without changes. */
+  readonly saveOwed?: string;
   readonly changes: readonly Change[];
   readonly impact: Impact;
   readonly frr?: FrrPlan;
@@ -53,8 +57,9 @@ export async function planSwitch(
   desired: FlatDb,
   lastApplied: FlatDb | undefined,
   pools: readonly Pool[],
-  restartOwed?: string,
+  owed: Owed = {},
 ): Promise<SwitchPlan> {
+  const restartOwed = owed.restart;
   // Asked for together: the transport sends both reads as one request (one round trip).
   const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES), probeFlavour(link)]);
   const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
@@ -69,6 +74,7 @@ export async function planSwitch(
     flavourSource: source,
     firstBringUp,
     ...(restartOwed ? { restartOwed } : {}),
+    ...(owed.save ? { saveOwed: owed.save } : {}),
     changes,
     impact: restartOwed ? 'restart' : worstImpact(changes),
     ...(frr ? { frr } : {}),
@@ -122,7 +128,7 @@ export async function planFabric(session: FabricSession, only?: ReadonlySet<stri
       const link = await session.link(name);
       endpoint = link.transport.endpoint;
       const last = await session.state.lastApplied(name);
-      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last, poolsOf(session.loaded.fabric.underlay), session.state.owedRestart(name));
+      return await planSwitch(link, session.intents.get(name)!, session.desired.get(name)!, last, poolsOf(session.loaded.fabric.underlay), session.state.owed(name));
     } catch (e) {
       return failedPlan(name, endpoint, e);
     }
@@ -147,6 +153,6 @@ export function isRefused(p: SwitchPlan): boolean {
 }
 
 export function hasWork(p: SwitchPlan): boolean {
-  return p.changes.length > 0 || p.frr?.pending === true || p.restartOwed !== undefined;
+  return p.changes.length > 0 || p.frr?.pending === true || p.restartOwed !== undefined || p.saveOwed !== undefined;
 }
 

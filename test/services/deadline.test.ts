@@ -105,7 +105,7 @@ describe('the deadline of a switch operation', () => {
     await until('leaf2 to send its write', () => events.some((e) => e.switch === 'leaf2' && e.action === 'write' && e.phase === 'start'));
     clock.advance(60_000);
     expect((await run)[0]).toMatchObject({ status: 'failed', state: 'unknown' });
-    expect(session.state.owedRestart('leaf2')).toBe('routing service restarted: first bring-up');
+    expect(session.state.owed('leaf2').restart).toBe('routing service restarted: first bring-up');
     leaf2.transport.resume();
     await until('the late transaction to land', () => leaf2.transport.dbs.CONFIG_DB.get('DEVICE_METADATA|localhost')?.bgp_asn === '65102');
     // CONFIG_DB now matches: only the owed restart is left, and plan says so.
@@ -115,7 +115,7 @@ describe('the deadline of a switch operation', () => {
     const [o] = await applyFabric(session, [plan!]);
     expect(o).toMatchObject({ status: 'applied', restarted: true });
     expect(leaf2.commands.map((c) => c.join(' '))).toContain('systemctl restart bgp');
-    expect(session.state.owedRestart('leaf2')).toBeUndefined();
+    expect(session.state.owed('leaf2')).toEqual({});
     expect(hasWork((await planFabric(session, new Set(['leaf2'])))[0]!)).toBe(false);
   });
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
 import { applyFabric } from '../../src/services/apply.ts';
-import { planFabric } from '../../src/services/plan.ts';
+import { hasWork, planFabric } from '../../src/services/plan.ts';
 import { rollbackFabric } from '../../src/services/rollback.ts';
 import { restartReason, restoreActions, restoreTouchesStatic, writeActions } from '../../src/services/switch/actions.ts';
 import { runActions, type ActionEvent } from '../../src/services/switch/run.ts';
@@ -92,6 +92,14 @@ describe('switch executor', () => {
     expect(o2).toMatchObject({ status: 'applied', saved: 'no-save', notes: expect.arrayContaining([expect.stringContaining('--no-save')]) });
     expect(other.switches.get('leaf1')!.startup).not.toEqual(other.switches.get('leaf1')!.transport.dbs.CONFIG_DB);
     expect(other.switches.get('leaf1')!.commands.some((c) => c[0] === 'config')).toBe(false);
+    // The save is owed: the next plan says so, and an apply with nothing to change saves.
+    const [owed] = await planFabric(other.session, new Set(['leaf1']));
+    expect(owed).toMatchObject({ changes: [], saveOwed: 'clos changed the running config without saving it (--no-save)' });
+    expect(hasWork(owed!)).toBe(true);
+    const [o3] = await applyFabric(other.session, [owed!]);
+    expect(o3).toMatchObject({ status: 'applied', saved: 'saved' });
+    expect(other.switches.get('leaf1')!.startup).toEqual(other.switches.get('leaf1')!.transport.dbs.CONFIG_DB);
+    expect(hasWork((await planFabric(other.session, new Set(['leaf1'])))[0]!)).toBe(false);
   });
 
   it('a failed save leaves the write standing, unrestored, and marks the switch failed-to-save', async () => {
@@ -104,5 +112,10 @@ describe('switch executor', () => {
     // The write stands: planning again finds nothing to change.
     const [again] = await planFabric(session, new Set(['leaf1']));
     expect(again!.changes).toEqual([]);
+    // … and the save is owed until one succeeds.
+    expect(again!.saveOwed).toMatch(/^the save failed: .*\/etc\/sonic is read-only/);
+    switches.get('leaf1')!.failSave = undefined;
+    expect(await applyFabric(session, [again!])).toMatchObject([{ status: 'applied', saved: 'saved' }]);
+    expect((await planFabric(session, new Set(['leaf1'])))[0]!.saveOwed).toBeUndefined();
   });
 });

@@ -91,7 +91,7 @@ export function writeActions(w: WriteInput): Action[] {
   // Runs only if the switch is (or turned out to be) legacy-vs; a plan that had legacy-vs
   // from the start says whether FRR lacks anything.
   if (plan.frr?.pending ?? true) out.push({ kind: 'configure-frr', intent, ...(w.scope ? { inScope: w.scope.neighbor } : {}) });
-  if (plan.changes.length > 0 && w.save !== false) out.push(SAVE);
+  if ((plan.changes.length > 0 || plan.saveOwed || plan.restartOwed) && w.save !== false) out.push(SAVE);
   return out;
 }
 

@@ -77,15 +77,21 @@ export async function runActions(link: SwitchLink, actions: readonly Action[], o
     try {
       await untilAborted(run(link, a, opts, r), opts.signal, () => interrupted(link, a, r, opts.signal!));
     } catch (e) {
+      if (a.kind === 'save') opts.state.owe(link.name, 'save', `the save failed: ${(e as Error).message}`);
       if (e instanceof SwitchError && e.outcome === 'unknown') {
         r.unknown ??= e.message;
         // The write may still land, whole; the restart it needs would then never come: the next
         // plan reads that it is owed (state-dir owed-restart) and apply gives it.
         const owed = actions.slice(actions.indexOf(a) + 1).find((n) => n.kind === 'restart-routing' && !n.staticRestored);
-        if (owed?.kind === 'restart-routing') opts.state.oweRestart(link.name, owed.reason);
+        if (owed?.kind === 'restart-routing') opts.state.owe(link.name, 'restart', owed.reason);
       }
       opts.onEvent?.({ switch: link.name, action: a.kind, phase: 'failed', ms: Date.now() - t0, error: (e as Error).message });
       throw e;
+    }
+    // The running config changed and nothing after this saves it (`--no-save`): a save is owed.
+    // (A switch with no exec channel cannot be saved at all: apply says so each time it writes.)
+    if ((a.kind === 'write' || a.kind === 'restore') && link.exec && !actions.slice(actions.indexOf(a) + 1).some((n) => n.kind === 'save')) {
+      opts.state.owe(link.name, 'save', 'clos changed the running config without saving it (--no-save)');
     }
     opts.onEvent?.({ switch: link.name, action: a.kind, phase: 'done', ms: Date.now() - t0 });
   }
@@ -152,7 +158,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     case 'restart-routing':
       await restartRouting(link, opts.signal);
-      opts.state.clearOwedRestart(link.name);
+      opts.state.settle(link.name, 'restart');
       r.restarted = true;
       r.written++;
       r.notes.push(a.reason);
@@ -184,6 +190,7 @@ async function run(link: SwitchLink, a: Action, opts: RunOptions, r: RunResult):
       return;
     case 'save':
       await saveConfig(link);
+      opts.state.settle(link.name, 'save');
       r.saved = true;
       return;
   }
