@@ -87,7 +87,7 @@ export function registerRoutes(route: (def: RouteDef, h: Handler) => void, c: Ap
     requireInventory(s);
     const checks = buildChecks(s.loaded.intents, { flavourOf: (i) => s.inventory.switches[i.name]?.flavour ?? i.flavour });
     const report = await verifyFabric({
-      links: s.opts.connect ?? ((name) => connectSwitch(name, s.inventory.switches[name]!, s.opts.transport)),
+      links: s.opts.connect ?? ((name) => connectSwitch(name, s.inventory.switches[name]!, s.opts.transport, process.env, s.opts.labExec)),
       checks,
       timeoutMs,
       concurrency: s.concurrency,

@@ -55,7 +55,7 @@ describe(`a fabric with a legacy-vs leaf (${LEGACY})`, () => {
     );
     timings.push(`apply: ${t()}`);
     // The table an operator reads says so too.
-    expect(formatApply(outcomes as unknown as ApplyOutcome[])).toMatch(new RegExp(`^${LEGACY} +applied +\\d+ +FRR via vtysh `, 'm'));
+    expect(formatApply(outcomes as unknown as ApplyOutcome[])).toMatch(new RegExp(`^${LEGACY} +applied +\\d+ +FRR via vtysh, config saved `, 'm'));
   });
 
   it('verify passes, reading the legacy-vs switch\'s sessions from show bgp summary json', async () => {
