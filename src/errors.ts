@@ -11,6 +11,7 @@ export const OPERATIONAL_ERROR_CODES: Readonly<Record<string, string>> = {
   ...LAB_ERROR_CODES,
   ...BRINGUP_ERROR_CODES,
   RUN_LOCKED: 'another apply, bringup or rollback (CLI or clos serve) holds the fabric; the message names it (pid, host, command, run, since)',
+  STATE_DIR_UNWRITABLE: 'the state directory (checkpoints, applied scope) cannot be written (ENOSPC, EROFS, EACCES … with the path): apply, rollback and bringup stop before writing anything to a switch',
   STATE_DIR_AMBIGUOUS: 'the unkeyed state directory of an older clos may belong to several fabric files declaring one name; rename it to the keyed name of its file',
   TOKENS_INVALID: 'clos serve: the tokens file is missing or not one clos wrote, or token add got a bad name or role',
 };
