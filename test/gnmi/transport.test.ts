@@ -199,6 +199,24 @@ describe('errors name the switch, the endpoint and the gRPC status', () => {
     await ra.db(CONFIG_DB).del('VLAN|Vlan30');
   });
 
+  it('a Set past its deadline (the switch stops answering): TIMEOUT, state unknown, never "nothing applied"', async () => {
+    await factory(ra);
+    const t = gnmi({ port: 8080, deadlineMs: 100 });
+    const change: Change = { op: 'update', key: 'PORT|Ethernet0', set: { admin_status: 'up' }, before: {}, after: {}, impact: 'none' };
+    // The emulated sonic-gnmi writes to this redis: paused, the Set gets no reply.
+    process.kill(ra.pid, 'SIGSTOP');
+    let e: SwitchError;
+    try {
+      e = await rejection(t.apply([change]));
+    } finally {
+      process.kill(ra.pid, 'SIGCONT');
+    }
+    expect(e.code).toBe('TIMEOUT');
+    expect(e.outcome).toBe('unknown');
+    expect(e.message).toMatch(/^leaf1 \(gnmi 127\.0\.1\.41:8080\): state unknown: Set of 1 change\(s\) sent, no reply in time: gRPC DEADLINE_EXCEEDED/);
+    expect(e.message).not.toMatch(/nothing applied/);
+  });
+
   it('password auth: the right username/password pass, a wrong one is UNAUTHENTICATED', async () => {
     await serve({ address: `${A}:8081`, auth: { username: 'admin', password: 's3cret' } });
     expect((await gnmi({ port: 8081, username: 'admin', password: 's3cret' }).read('CONFIG_DB', ['PORT'])).size).toBeGreaterThan(0);
