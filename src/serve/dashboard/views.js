@@ -117,7 +117,10 @@ export async function runsPage(main, live) {
 /** A run's progress, live: its stages, every switch's step, and the event log. */
 export async function runPage(main, id) {
   const run = await api(`/api/v1/runs/${encodeURIComponent(id)}`);
-  main.innerHTML = `<h1>${esc(run.kind)} ${esc(run.id)}</h1><p>fabric ${esc(run.fabric)} — <span id="run-state" class="status-${esc(run.state)}">${esc(run.state)}</span></p>
+  // A run that has ended shows its end state once its events are replayed (the stream ends with
+  // done), so the page never says "done" above switches still drawn as pending.
+  const shown = run.state === 'running' ? run.state : 'replaying';
+  main.innerHTML = `<h1>${esc(run.kind)} ${esc(run.id)}</h1><p>fabric ${esc(run.fabric)} — <span id="run-state" class="status-${esc(shown)}">${esc(shown)}</span></p>
     <h2>Stages</h2><div id="stages"></div><h2>Switches</h2><div id="switches"></div><h2>Events</h2><pre id="log"></pre>`;
   const stages = new Map();
   const switches = new Map();
