@@ -12,6 +12,7 @@ import { FabricSession } from '../../src/services/session.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
 import type { DbName } from '../../src/transport/transport.ts';
+import { startupJson } from '../support/memory-fabric.ts';
 
 type End = `${string} ${string}`; // "leaf5 Ethernet120"
 
@@ -274,12 +275,3 @@ function copyDb(t: MemoryTransport): Map<string, Record<string, string>> {
   return new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }]));
 }
 
-/** The startup config as `config save` writes it: tables of keys of fields. */
-function startupJson(db: ReadonlyMap<string, Record<string, string>>): string {
-  const doc: Record<string, Record<string, Record<string, string>>> = {};
-  for (const [k, v] of db) {
-    const i = k.indexOf('|');
-    (doc[k.slice(0, i)] ??= {})[k.slice(i + 1)] = v;
-  }
-  return JSON.stringify(doc);
-}

@@ -54,12 +54,7 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
         }
         if (argv.join(' ') === 'cat /etc/sonic/config_db.json') {
           if (sw.startupText !== undefined) return { code: 0, stdout: sw.startupText, stderr: '' };
-          const doc: Record<string, Record<string, Record<string, string>>> = {};
-          for (const [k, v] of sw.startup) {
-            const i = k.indexOf('|');
-            (doc[k.slice(0, i)] ??= {})[k.slice(i + 1)] = v;
-          }
-          return { code: 0, stdout: JSON.stringify(doc), stderr: '' };
+          return { code: 0, stdout: startupJson(sw.startup), stderr: '' };
         }
         if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') {
           return { code: 0, stdout: JSON.stringify(Object.keys(sw.frrPeers).length ? { ipv4Unicast: { peers: sw.frrPeers } } : {}), stderr: '' };
@@ -81,4 +76,15 @@ export async function memoryFabric(opts: { flavour?: 'sonic' | 'legacy-vs'; hint
     connect: async (n) => link(n),
   });
   return { session, switches, dir, file };
+}
+
+/** A startup config as `config save` writes it: tables of keys of fields (every in-memory fake
+ *  switch prints it for `cat /etc/sonic/config_db.json`). */
+export function startupJson(db: ReadonlyMap<string, Record<string, string>>): string {
+  const doc: Record<string, Record<string, Record<string, string>>> = {};
+  for (const [k, v] of db) {
+    const i = k.indexOf('|');
+    (doc[k.slice(0, i)] ??= {})[k.slice(i + 1)] = v;
+  }
+  return JSON.stringify(doc);
 }
