@@ -3,33 +3,26 @@
 // PortChannel), through the CLI; fabric t-facl2 on 127.0.1.80/28:
 // - l2: plan shows the adoption (the uplinks' Vlan1000 membership), apply saves, verify
 //   converges, plan 0, drift 0; `config reload -y` and `reboot` on every switch: converged
-//   again with no clos write, plan still 0;
-// - rack r3 arriving in l2 state, taken over by `clos bringup --racks r3` while every existing
-//   session is watched (keyspace events of STATE_DB NEIGH_STATE_TABLE, FRR's dropped counters):
-//   none leaves Established; the fabric converges, plan 0, drift 0, and what the bring-up
-//   wrote is saved: `config reload -y` on every switch converges again with no clos write;
+//   again with no clos write, plan still 0 (a rack arriving in l2 state through `bringup
+//   --racks`: factory-t1.test.ts, on a fabric that is no loop of bridges);
 // - brownfield: plan refuses (exit 14) naming leaf1, the PortChannel member and why; apply
 //   refuses leaf1 (exit 1) and leaves its CONFIG_DB exactly as it was.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { bringupRackWatched, downLab, dumpConfigDb, e2eLab, labSwitch, stopwatch, upLab, withRack3, type ApplyJson } from './helpers.ts';
+import { downLab, dumpConfigDb, e2eLab, labSwitch, stopwatch, upLab, type ApplyJson } from './helpers.ts';
 
 const FABRIC = 't-facl2';
 const ADDRESSES = '127.0.1.80/28';
-const OLD = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
-const RACK3 = ['leaf5', 'leaf6'];
+const ALL = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
 const lab = e2eLab(FABRIC, ADDRESSES, { factory: 'l2' });
 /** Each switch's l2 factory config as `lab up` wrote it (its startup config before apply). */
 const factory = new Map<string, Record<string, Record<string, unknown>>>();
 
 beforeAll(async () => {
-  for (const s of OLD) factory.set(s, await lab.startup(s));
+  for (const s of ALL) factory.set(s, await lab.startup(s));
 });
-
-/** The uplinks of a leaf (its ports cabled to the spines). */
-const uplinks = (leaf: string) => ['spine1', 'spine2'].map((spine) => lab.link(leaf, spine).leafPort);
 
 describe('dc1 from SONiC l2 factory state', () => {
   it('plan shows the uplinks leaving Vlan1000; apply saves; verify converges; plan 0; drift 0', async () => {
@@ -41,57 +34,18 @@ describe('dc1 from SONiC l2 factory state', () => {
     const t = stopwatch();
     const r = await runCli('apply', lab.file, '--yes', '--json');
     expect(r.code, r.stdout).toBe(0);
-    expect((JSON.parse(r.stdout) as ApplyJson).outcomes.map((o) => [o.switch, o.status, o.saved])).toEqual(OLD.map((s) => [s, 'applied', 'saved']));
+    expect((JSON.parse(r.stdout) as ApplyJson).outcomes.map((o) => [o.switch, o.status, o.saved])).toEqual(ALL.map((s) => [s, 'applied', 'saved']));
     await lab.verifyConverges([], `apply from l2 (${t()})`, '90s');
     await lab.expectSettled();
   }, 240_000);
 
   it('config reload -y, then reboot, on every switch: converged again each time, plan still 0', async () => {
     for (const cmd of [['config', 'reload', '-y'], ['reboot']]) {
-      await lab.execAll(OLD, ...cmd);
+      await lab.execAll(ALL, ...cmd);
       await lab.verifyConverges([], `after ${cmd.join(' ')}`, '90s');
       expect((await runCli('plan', lab.file)).code).toBe(0);
     }
   }, 240_000);
-
-  it('rack r3 arriving in l2 state: bringup --racks r3 takes it over, no existing session leaves Established; saved', async () => {
-    writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
-    expect([...(await lab.up()).added].sort()).toEqual(RACK3);
-    await lab.load();
-    // The new leaves are in l2 factory state: every port, the uplinks too, an untagged member of
-    // Vlan1000, in CONFIG_DB and in the startup config.
-    for (const s of RACK3) {
-      factory.set(s, await lab.startup(s));
-      const db = await dumpConfigDb(labSwitch(FABRIC, s));
-      for (const port of uplinks(s)) {
-        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toEqual({ tagging_mode: 'untagged' });
-        expect(factory.get(s)!.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toEqual({ tagging_mode: 'untagged' });
-      }
-    }
-    const t = stopwatch();
-    await bringupRackWatched(FABRIC, lab.file, 'r3', OLD, RACK3);
-    lab.timings.push(`bringup --racks r3 from l2: ${t()}`);
-    await lab.verifyConverges([], 'after bringup --racks r3', '90s');
-    await lab.expectSettled();
-    // Taken over: the new leaves' uplinks left Vlan1000 and carry clos's addresses, and the
-    // startup config of every switch the bring-up wrote holds it.
-    for (const s of RACK3) {
-      const db = await dumpConfigDb(labSwitch(FABRIC, s));
-      const startup = await lab.startup(s);
-      for (const port of uplinks(s)) {
-        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toBeUndefined();
-        expect(startup.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toBeUndefined();
-      }
-      expect(Object.keys(startup.BGP_NEIGHBOR ?? {}).map((k) => `BGP_NEIGHBOR|${k}`).sort()).toEqual(Object.keys(db).filter((k) => k.startsWith('BGP_NEIGHBOR|')).sort());
-    }
-    // What runs is what reloads: every switch reloads its startup config and converges again.
-    const all = [...OLD, ...RACK3];
-    const r = stopwatch();
-    await lab.execAll(all, 'config', 'reload', '-y');
-    lab.timings.push(`config reload -y on 8 switches: ${r()}`);
-    await lab.verifyConverges([], 'after bringup --racks r3 and config reload', '90s');
-    await lab.expectSettled();
-  }, 360_000);
 });
 
 describe('a brownfield switch: a PortChannel on an uplink', () => {

@@ -7,14 +7,22 @@
 //   with no clos write in between, and plan still 0;
 // - rack r3 arriving in t1 state, taken over by `clos bringup --racks r3` while every existing
 //   session is watched (keyspace events of STATE_DB NEIGH_STATE_TABLE, FRR's dropped counters):
-//   none leaves Established.
+//   none leaves Established;
+// - then rack r4 arriving in SONiC's l2 state (every port, the uplinks too, in Vlan1000), the
+//   same way; the fabric converges, plan 0, drift 0, and what the bring-up wrote is saved:
+//   `config reload -y` on every switch converges again with no clos write. (Here rather than in
+//   factory-l2.test.ts: a fabric whose every switch bridges all its ports is a loop, and the
+//   lab's bridges, like SONiC's without STP, storm until apply takes them apart; a rack of l2
+//   leaves on routed spines is no loop.)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { bringupRackWatched, dumpConfigDb, e2eLab, labSwitch, stopwatch, withRack3, type ApplyJson } from './helpers.ts';
+import { bringupRackWatched, dumpConfigDb, e2eLab, labSwitch, stopwatch, upLab, withRack, withRack3, type ApplyJson } from './helpers.ts';
 
 const FABRIC = 't-fact1';
 const OLD = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
+const RACK3 = ['leaf5', 'leaf6'];
+const RACK4 = ['leaf7', 'leaf8'];
 const lab = e2eLab(FABRIC, '127.0.1.64/28', { factory: 't1' });
 
 describe('dc1 from SONiC t1 factory state', () => {
@@ -66,11 +74,52 @@ describe('dc1 from SONiC t1 factory state', () => {
 
   it('rack r3 arriving in t1 state: bringup --racks r3 takes it over, no existing session leaves Established', async () => {
     writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
-    expect([...(await lab.up()).added].sort()).toEqual(['leaf5', 'leaf6']);
+    expect([...(await lab.up()).added].sort()).toEqual(RACK3);
     const t = stopwatch();
-    await bringupRackWatched(FABRIC, lab.file, 'r3', OLD, ['leaf5', 'leaf6']);
+    await bringupRackWatched(FABRIC, lab.file, 'r3', OLD, RACK3);
     lab.timings.push(`bringup --racks r3 from t1: ${t()}`);
     await lab.verifyConverges([], 'after bringup --racks r3', '90s');
     await lab.expectSettled();
   }, 240_000);
+
+  it('rack r4 arriving in l2 state: bringup --racks r4 takes it over, no existing session leaves Established; saved', async () => {
+    const existing = [...OLD, ...RACK3];
+    writeFileSync(lab.file, withRack(readFileSync(lab.file, 'utf8'), 4));
+    expect([...(await upLab(lab.file, lab.addresses, 'l2')).added].sort()).toEqual(RACK4);
+    await lab.load();
+    const uplinks = (leaf: string) => ['spine1', 'spine2'].map((spine) => lab.link(leaf, spine).leafPort);
+    // The new leaves are in l2 factory state: every port, the uplinks too, an untagged member of
+    // Vlan1000, in CONFIG_DB and in the startup config.
+    for (const s of RACK4) {
+      const db = await dumpConfigDb(labSwitch(FABRIC, s));
+      const startup = await lab.startup(s);
+      for (const port of uplinks(s)) {
+        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toEqual({ tagging_mode: 'untagged' });
+        expect(startup.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toEqual({ tagging_mode: 'untagged' });
+      }
+    }
+    const t = stopwatch();
+    await bringupRackWatched(FABRIC, lab.file, 'r4', existing, RACK4);
+    lab.timings.push(`bringup --racks r4 from l2: ${t()}`);
+    await lab.verifyConverges([], 'after bringup --racks r4', '90s');
+    await lab.expectSettled();
+    // Taken over and saved: the new leaves' uplinks left Vlan1000, in CONFIG_DB and in the
+    // startup config, which holds the sessions that run.
+    for (const s of RACK4) {
+      const db = await dumpConfigDb(labSwitch(FABRIC, s));
+      const startup = await lab.startup(s);
+      for (const port of uplinks(s)) {
+        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toBeUndefined();
+        expect(startup.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toBeUndefined();
+      }
+      expect(Object.keys(startup.BGP_NEIGHBOR ?? {}).map((k) => `BGP_NEIGHBOR|${k}`).sort()).toEqual(Object.keys(db).filter((k) => k.startsWith('BGP_NEIGHBOR|')).sort());
+    }
+    // What runs is what reloads: every switch reloads its startup config and converges again.
+    const all = [...existing, ...RACK4];
+    const r = stopwatch();
+    await lab.execAll(all, 'config', 'reload', '-y');
+    lab.timings.push(`config reload -y on ${all.length} switches: ${r()}`);
+    await lab.verifyConverges([], 'after bringup --racks r4 and config reload', '90s');
+    await lab.expectSettled();
+  }, 360_000);
 });

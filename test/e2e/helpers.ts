@@ -57,8 +57,14 @@ export function statusByApply(outcomes: ApplyJson['outcomes']): Record<string, s
 
 /** Adds rack r3 (leaf5, leaf6) after the last rack of a dc1-shaped file. */
 export function withRack3(text: string): string {
-  const out = text.replace(/^(  - name: r2\n    leaves: \[leaf3, leaf4\]\n)/m, '$1  - name: r3\n    leaves: [leaf5, leaf6]\n');
-  if (out === text) throw new Error('cannot find rack r2 to add r3 after it');
+  return withRack(text, 3);
+}
+
+/** Adds rack rN (leaf 2N-1, leaf 2N) right after rack rN-1 of a dc1-shaped file. */
+export function withRack(text: string, n: number): string {
+  const rack = (i: number) => `  - name: r${i}\n    leaves: [leaf${2 * i - 1}, leaf${2 * i}]\n`;
+  const out = text.replace(rack(n - 1), `${rack(n - 1)}${rack(n)}`);
+  if (out === text) throw new Error(`cannot find rack r${n - 1} to add r${n} after it`);
   return out;
 }
 
