@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { RunRecord } from '../bringup/record.ts';
 import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
-import { FlagError, parseDuration } from './duration.ts';
+import { ValueError, parseDuration } from '../core/values.ts';
 import { allocOptions } from './compile-commands.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
@@ -43,7 +43,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const lldpMs = flags.lldpTimeout ? parseDuration(flags.lldpTimeout, '--lldp-timeout') : undefined;
     const racks = flags.racks ? flags.racks.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
-    if (flags.resume && (racks || flags.dryRun)) throw new FlagError('--resume continues the recorded run: it takes neither --racks nor --dry-run');
+    if (flags.resume && (racks || flags.dryRun)) throw new ValueError('--resume continues the recorded run: it takes neither --racks nor --dry-run');
     const session = await openSession(file, { writeLock: !flags.dryRun, ...allocOptions(flags) }, await sessionOptions(flags));
     try {
       if (flags.dryRun) {

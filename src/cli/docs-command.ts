@@ -3,7 +3,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { FlagError } from './duration.ts';
+import { ValueError } from '../core/values.ts';
 import { EXIT } from './exit-codes.ts';
 import type { Io } from './output.ts';
 
@@ -16,7 +16,7 @@ export function registerDocsCommand(program: Command, io: Io, setExit: (code: nu
     .option('--racks <list>', 'only what these racks add (comma-separated): the work order for adding them')
     .action(async (file: string, flags: { output?: string; racks?: string }) => {
       const racks = flags.racks?.split(',').map((r) => r.trim()).filter(Boolean);
-      if (flags.racks !== undefined && racks!.length === 0) throw new FlagError('--racks needs at least one rack name');
+      if (flags.racks !== undefined && racks!.length === 0) throw new ValueError('--racks needs at least one rack name');
       const { fabricDocs } = await import('../fabric-docs/generate.ts');
       const { unknownRacks } = await import('../fabric-docs/handbook.ts');
       const { loadFabric } = await import('../io/fabric.ts');

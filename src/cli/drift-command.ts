@@ -7,7 +7,7 @@ import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-format.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
 import type { FabricSession } from '../services/session.ts';
 import { withProgress } from '../progress.ts';
-import { FlagError, parseDuration } from './duration.ts';
+import { ValueError, parseDuration } from '../core/values.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
 import type { Io } from './output.ts';
@@ -31,10 +31,10 @@ export function registerDriftCommand(program: Command, io: Io, setExit: (code: n
       .option('-o, --output <file>', 'write the report to FILE; stdout then gets the verdict line')
       .option('--watch <duration>', 'repeat every DURATION (30s, 2m): print what changed, keep every report in the state directory; Ctrl-C stops'),
   ).action(async (file: string, f: DriftFlags) => {
-    if (!DRIFT_FORMATS.includes(f.format as DriftFormat)) throw new FlagError(`--format must be ${DRIFT_FORMATS.join(', ')}, not "${f.format}"`);
+    if (!DRIFT_FORMATS.includes(f.format as DriftFormat)) throw new ValueError(`--format must be ${DRIFT_FORMATS.join(', ')}, not "${f.format}"`);
     const format = f.format as DriftFormat;
     const intervalMs = f.watch === undefined ? undefined : parseDuration(f.watch, '--watch');
-    if (intervalMs !== undefined && intervalMs < 1000) throw new FlagError(`--watch must be at least 1s, not "${f.watch}"`);
+    if (intervalMs !== undefined && intervalMs < 1000) throw new ValueError(`--watch must be at least 1s, not "${f.watch}"`);
     const opts = await sessionOptions(f);
     const { openSession } = await import('../services/session.ts');
     const { driftFabric } = await import('../services/drift.ts');

@@ -4,7 +4,7 @@ import type { SessionOptions } from '../services/session.ts';
 import { withProgress } from '../progress.ts';
 import { allocOptions } from './compile-commands.ts';
 import type { Io } from './output.ts';
-import { FlagError, parseDuration } from './duration.ts';
+import { ValueError, parseDuration } from '../core/values.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface LiveFlags {
@@ -26,9 +26,9 @@ async function labHandles() {
 
 export async function sessionOptions(f: LiveFlags): Promise<SessionOptions> {
   const lab = await labHandles();
-  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new FlagError(`--transport must be redis or gnmi, not "${f.transport}"`);
+  if (f.transport && f.transport !== 'redis' && f.transport !== 'gnmi') throw new ValueError(`--transport must be redis or gnmi, not "${f.transport}"`);
   const concurrency = f.concurrency === undefined ? 8 : Number(f.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new FlagError(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new ValueError(`--concurrency must be a positive whole number, not "${f.concurrency}"`);
   return {
     ...(f.inventory ? { inventory: f.inventory } : {}),
     ...(f.transport ? { transport: f.transport as 'redis' | 'gnmi' } : {}),
@@ -113,7 +113,7 @@ export function registerLiveCommands(program: Command, io: Io, setExit: (code: n
     const { takeRunLock } = await import('../io/run-lock.ts');
     const { newCheckpointId } = await import('../io/state-dir.ts');
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
-    if (flags.list && flags.to) throw new FlagError('--list restores nothing: it takes no --to');
+    if (flags.list && flags.to) throw new ValueError('--list restores nothing: it takes no --to');
     const session = await openSession(file, { writeLock: false, render: false }, await sessionOptions(flags));
     let lock: { release(): void } | undefined;
     try {

@@ -9,7 +9,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerVerifyCommand } from './verify-command.ts';
 import { registerDriftCommand } from './drift-command.ts';
 import { registerBringupCommand } from './bringup-command.ts';
-import { FlagError } from './duration.ts';
+import { ValueError } from '../core/values.ts';
 import { registerDocsCommand } from './docs-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { EXIT } from './exit-codes.ts';
@@ -58,7 +58,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.err(`${e.diagnostics.length} error(s); nothing was written.`);
       return EXIT.INVALID;
     }
-    if (e instanceof FlagError) {
+    if (e instanceof ValueError) {
       io.err(`clos ${argv[2] ?? ''}: ${e.message}`);
       return EXIT.ERROR;
     }

@@ -2,7 +2,7 @@
 // [--watch 30s] [--metrics-public]` and `clos serve token add NAME --role R --tokens FILE`.
 // Runs until SIGTERM/SIGINT; exit 1 on a start error.
 import type { Command } from 'commander';
-import { FlagError, parseDuration } from './duration.ts';
+import { ValueError, parseDuration } from '../core/values.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions, withSwitchOptions } from './live-commands.ts';
 import type { Io } from './output.ts';
@@ -37,9 +37,9 @@ export function registerServeCommand(program: Command, io: Io, setExit: (code: n
       .option('--metrics-public', '/metrics without a token'),
   ).action(async (files: string[], f: ServeFlags) => {
     const port = Number(f.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new FlagError(`--port must be 0-65535, not "${f.port}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ValueError(`--port must be 0-65535, not "${f.port}"`);
     const watchMs = f.watch ? parseDuration(f.watch, '--watch') : undefined;
-    if (watchMs !== undefined && watchMs < 1000) throw new FlagError(`--watch must be at least 1s, not "${f.watch}"`);
+    if (watchMs !== undefined && watchMs < 1000) throw new ValueError(`--watch must be at least 1s, not "${f.watch}"`);
     const { createLogger } = await import('../log.ts');
     const { serve } = await import('../serve/server.ts');
     const log = createLogger('clos-serve');

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { VerifyFormat } from '../report/verify-format.ts';
 import { withProgress } from '../progress.ts';
-import { FlagError, parseDuration } from './duration.ts';
+import { ValueError, parseDuration } from '../core/values.ts';
 import { EXIT } from './exit-codes.ts';
 import { sessionOptions } from './live-commands.ts';
 import type { Io } from './output.ts';
@@ -34,7 +34,7 @@ export function registerVerifyCommand(program: Command, io: Io, setExit: (code: 
       const { writeFileAtomic } = await import('../io/files.ts');
       const { openSession } = await import('../services/session.ts');
       const { verifyFabric } = await import('../services/verify.ts');
-      if (!VERIFY_FORMATS.includes(f.format as VerifyFormat)) throw new FlagError(`--format must be ${VERIFY_FORMATS.join(', ')}, not "${f.format}"`);
+      if (!VERIFY_FORMATS.includes(f.format as VerifyFormat)) throw new ValueError(`--format must be ${VERIFY_FORMATS.join(', ')}, not "${f.format}"`);
       const opts = await sessionOptions(f);
       const timeoutMs = parseDuration(f.timeout, '--timeout');
 

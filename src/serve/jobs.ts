@@ -7,7 +7,7 @@
 import { planBringup } from '../bringup/dry-run.ts';
 import { unfinishedRun, type RunRecord } from '../bringup/record.ts';
 import { runBringup, scopeFor } from '../bringup/run.ts';
-import { parseDuration } from '../cli/duration.ts';
+import { parseDuration } from '../core/values.ts';
 import { takeRunLock, type RunLock } from '../io/run-lock.ts';
 import { newCheckpointId } from '../io/state-dir.ts';
 import type { Logger } from '../log.ts';

@@ -3,7 +3,7 @@
 import { buildChecks } from '../core/checks/checks.ts';
 import { CableIndex } from '../core/drift/cables.ts';
 import { InventoryError } from '../inventory/load.ts';
-import { parseDuration } from '../cli/duration.ts';
+import { parseDuration } from '../core/values.ts';
 import { formatDrift, type DriftFormat } from '../report/drift-format.ts';
 import { formatDriftSvg } from '../report/drift-html.ts';
 import type { DriftReport } from '../results/drift-schema.ts';

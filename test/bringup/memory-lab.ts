@@ -1,7 +1,9 @@
 // A fabric of in-memory switches whose STATE_DB/APPL_DB follow their CONFIG_DB and their cables
 // the way SONiC's daemons would, coarsely: ports and carrier, LLDP, interfaces, bgpcfgd's
 // consumption, sessions (Established when both ends are configured and the cable is up) and
-// routes to loopbacks one or two hops away. Enough for the bring-up services to run on.
+// routes to loopbacks one or two hops away. Enough for the bring-up services to run on. Each
+// switch is test/support/memory-fabric.ts's (factory CONFIG_DB, startup config, exec channel),
+// its FRR the one modelled here.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +12,9 @@ import { loadFabric } from '../../src/io/fabric.ts';
 import { StateDir } from '../../src/io/state-dir.ts';
 import { FabricSession } from '../../src/services/session.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
-import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { MemoryTransport } from '../../src/transport/memory.ts';
 import type { DbName } from '../../src/transport/transport.ts';
-import { startupJson } from '../support/memory-fabric.ts';
+import { factorySwitch, fakeExec, type MemorySwitch } from '../support/memory-fabric.ts';
 
 type End = `${string} ${string}`; // "leaf5 Ethernet120"
 
@@ -27,10 +29,10 @@ export class MemoryLab {
   constructor(readonly flavour: 'sonic' | 'legacy-vs' = 'sonic') {}
   readonly dir = mkdtempSync(join(tmpdir(), 'clos-bringup-'));
   readonly file = join(this.dir, 'dc1.fabric.yaml');
+  /** Each switch as test/support/memory-fabric.ts fakes it: CONFIG_DB from the factory, the
+   *  startup config, the commands its exec channel was given. */
+  readonly fakes = new Map<string, MemorySwitch>();
   readonly switches = new Map<string, MemoryTransport>();
-  /** Each switch's startup config: its factory CONFIG_DB, then what `config save -y` wrote. */
-  readonly startup = new Map<string, Map<string, Record<string, string>>>();
-  readonly commands: string[] = [];
   /** Every session state written, in order: "spine1 10.1.0.1 Established". */
   readonly sessionLog: string[] = [];
   private readonly wires = new Map<End, End>();
@@ -42,14 +44,10 @@ export class MemoryLab {
     const loaded = await loadFabric(this.file, { writeLock: true });
     for (const s of loaded.intents) {
       if (this.switches.has(s.name)) continue;
-      const t = new MemoryTransport(s.name);
-      for (const p of s.platform.ports) {
-        t.dbs.CONFIG_DB.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, lanes: p.lanes, index: String(p.index), speed: String(p.speed), mtu: '9100' });
-      }
-      t.dbs.CONFIG_DB.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
-      await t.watch('CONFIG_DB', ['PORT', 'INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE', 'DEVICE_METADATA', 'BGP_NEIGHBOR'], () => this.schedule());
-      this.switches.set(s.name, t);
-      this.startup.set(s.name, copyDb(t));
+      const sw = factorySwitch(s);
+      await sw.transport.watch('CONFIG_DB', ['PORT', 'INTERFACE', 'LOOPBACK_INTERFACE', 'VLAN_INTERFACE', 'DEVICE_METADATA', 'BGP_NEIGHBOR'], () => this.schedule());
+      this.fakes.set(s.name, sw);
+      this.switches.set(s.name, sw.transport);
     }
     for (const l of loaded.allocation.links.values()) {
       if (l.removed) continue;
@@ -63,27 +61,18 @@ export class MemoryLab {
     const link = (name: string): SwitchLink => ({
       name,
       transport: this.switches.get(name)!,
-      exec: {
-        endpoint: `fake-exec ${name}`,
-        run: async (argv) => {
-          this.commands.push(`${name}: ${argv.join(' ')}`);
-          if (argv[0] === 'vtysh' && argv[2] === 'show bgp summary json') return { code: 0, stdout: JSON.stringify(this.summary(name)), stderr: '' };
-          if (argv.join(' ') === 'config save -y') {
-            this.startup.set(name, copyDb(this.switches.get(name)!));
-            return { code: 0, stdout: '', stderr: '' };
-          }
-          if (argv.join(' ') === 'cat /etc/sonic/config_db.json') return { code: 0, stdout: startupJson(this.startup.get(name)!), stderr: '' };
-          // FRR's daemons run on every in-memory switch (verify and drift ask, as on SONiC).
-          if (argv[0] === 'vtysh' && argv[2] === 'show daemons') return { code: 0, stdout: ' zebra bgpd\n', stderr: '' };
-          if (argv[0] === 'vtysh' && argv[2] === 'configure terminal') this.configure(name, argv.filter((_, i) => i % 2 === 0 && i > 2));
-          return { code: 0, stdout: '', stderr: '' };
-        },
-      },
+      exec: fakeExec(name, this.fakes.get(name)!, { summary: () => this.summary(name), configure: (lines) => this.configure(name, lines) }),
       flavourHint: this.flavour,
       close: async () => {},
     });
     this.recompute();
     return new FabricSession(loaded, { version: 1, fabric: loaded.fabric.name, switches: {} }, '(memory)', new StateDir(join(this.dir, 'state')), { concurrency, connect: async (n) => link(n) });
+  }
+
+  /** Every command the switches' exec channels were given, "spine1: systemctl restart bgp"
+   *  (in order per switch). */
+  get commands(): string[] {
+    return [...this.fakes].flatMap(([name, sw]) => sw.commands.map((c) => `${name}: ${c.join(' ')}`));
   }
 
   /** Swaps the far ends of two ports of a switch (two cables plugged the wrong way round). */
@@ -269,9 +258,5 @@ export class MemoryLab {
       t.setState(db, k, f);
     }
   }
-}
-
-function copyDb(t: MemoryTransport): Map<string, Record<string, string>> {
-  return new Map([...t.dbs.CONFIG_DB].map(([k, v]) => [k, { ...v }]));
 }
 

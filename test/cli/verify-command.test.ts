@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseDuration } from '../../src/cli/duration.ts';
+import { parseDuration } from '../../src/core/values.ts';
 import { verifyReportSchema } from '../../src/results/verify-schema.ts';
 import { runCli } from '../support/cli.ts';
 

@@ -7,105 +7,27 @@
 //   with no clos write in between, and plan still 0;
 // - rack r3 arriving in t1 state, taken over by `clos bringup --racks r3` while every existing
 //   session is watched (keyspace events of STATE_DB NEIGH_STATE_TABLE, FRR's dropped counters):
-//   none leaves Established.
-import { rmSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labExec } from '../../src/lab/exec.ts';
-import { parseFactory } from '../../src/lab/factory.ts';
-import { labUp } from '../../src/lab/lab.ts';
-import { dc1Text } from '../bringup/fabric.ts';
+//   none leaves Established;
+// - then rack r4 arriving in SONiC's l2 state (every port, the uplinks too, in Vlan1000), the
+//   same way; the fabric converges, plan 0, drift 0, and what the bring-up wrote is saved:
+//   `config reload -y` on every switch converges again with no clos write. (Here rather than in
+//   factory-l2.test.ts: a fabric whose every switch bridges all its ports is a loop, and the
+//   lab's bridges, like SONiC's without STP, storm until apply takes them apart; a rack of l2
+//   leaves on routed spines is no loop.)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
-import { downLab, dumpConfigDb, failingChecks, labSwitch, redisOf, STATE_DB, stopwatch, type ApplyJson } from './helpers.ts';
+import { bringupRackWatched, dumpConfigDb, e2eLab, labSwitch, stopwatch, upLab, withRack, withRack3, type ApplyJson } from './helpers.ts';
 
 const FABRIC = 't-fact1';
-const ADDRESSES = '127.0.1.64/28';
 const OLD = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
-const dir = mkdtempSync(join(tmpdir(), 'clos-e2e-fact1-'));
-const file = join(dir, `${FABRIC}.fabric.yaml`);
-const text = (extraRacks: number) => dc1Text(extraRacks).replace(/^fabric: dc1$/m, `fabric: ${FABRIC}`);
-const timings: string[] = [];
-let fromFactory: () => string;
-
-const up = () => labUp(file, { addresses: ADDRESSES, bgpmonIntervalMs: 500, factory: parseFactory('t1') });
-
-beforeAll(async () => {
-  await downLab(FABRIC);
-  writeFileSync(file, text(0));
-  fromFactory = stopwatch();
-  await up();
-  timings.push(`lab up --factory t1 (6 switches): ${fromFactory()}`);
-}, 120_000);
-
-afterAll(async (suite) => {
-  await downLab(FABRIC, undefined, suite);
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
-}, 120_000);
-
-async function verifyConverged(label: string): Promise<void> {
-  const t = stopwatch();
-  const r = await runCli('verify', file, '--timeout', '90s', '--format', 'json');
-  const report = JSON.parse(r.stdout) as { converged: boolean; summary: { timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
-  expect(failingChecks(report)).toEqual([]);
-  expect(r.code).toBe(0);
-  timings.push(`${label}: converged after ${report.summary.timeToConvergeMs} ms (verify ${t()})`);
-}
-
-async function expectPlanEmpty(): Promise<void> {
-  const r = await runCli('plan', file);
-  expect(r.code, r.stdout).toBe(0);
-}
-
-async function sessions(name: string): Promise<Record<string, string>> {
-  const r = redisOf(labSwitch(FABRIC, name), STATE_DB);
-  await r.connect();
-  try {
-    const out: Record<string, string> = {};
-    for (const k of await r.keys('NEIGH_STATE_TABLE|*')) out[k.slice(18)] = (await r.hget(k, 'state')) ?? '?';
-    return out;
-  } finally {
-    r.disconnect();
-  }
-}
-
-async function dropped(name: string): Promise<Record<string, number>> {
-  const r = await labExec(FABRIC, name, ['vtysh', '-c', 'show bgp summary json'], { stdio: 'pipe' });
-  const peers = (JSON.parse(r.stdout || '{}') as { ipv4Unicast?: { peers?: Record<string, { connectionsDropped?: number }> } }).ipv4Unicast?.peers ?? {};
-  return Object.fromEntries(Object.entries(peers).map(([ip, p]) => [ip, p.connectionsDropped ?? -1]));
-}
-
-/** Records every state written to NEIGH_STATE_TABLE on these switches until stopped. */
-async function watchSessions(names: readonly string[]): Promise<{ log: string[]; stop: () => Promise<void> }> {
-  const log: string[] = [];
-  const subs: Redis[] = [];
-  for (const name of names) {
-    const sub = redisOf(labSwitch(FABRIC, name), STATE_DB);
-    const reader = redisOf(labSwitch(FABRIC, name), STATE_DB);
-    await Promise.all([sub.connect(), reader.connect()]);
-    sub.on('pmessage', (_p: string, channel: string, op: string) => {
-      const key = channel.slice('__keyspace@6__:'.length);
-      if (op === 'del') log.push(`${name} ${key.slice(18)} deleted`);
-      else void reader.hget(key, 'state').then((s) => log.push(`${name} ${key.slice(18)} ${s}`));
-    });
-    await sub.psubscribe('__keyspace@6__:NEIGH_STATE_TABLE|*');
-    subs.push(sub, reader);
-  }
-  return {
-    log,
-    stop: async () => {
-      await sleep(200);
-      for (const s of subs) s.disconnect();
-    },
-  };
-}
+const RACK3 = ['leaf5', 'leaf6'];
+const RACK4 = ['leaf7', 'leaf8'];
+const lab = e2eLab(FABRIC, '127.0.1.64/28', { factory: 't1' });
 
 describe('dc1 from SONiC t1 factory state', () => {
   it('plan shows the adoption of every switch: factory Loopback0, port addresses and neighbours removed', async () => {
-    const r = await runCli('plan', file, '--json');
+    const r = await runCli('plan', lab.file, '--json');
     expect(r.code).toBe(10);
     const plan = JSON.parse(r.stdout) as { switches: { switch: string; adoption: { text: string; keys: string[] }[]; changes: { op: string; key: string }[] }[] };
     for (const p of plan.switches) {
@@ -115,22 +37,19 @@ describe('dc1 from SONiC t1 factory state', () => {
       expect(removed.filter((k) => /^INTERFACE\|Ethernet\d+\|10\.0\./.test(k)).length, p.switch).toBeGreaterThan(0);
       for (const k of removed) expect(p.changes.find((c) => c.key === k)?.op, k).toBe('delete');
     }
-    expect((await runCli('plan', file)).stdout).toContain('adoption: factory/foreign config removed');
+    expect((await runCli('plan', lab.file)).stdout).toContain('adoption: factory/foreign config removed');
   });
 
   it('apply takes every switch over and saves it; verify converges; plan 0; drift 0', async () => {
-    const r = await runCli('apply', file, '--yes', '--json');
+    const r = await runCli('apply', lab.file, '--yes', '--json');
     expect(r.code, r.stdout).toBe(0);
     const { outcomes } = JSON.parse(r.stdout) as ApplyJson;
     expect(outcomes.map((o) => [o.switch, o.status, o.saved])).toEqual(OLD.map((s) => [s, 'applied', 'saved']));
-    await verifyConverged('apply from t1');
-    timings.push(`factory t1 to converged (lab up --factory t1 → apply → verify): ${fromFactory()}`);
-    await expectPlanEmpty();
-    const d = await runCli('drift', file, '--format', 'json');
-    expect(JSON.parse(d.stdout).findings).toEqual([]);
-    expect(d.code).toBe(0);
+    await lab.verifyConverges([], 'apply from t1', '90s');
+    lab.timings.push(`factory t1 to converged (lab up --factory t1 → apply → verify): ${lab.sinceUp()}`);
+    await lab.expectSettled();
     // The startup config is clos's: its loopback, no factory one.
-    const startup = JSON.parse((await labExec(FABRIC, 'leaf1', ['cat', '/etc/sonic/config_db.json'], { stdio: 'pipe' })).stdout) as Record<string, Record<string, unknown>>;
+    const startup = await lab.startup('leaf1');
     expect(Object.keys(startup.LOOPBACK_INTERFACE ?? {})).not.toContain('Loopback0|10.1.0.1/32');
     const running = Object.keys(await dumpConfigDb(labSwitch(FABRIC, 'leaf1'))).filter((k) => k.startsWith('BGP_NEIGHBOR|'));
     expect(Object.keys(startup.BGP_NEIGHBOR ?? {}).map((k) => `BGP_NEIGHBOR|${k}`).sort()).toEqual(running.sort());
@@ -139,44 +58,68 @@ describe('dc1 from SONiC t1 factory state', () => {
 
   it('config reload -y on every switch: converged again with no clos write, plan still 0', async () => {
     const t = stopwatch();
-    await Promise.all(OLD.map(async (s) => expect((await runCli('lab', 'exec', file, s, '--', 'config', 'reload', '-y')).code, s).toBe(0)));
-    timings.push(`config reload -y on 6 switches: ${t()}`);
-    await verifyConverged('after config reload');
-    await expectPlanEmpty();
+    await lab.execAll(OLD, 'config', 'reload', '-y');
+    lab.timings.push(`config reload -y on 6 switches: ${t()}`);
+    await lab.verifyConverges([], 'after config reload', '90s');
+    expect((await runCli('plan', lab.file)).code).toBe(0);
   }, 240_000);
 
   it('reboot on every switch: converged again with no clos write, plan still 0', async () => {
     const t = stopwatch();
-    await Promise.all(OLD.map(async (s) => expect((await runCli('lab', 'exec', file, s, '--', 'reboot')).code, s).toBe(0)));
-    timings.push(`reboot of 6 switches: ${t()}`);
-    await verifyConverged('after reboot');
-    await expectPlanEmpty();
+    await lab.execAll(OLD, 'reboot');
+    lab.timings.push(`reboot of 6 switches: ${t()}`);
+    await lab.verifyConverges([], 'after reboot', '90s');
+    expect((await runCli('plan', lab.file)).code).toBe(0);
   }, 240_000);
 
   it('rack r3 arriving in t1 state: bringup --racks r3 takes it over, no existing session leaves Established', async () => {
-    writeFileSync(file, text(1));
-    await up();
-    const before = Object.fromEntries(await Promise.all(OLD.map(async (s) => [s, await dropped(s)] as const)));
-    const existing = Object.fromEntries(await Promise.all(OLD.map(async (s) => [s, await sessions(s)] as const)));
-    const watch = await watchSessions(OLD);
+    writeFileSync(lab.file, withRack3(readFileSync(lab.file, 'utf8')));
+    expect([...(await lab.up()).added].sort()).toEqual(RACK3);
     const t = stopwatch();
-    const r = await runCli('bringup', file, '--racks', 'r3', '--timeout', '60s');
-    await watch.stop();
-    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    timings.push(`bringup --racks r3 from t1: ${t()}`);
-    const old = watch.log.filter((l) => {
-      const [s, peer] = l.split(' ') as [string, string];
-      return existing[s]?.[peer] !== undefined;
-    });
-    expect(old.filter((l) => !l.endsWith(' Established'))).toEqual([]);
-    for (const s of OLD) {
-      const now = await dropped(s);
-      for (const [peer, n] of Object.entries(before[s]!)) expect(`${s} ${peer} ${now[peer]}`).toBe(`${s} ${peer} ${n}`);
-    }
-    for (const s of ['leaf5', 'leaf6']) expect(Object.values(await sessions(s))).toEqual(['Established', 'Established']);
-    await verifyConverged('after bringup --racks r3');
-    await expectPlanEmpty();
-    const d = await runCli('drift', file, '--format', 'json');
-    expect(JSON.parse(d.stdout).findings).toEqual([]);
+    await bringupRackWatched(FABRIC, lab.file, 'r3', OLD, RACK3);
+    lab.timings.push(`bringup --racks r3 from t1: ${t()}`);
+    await lab.verifyConverges([], 'after bringup --racks r3', '90s');
+    await lab.expectSettled();
   }, 240_000);
+
+  it('rack r4 arriving in l2 state: bringup --racks r4 takes it over, no existing session leaves Established; saved', async () => {
+    const existing = [...OLD, ...RACK3];
+    writeFileSync(lab.file, withRack(readFileSync(lab.file, 'utf8'), 4));
+    expect([...(await upLab(lab.file, lab.addresses, 'l2')).added].sort()).toEqual(RACK4);
+    await lab.load();
+    const uplinks = (leaf: string) => ['spine1', 'spine2'].map((spine) => lab.link(leaf, spine).leafPort);
+    // The new leaves are in l2 factory state: every port, the uplinks too, an untagged member of
+    // Vlan1000, in CONFIG_DB and in the startup config.
+    for (const s of RACK4) {
+      const db = await dumpConfigDb(labSwitch(FABRIC, s));
+      const startup = await lab.startup(s);
+      for (const port of uplinks(s)) {
+        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toEqual({ tagging_mode: 'untagged' });
+        expect(startup.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toEqual({ tagging_mode: 'untagged' });
+      }
+    }
+    const t = stopwatch();
+    await bringupRackWatched(FABRIC, lab.file, 'r4', existing, RACK4);
+    lab.timings.push(`bringup --racks r4 from l2: ${t()}`);
+    await lab.verifyConverges([], 'after bringup --racks r4', '90s');
+    await lab.expectSettled();
+    // Taken over and saved: the new leaves' uplinks left Vlan1000, in CONFIG_DB and in the
+    // startup config, which holds the sessions that run.
+    for (const s of RACK4) {
+      const db = await dumpConfigDb(labSwitch(FABRIC, s));
+      const startup = await lab.startup(s);
+      for (const port of uplinks(s)) {
+        expect(db[`VLAN_MEMBER|Vlan1000|${port}`], `${s} ${port}`).toBeUndefined();
+        expect(startup.VLAN_MEMBER?.[`Vlan1000|${port}`], `${s} ${port} (startup)`).toBeUndefined();
+      }
+      expect(Object.keys(startup.BGP_NEIGHBOR ?? {}).map((k) => `BGP_NEIGHBOR|${k}`).sort()).toEqual(Object.keys(db).filter((k) => k.startsWith('BGP_NEIGHBOR|')).sort());
+    }
+    // What runs is what reloads: every switch reloads its startup config and converges again.
+    const all = [...existing, ...RACK4];
+    const r = stopwatch();
+    await lab.execAll(all, 'config', 'reload', '-y');
+    lab.timings.push(`config reload -y on ${all.length} switches: ${r()}`);
+    await lab.verifyConverges([], 'after bringup --racks r4 and config reload', '90s');
+    await lab.expectSettled();
+  }, 360_000);
 });

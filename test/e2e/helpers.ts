@@ -11,9 +11,12 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { flatten, type Fields } from '../../src/core/diff/flat.ts';
 import { loadFabric, type LoadedFabric } from '../../src/io/fabric.ts';
 import { labDown } from '../../src/lab/down.ts';
+import { labExec } from '../../src/lab/exec.ts';
+import { parseFactory } from '../../src/lab/factory.ts';
 import { labUp } from '../../src/lab/lab.ts';
+import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
 import { allStates, readState, type SwitchState } from '../../src/lab/state.ts';
-import { runCli } from '../support/cli.ts';
+import { type CliRun, runCli } from '../support/cli.ts';
 
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const CONFIG_DB = 4;
@@ -54,8 +57,14 @@ export function statusByApply(outcomes: ApplyJson['outcomes']): Record<string, s
 
 /** Adds rack r3 (leaf5, leaf6) after the last rack of a dc1-shaped file. */
 export function withRack3(text: string): string {
-  const out = text.replace(/^(  - name: r2\n    leaves: \[leaf3, leaf4\]\n)/m, '$1  - name: r3\n    leaves: [leaf5, leaf6]\n');
-  if (out === text) throw new Error('cannot find rack r2 to add r3 after it');
+  return withRack(text, 3);
+}
+
+/** Adds rack rN (leaf 2N-1, leaf 2N) right after rack rN-1 of a dc1-shaped file. */
+export function withRack(text: string, n: number): string {
+  const rack = (i: number) => `  - name: r${i}\n    leaves: [leaf${2 * i - 1}, leaf${2 * i}]\n`;
+  const out = text.replace(rack(n - 1), `${rack(n - 1)}${rack(n)}`);
+  if (out === text) throw new Error(`cannot find rack r${n - 1} to add r${n} after it`);
   return out;
 }
 
@@ -72,8 +81,10 @@ export function namespacesOf(fabric: string): string[] {
     .sort();
 }
 
-export async function upLab(file: string, addresses: string) {
-  return labUp(file, { addresses, bgpmonIntervalMs: 500 });
+/** `lab up` of a fabric file on `addresses`; switches it adds start in `factory` state
+ *  (`--factory vs|t1|l2|FILE`, default vs). */
+export async function upLab(file: string, addresses: string, factory?: string) {
+  return labUp(file, { addresses, bgpmonIntervalMs: 500, ...(factory ? { factory: parseFactory(factory) } : {}) });
 }
 
 /** Did any test of this suite (or file) fail? For afterAll(suite). */
@@ -147,6 +158,136 @@ export async function dumpConfigDb(sw: SwitchState): Promise<Record<string, unkn
     return out;
   } finally {
     r.disconnect();
+  }
+}
+
+/** Waits until a switch's CONFIG_DB holds every `desired` entry (its fields at least), 10 s
+ *  at most (polling every 20 ms); returns the whole CONFIG_DB then. */
+export async function waitHolding(fabric: string, sw: string, desired: ReadonlyMap<string, Fields>, what: string): Promise<Record<string, unknown>> {
+  return waitUntil(
+    what,
+    () => dumpConfigDb(labSwitch(fabric, sw)),
+    (db) => [...desired].every(([k, f]) => db[k] !== undefined && Object.entries(f).every(([n, v]) => (db[k] as Record<string, string>)[n] === v)),
+    10_000,
+    20,
+  );
+}
+
+/** Each BGP session of a switch, peer address → state, as bgpmon writes STATE_DB's
+ *  NEIGH_STATE_TABLE. */
+export async function sessions(fabric: string, name: string): Promise<Record<string, string>> {
+  const r = redisOf(labSwitch(fabric, name), STATE_DB);
+  await r.connect();
+  try {
+    const out: Record<string, string> = {};
+    for (const k of await r.keys('NEIGH_STATE_TABLE|*')) out[k.slice(18)] = (await r.hget(k, 'state')) ?? '?';
+    return out;
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** FRR's per-peer count of dropped connections (a session that left Established counts). */
+export async function dropped(fabric: string, name: string): Promise<Record<string, number>> {
+  const r = await labExec(fabric, name, ['vtysh', '-c', 'show bgp summary json'], { stdio: 'pipe' });
+  const peers = (JSON.parse(r.stdout || '{}') as { ipv4Unicast?: { peers?: Record<string, { connectionsDropped?: number }> } }).ipv4Unicast?.peers ?? {};
+  return Object.fromEntries(Object.entries(peers).map(([ip, p]) => [ip, p.connectionsDropped ?? -1]));
+}
+
+/** Records every state written to NEIGH_STATE_TABLE on these switches until stopped
+ *  ("spine1 10.0.0.1 Established", "… deleted"), through keyspace subscriptions. */
+export async function watchSessions(fabric: string, names: readonly string[]): Promise<{ log: string[]; stop: () => Promise<void> }> {
+  const log: string[] = [];
+  const subs: Redis[] = [];
+  for (const name of names) {
+    const sub = redisOf(labSwitch(fabric, name), STATE_DB);
+    const reader = redisOf(labSwitch(fabric, name), STATE_DB);
+    await Promise.all([sub.connect(), reader.connect()]);
+    sub.on('pmessage', (_p: string, channel: string, op: string) => {
+      const key = channel.slice('__keyspace@6__:'.length);
+      if (op === 'del') log.push(`${name} ${key.slice(18)} deleted`);
+      else void reader.hget(key, 'state').then((s) => log.push(`${name} ${key.slice(18)} ${s}`));
+    });
+    await sub.psubscribe('__keyspace@6__:NEIGH_STATE_TABLE|*');
+    subs.push(sub, reader);
+  }
+  return {
+    log,
+    stop: async () => {
+      await sleep(200);
+      for (const s of subs) s.disconnect();
+    },
+  };
+}
+
+/** `clos bringup FILE --racks RACK` on a running fabric while every session of the `existing`
+ *  switches is watched: the run exits 0, every state written for an existing session during
+ *  it was Established, FRR dropped no connection of one, and each of `newLeaves` has its two
+ *  sessions Established. Returns the run's output. */
+export async function bringupRackWatched(fabric: string, file: string, rack: string, existing: readonly string[], newLeaves: readonly string[], timeout = '60s'): Promise<CliRun> {
+  const before = Object.fromEntries(await Promise.all(existing.map(async (s) => [s, await dropped(fabric, s)] as const)));
+  const known = Object.fromEntries(await Promise.all(existing.map(async (s) => [s, await sessions(fabric, s)] as const)));
+  const watch = await watchSessions(fabric, existing);
+  let r: CliRun;
+  try {
+    r = await runCli('bringup', file, '--racks', rack, '--timeout', timeout);
+  } finally {
+    await watch.stop();
+  }
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  const old = watch.log.filter((l) => {
+    const [s, peer] = l.split(' ') as [string, string];
+    return known[s]?.[peer] !== undefined;
+  });
+  expect(old.filter((l) => !l.endsWith(' Established'))).toEqual([]);
+  for (const s of existing) {
+    const now = await dropped(fabric, s);
+    for (const [peer, n] of Object.entries(before[s]!)) expect(`${s} ${peer} ${now[peer]}`).toBe(`${s} ${peer} ${n}`);
+  }
+  for (const s of newLeaves) expect(Object.values(await sessions(fabric, s)), s).toEqual(['Established', 'Established']);
+  return r;
+}
+
+/** /proc/PID/stat field 3: T when stopped by a signal. */
+function procState(pid: number): string {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]!;
+}
+
+/** The recorded redis-server of one switch of an e2e lab, paused (SIGSTOP) and resumed by its
+ *  pid: found in beforeAll once the lab is up, resumed in afterAll (before the lab goes down)
+ *  if a test left it stopped. */
+export class PausedRedis {
+  record: ProcessRecord | undefined;
+  stopped = false;
+
+  constructor(
+    readonly fabric: string,
+    readonly sw: string,
+  ) {
+    beforeAll(async () => {
+      const st = readState(fabric);
+      if (!st) throw new Error(`no lab of ${fabric}`);
+      this.record = (await readRecords(st.records)).filter((r) => r.name === 'redis' && r.switch === sw && isAlive(r)).at(-1);
+      expect(this.record, `the recorded redis of ${sw}`).toBeDefined();
+    });
+    afterAll(async () => {
+      if (this.stopped) await this.signal('SIGCONT').catch(() => undefined);
+    });
+  }
+
+  get pid(): number {
+    if (!this.record) throw new Error(`no recorded redis of ${this.sw}`);
+    return this.record.pid;
+  }
+
+  /** Signals it, only after checking the record still names the same process (pid, start
+   *  time, command name), and waits until it took effect. */
+  async signal(sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
+    if (!this.record || !isAlive(this.record)) throw new Error(`the recorded redis of ${this.sw} (pid ${this.record?.pid}) is gone`);
+    process.kill(this.record.pid, sig);
+    this.stopped = sig === 'SIGSTOP';
+    await waitUntil(`redis of ${this.sw} ${sig === 'SIGSTOP' ? 'stopped' : 'running'}`, () => procState(this.pid), (s) => (sig === 'SIGSTOP' ? s === 'T' : s !== 'T'), 5_000, 5);
   }
 }
 
@@ -263,9 +404,19 @@ export class E2eLab {
   dir = '';
   file = '';
   readonly timings: string[] = [];
+  /** Time since this lab's first `lab up` started. */
+  sinceUp: () => string = () => '';
   private loaded: LoadedFabric | undefined;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    readonly addresses: string,
+    /** What state the switches `lab up` adds start in (`--factory`); vs when not given. */
+    readonly factory?: string,
+  ) {}
+
+  /** `lab up` again (after the fabric file gained switches: they start in the lab's factory state). */
+  up = () => upLab(this.file, this.addresses, this.factory);
 
   /** The fabric file as last loaded (load() again after editing it). */
   get fabric(): LoadedFabric {
@@ -308,38 +459,56 @@ export class E2eLab {
       return [`PORT|${l.spinePort}`, `INTERFACE|${l.spinePort}`, `INTERFACE|${l.spinePort}|${ip.spine}/31`, `DEVICE_NEIGHBOR|${l.spinePort}`, `DEVICE_NEIGHBOR_METADATA|${leaf}`, `BGP_NEIGHBOR|${ip.leaf}`];
     });
 
-  /** verify (with `extra` arguments) converges within 60 s, every check passing; the time goes
-   *  into the timings under `label`. */
-  verifyConverges = async (extra: string[] = [], label = 'verify'): Promise<void> => {
+  /** verify (with `extra` arguments) converges within `timeout`, every check passing; the time
+   *  goes into the timings under `label`. */
+  verifyConverges = async (extra: string[] = [], label = 'verify', timeout = '60s'): Promise<void> => {
     const t = stopwatch();
-    const r = await runCli('verify', this.file, ...extra, '--timeout', '60s', '--format', 'json');
+    const r = await runCli('verify', this.file, ...extra, '--timeout', timeout, '--format', 'json');
     const report = JSON.parse(r.stdout) as { converged: boolean; summary: { checks: number; timeToConvergeMs: number | null }; switches: Parameters<typeof failingChecks>[0]['switches'] };
     expect(failingChecks(report)).toEqual([]);
     expect(report.converged).toBe(true);
     expect(r.code).toBe(0);
     this.timings.push(`${label}: ${report.summary.checks} checks, converged after ${report.summary.timeToConvergeMs} ms (command ${t()})`);
   };
+
+  /** Nothing left to do: plan exits 0 and drift finds nothing (with `extra` arguments to both). */
+  expectSettled = async (...extra: string[]): Promise<void> => {
+    const p = await runCli('plan', this.file, ...extra);
+    expect(p.code, p.stdout).toBe(0);
+    const d = await runCli('drift', this.file, ...extra, '--format', 'json');
+    expect(JSON.parse(d.stdout).findings).toEqual([]);
+    expect(d.code).toBe(0);
+  };
+
+  /** `clos lab exec FILE SW -- argv` on each of `switches` at once, every one exiting 0. */
+  execAll = async (switches: readonly string[], ...argv: string[]): Promise<void> => {
+    await Promise.all(switches.map(async (s) => expect((await runCli('lab', 'exec', this.file, s, '--', ...argv)).code, `${s}: ${argv.join(' ')}`).toBe(0)));
+  };
+
+  /** A switch's startup config (its /etc/sonic/config_db.json), as `config save` wrote it. */
+  startup = async (sw: string): Promise<Record<string, Record<string, unknown>>> =>
+    JSON.parse((await labExec(this.name, sw, ['cat', '/etc/sonic/config_db.json'], { stdio: 'pipe' })).stdout) as Record<string, Record<string, unknown>>;
 }
 
 /** dc1 as fabric `name` (through `edit`) in a temp dir, its lab up on `addresses` in beforeAll
  *  (after taking down what a run that died before its afterAll left; with `added`, lab up must
  *  have added exactly those switches) and its fabric loaded; in afterAll the lab is taken down
  *  (artifacts saved when a test failed), no namespace of it left, and the timings printed. */
-export function e2eLab(name: string, addresses: string, opts: { edit?: (text: string) => string; added?: readonly string[]; what?: string } = {}): E2eLab {
-  const lab = new E2eLab(name);
+export function e2eLab(name: string, addresses: string, opts: { edit?: (text: string) => string; added?: readonly string[]; what?: string; factory?: string } = {}): E2eLab {
+  const lab = new E2eLab(name, addresses, opts.factory);
   beforeAll(async () => {
     ({ dir: lab.dir, file: lab.file } = tempFabric(name, opts.edit));
     await downLab(name);
-    const t = stopwatch();
-    const up = await upLab(lab.file, addresses);
+    lab.sinceUp = stopwatch();
+    const up = await lab.up();
     if (opts.added) expect([...up.added].sort()).toEqual([...opts.added].sort());
-    lab.timings.push(`lab up ${opts.what ?? '2×4'}: ${t()}`);
+    lab.timings.push(`lab up ${opts.what ?? '2×4'}${opts.factory ? ` --factory ${opts.factory}` : ''}: ${lab.sinceUp()}`);
     await lab.load();
-  }, 90_000);
+  }, 120_000);
   afterAll(async (suite) => {
     await downLab(name, lab.dir, suite);
     expect(namespacesOf(name)).toEqual([]);
     console.log(`e2e ${name}:\n  ${lab.timings.join('\n  ')}`);
-  }, 90_000);
+  }, 120_000);
   return lab;
 }

@@ -4,10 +4,8 @@
 // soon as it resumes (SIGCONT) — so apply cannot call it "nothing applied" — and `clos rollback
 // --switch leaf3` then puts leaf3's CONFIG_DB back exactly as it was. Fabric t-e2e-fail, redis
 // on 127.0.1.32/28.
-import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildChecks, type Check } from '../../src/core/checks/checks.ts';
-import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
 import { labInventoryPath, readState } from '../../src/lab/state.ts';
 import { formatApply } from '../../src/report/plan-format.ts';
 import { applyFabric, type ApplyOutcome } from '../../src/services/apply.ts';
@@ -20,32 +18,14 @@ import { labExecRunner } from '../../src/lab/exec.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import type { Transport } from '../../src/transport/transport.ts';
 import { runCli } from '../support/cli.ts';
-import { downLab, dumpConfigDb, failingChecks, labSwitch, namespacesOf, stopwatch, tempFabric, upLab, waitUntil, type ApplyJson } from './helpers.ts';
+import { dumpConfigDb, e2eLab, failingChecks, labSwitch, PausedRedis, stopwatch, waitHolding, type ApplyJson } from './helpers.ts';
 
 const FABRIC = 't-e2e-fail';
 const ADDRESSES = '127.0.1.32/28';
 const HUNG = 'leaf3';
 const TIMEOUT_MS = 2000;
-const timings: string[] = [];
-let dir: string;
-let file: string;
-let redis: ProcessRecord;
-let stopped = false;
-
-/** /proc/PID/stat field 3: T when stopped by a signal. */
-function procState(pid: number): string {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]!;
-}
-
-/** Signals the recorded redis of the hung switch, only after checking the record still
- *  names the same process (pid, start time, command name), and waits until it took effect. */
-async function signalRedis(sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
-  if (!isAlive(redis)) throw new Error(`the recorded redis of ${HUNG} (pid ${redis.pid}) is gone`);
-  process.kill(redis.pid, sig);
-  stopped = sig === 'SIGSTOP';
-  await waitUntil(`redis of ${HUNG} ${sig === 'SIGSTOP' ? 'stopped' : 'running'}`, () => procState(redis.pid), (s) => (sig === 'SIGSTOP' ? s === 'T' : s !== 'T'), 5_000, 5);
-}
+const lab = e2eLab(FABRIC, ADDRESSES);
+const hungRedis = new PausedRedis(FABRIC, HUNG);
 
 /** Links as the CLI opens them, with a short command timeout, and leaf3's transport pausing
  *  its redis right before the transaction is sent: the MULTI…EXEC is queued on a hung server. */
@@ -61,7 +41,7 @@ function connectFor(session: () => FabricSession) {
             watch: (db, tables, cb) => inner.watch(db, tables, cb),
             close: () => inner.close(),
             apply: async (changes) => {
-              if (changes.some((c) => c.key === 'DEVICE_METADATA|localhost')) await signalRedis('SIGSTOP');
+              if (changes.some((c) => c.key === 'DEVICE_METADATA|localhost')) await hungRedis.signal('SIGSTOP');
               return inner.apply(changes);
             },
           }
@@ -79,24 +59,6 @@ function checksWithout(checks: readonly Check[], session: FabricSession, sw: str
   return checks.filter((c) => c.switch !== sw && !word.test(c.id) && !(c.kind === 'port' && facing.has(`${c.switch} ${/^port (\S+)/.exec(c.id)?.[1]}`)));
 }
 
-beforeAll(async () => {
-  ({ dir, file } = tempFabric(FABRIC));
-  await downLab(FABRIC);
-  const t = stopwatch();
-  const up = await upLab(file, ADDRESSES);
-  timings.push(`lab up 2×4: ${t()}`);
-  const records = await readRecords(up.state.records);
-  redis = records.filter((r) => r.name === 'redis' && r.switch === HUNG && isAlive(r)).at(-1)!;
-  expect(redis).toBeDefined();
-}, 90_000);
-
-afterAll(async (suite) => {
-  if (stopped) await signalRedis('SIGCONT').catch(() => undefined);
-  await downLab(FABRIC, dir, suite);
-  expect(namespacesOf(FABRIC)).toEqual([]);
-  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
-}, 90_000);
-
 describe(`${HUNG}'s redis hangs during apply`, () => {
   let snapshot: Record<string, unknown>;
   let outcomes: ApplyOutcome[];
@@ -104,13 +66,13 @@ describe(`${HUNG}'s redis hangs during apply`, () => {
 
   it(`${HUNG} fails with switch, endpoint and cause; the others are applied`, async () => {
     snapshot = await dumpConfigDb(labSwitch(FABRIC, HUNG));
-    session = await openSession(file, { writeLock: false }, { defaultInventory: (f) => labInventoryPath(f), connect: (n) => connectFor(() => session)(n) });
+    session = await openSession(lab.file, { writeLock: false }, { defaultInventory: (f) => labInventoryPath(f), connect: (n) => connectFor(() => session)(n) });
     const t = stopwatch();
     outcomes = await applyFabric(session, await planFabric(session));
-    timings.push(`apply with ${HUNG} hung: ${t()}`);
+    lab.timings.push(`apply with ${HUNG} hung: ${t()}`);
     const endpoint = `redis unix:${labSwitch(FABRIC, HUNG).dir}/redis.sock`;
     const hung = outcomes.find((o) => o.switch === HUNG)!;
-    timings.push(`${HUNG}: ${hung.error?.message} | ${hung.notes.join(' | ')}`);
+    lab.timings.push(`${HUNG}: ${hung.error?.message} | ${hung.notes.join(' | ')}`);
     expect(hung.status).toBe('failed');
     expect(hung.endpoint).toBe(endpoint);
     expect(hung.error).toEqual({
@@ -137,29 +99,23 @@ describe(`${HUNG}'s redis hangs during apply`, () => {
     expect(failingChecks(report)).toEqual([]);
     expect(report.converged).toBe(true);
     expect(report.summary.checks).toBeGreaterThan(150);
-    timings.push(`verify of the 5 others (${report.summary.checks} checks), ${HUNG} still hung: ${t()}`);
+    lab.timings.push(`verify of the 5 others (${report.summary.checks} checks), ${HUNG} still hung: ${t()}`);
   }, 70_000);
 
   it('once resumed, redis runs the queued transaction whole (never half of it)', async () => {
-    await signalRedis('SIGCONT');
+    await hungRedis.signal('SIGCONT');
     await session.close();
     const desired = session.desired.get(HUNG)!;
     const t = stopwatch();
     // Redis reads what its socket buffer holds as soon as it runs again; bounded wait.
-    const after = await waitUntil(
-      `${HUNG}'s CONFIG_DB to hold the transaction queued while it was hung`,
-      () => dumpConfigDb(labSwitch(FABRIC, HUNG)),
-      (db) => [...desired].every(([k, f]) => db[k] !== undefined && Object.entries(f).every(([n, v]) => (db[k] as Record<string, string>)[n] === v)),
-      10_000,
-      20,
-    );
-    timings.push(`late transaction visible after SIGCONT: ${t()}`);
+    const after = await waitHolding(FABRIC, HUNG, desired, `${HUNG}'s CONFIG_DB to hold the transaction queued while it was hung`);
+    lab.timings.push(`late transaction visible after SIGCONT: ${t()}`);
     expect(after).not.toEqual(snapshot);
   }, 30_000);
 
   it(`clos rollback --switch ${HUNG} restores its CONFIG_DB exactly as it was before apply`, async () => {
     const t = stopwatch();
-    const r = await runCli('rollback', file, '--switch', HUNG, '--json');
+    const r = await runCli('rollback', lab.file, '--switch', HUNG, '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { outcomes: rb } = JSON.parse(r.stdout) as { outcomes: { switch: string; status: string; checkpoint: string; changes: number; restarted: boolean }[] };
@@ -167,22 +123,22 @@ describe(`${HUNG}'s redis hangs during apply`, () => {
     expect(rb[0]).toMatchObject({ switch: HUNG, status: 'restored', checkpoint: outcomes.find((o) => o.switch === HUNG)!.checkpoint, restarted: true });
     expect(rb[0]!.changes).toBe(outcomes.find((o) => o.switch === HUNG)!.changes);
     expect(await dumpConfigDb(labSwitch(FABRIC, HUNG))).toEqual(snapshot);
-    timings.push(`rollback: ${t()}`);
+    lab.timings.push(`rollback: ${t()}`);
   });
 
   it(`a new apply brings ${HUNG} up as a first bring-up, and the whole fabric converges`, async () => {
     const t = stopwatch();
-    const plan = await runCli('plan', file);
+    const plan = await runCli('plan', lab.file);
     expect(plan.stdout).toMatch(new RegExp(`^${HUNG} .*first bring-up`, 'm'));
     expect(plan.stdout).toContain('1 switch(es) with changes pending, 5 up to date.');
-    const r = await runCli('apply', file, '--yes', '--json');
+    const r = await runCli('apply', lab.file, '--yes', '--json');
     expect(r.code).toBe(0);
     const { outcomes: again } = JSON.parse(r.stdout) as ApplyJson;
     expect(again.filter((o) => o.status !== 'unchanged').map((o) => [o.switch, o.status, o.restarted])).toEqual([[HUNG, 'applied', true]]);
-    const v = await runCli('verify', file, '--timeout', '60s', '--format', 'json');
+    const v = await runCli('verify', lab.file, '--timeout', '60s', '--format', 'json');
     expect(failingChecks(JSON.parse(v.stdout))).toEqual([]);
     expect(v.code).toBe(0);
-    timings.push(`re-apply ${HUNG} and verify the fabric: ${t()}`);
+    lab.timings.push(`re-apply ${HUNG} and verify the fabric: ${t()}`);
     expect(readState(FABRIC)).toBeDefined();
   }, 70_000);
 });

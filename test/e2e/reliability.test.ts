@@ -9,35 +9,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { flatten } from '../../src/core/diff/flat.ts';
-import { isAlive, readRecords, type ProcessRecord } from '../../src/lab/processes.ts';
 import { runCli } from '../support/cli.ts';
-import { downLab, dumpConfigDb, labSwitch, namespacesOf, ROOT, stopwatch, tempFabric, upLab, waitUntil } from './helpers.ts';
+import { dumpConfigDb, e2eLab, labSwitch, PausedRedis, ROOT, waitHolding } from './helpers.ts';
 
 const FABRIC = 't-e2e-rel';
 const ADDRESSES = '127.0.3.16/28';
 const HUNG = 'leaf3';
 const SWITCHES = ['spine1', 'spine2', 'leaf1', 'leaf2', 'leaf3', 'leaf4'];
-const timings: string[] = [];
-let dir: string;
-let file: string;
-let redis: ProcessRecord;
-let stopped = false;
-
-function procState(pid: number): string {
-  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0]!;
-}
-
-/** Signals the hung switch's redis by its recorded pid, once the record is checked to still
- *  name the same process, and waits until it took effect. */
-async function signalRedis(sig: 'SIGSTOP' | 'SIGCONT'): Promise<void> {
-  if (!isAlive(redis)) throw new Error(`the recorded redis of ${HUNG} (pid ${redis.pid}) is gone`);
-  process.kill(redis.pid, sig);
-  stopped = sig === 'SIGSTOP';
-  await waitUntil(`redis of ${HUNG} ${sig}`, () => procState(redis.pid), (s) => (sig === 'SIGSTOP' ? s === 'T' : s !== 'T'), 5_000, 5);
-}
+const lab = e2eLab(FABRIC, ADDRESSES);
+const hungRedis = new PausedRedis(FABRIC, HUNG);
 
 async function dumpAll(): Promise<Record<string, unknown>> {
   return Object.fromEntries(await Promise.all(SWITCHES.map(async (s) => [s, await dumpConfigDb(labSwitch(FABRIC, s))] as const)));
@@ -65,31 +47,14 @@ async function withTmpfs(size: string, body: (at: string) => Promise<void>): Pro
   }
 }
 
-beforeAll(async () => {
-  ({ dir, file } = tempFabric(FABRIC));
-  await downLab(FABRIC);
-  const t = stopwatch();
-  const up = await upLab(file, ADDRESSES);
-  timings.push(`lab up 2×4: ${t()}`);
-  redis = (await readRecords(up.state.records)).filter((r) => r.name === 'redis' && r.switch === HUNG && isAlive(r)).at(-1)!;
-  expect(redis).toBeDefined();
-}, 90_000);
-
-afterAll(async (suite) => {
-  if (stopped) await signalRedis('SIGCONT').catch(() => undefined);
-  await downLab(FABRIC, dir, suite);
-  expect(namespacesOf(FABRIC)).toEqual([]);
-  console.log(`e2e ${FABRIC}:\n  ${timings.join('\n  ')}`);
-}, 90_000);
-
 describe('a state directory that cannot be written is refused before any switch write', () => {
   it('read-only: EROFS with the path, nothing written to any switch nor to the lock', async () => {
     const before = await dumpAll();
-    const lock = file.replace(/\.fabric\.yaml$/, '.lock.yaml');
+    const lock = lab.file.replace(/\.fabric\.yaml$/, '.lock.yaml');
     const lockBefore = existsSync(lock) ? readFileSync(lock, 'utf8') : null;
     await withTmpfs('1m', async (at) => {
       mount('-o', 'remount,ro', at);
-      const r = await runCli('apply', file, '--yes');
+      const r = await runCli('apply', lab.file, '--yes');
       expect(r.code).toBe(1);
       // The first directory it could not create, with the real cause (a recursive mkdir says ENOENT).
       expect(r.stderr).toMatch(new RegExp(`clos: STATE_DIR_UNWRITABLE: state directory ${join(at, FABRIC)}-[0-9a-f]{10} is not writable: EROFS \\(read-only file system\\); nothing was written to any switch`));
@@ -111,7 +76,7 @@ describe('a state directory that cannot be written is refused before any switch 
         }
       }
       const filled = readdirSync(at).sort();
-      const r = await runCli('apply', file, '--yes');
+      const r = await runCli('apply', lab.file, '--yes');
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(new RegExp(`clos: STATE_DIR_UNWRITABLE: state directory ${join(at, FABRIC)}-[0-9a-f]{10}/checkpoints/\\.probe-\\d+ is not writable: ENOSPC \\(no space left on the device\\); nothing was written to any switch`));
       expect(readdirSync(at).sort()).toEqual(filled);
@@ -125,7 +90,7 @@ describe(`${HUNG}'s redis paused during \`clos apply\` (a process)`, () => {
 
   it('exits 1 right after its summary: state unknown for the paused switch, the others applied', async () => {
     const t0 = Date.now();
-    const child = spawn(process.execPath, [join(ROOT, 'bin/clos.js'), 'apply', file, '--yes', '--concurrency', '1', '--timeout', '30s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/clos.js'), 'apply', lab.file, '--yes', '--concurrency', '1', '--timeout', '30s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let summaryAt = 0;
@@ -135,13 +100,13 @@ describe(`${HUNG}'s redis paused during \`clos apply\` (a process)`, () => {
       stdout += d.toString();
       // The plan is printed (every switch read); with one switch at a time leaf3 is written
       // only after the spines and two leaves: pause it now, before its transaction.
-      if (!paused && /switch\(es\) with changes pending/.test(stdout)) paused = signalRedis('SIGSTOP');
+      if (!paused && /switch\(es\) with changes pending/.test(stdout)) paused = hungRedis.signal('SIGSTOP');
       if (!summaryAt && /switch\(es\) applied or up to date, \d+ failed\./.test(stdout)) summaryAt = Date.now();
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     const exitedAt = Date.now();
     await paused;
-    timings.push(`apply as a process with ${HUNG} paused: ${((exitedAt - t0) / 1000).toFixed(1)} s, exit ${((exitedAt - summaryAt) / 1000).toFixed(2)} s after the summary`);
+    lab.timings.push(`apply as a process with ${HUNG} paused: ${((exitedAt - t0) / 1000).toFixed(1)} s, exit ${((exitedAt - summaryAt) / 1000).toFixed(2)} s after the summary`);
     expect(stderr.split('\n').filter((l) => l && !/^\d\d:\d\d:\d\d |applying|planning/.test(l))).toEqual([]);
     expect(code).toBe(1);
     expect(summaryAt).toBeGreaterThan(0);
@@ -159,52 +124,46 @@ describe(`${HUNG}'s redis paused during \`clos apply\` (a process)`, () => {
   }, 240_000);
 
   it('after SIGCONT, `clos plan` reads the switch again and shows what it holds', async () => {
-    await signalRedis('SIGCONT');
+    await hungRedis.signal('SIGCONT');
     const { loadFabric } = await import('../../src/io/fabric.ts');
-    const loaded = await loadFabric(file, { writeLock: false });
+    const loaded = await loadFabric(lab.file, { writeLock: false });
     desired = flatten(loaded.configs.get(HUNG)!) as Map<string, Record<string, string>>;
     // The transaction the paused redis held ran, whole, when it resumed.
-    const held = await waitUntil(
-      `${HUNG} to hold the queued transaction`,
-      () => dumpConfigDb(labSwitch(FABRIC, HUNG)),
-      (db) => [...desired].every(([k, f]) => db[k] !== undefined && Object.entries(f).every(([n, v]) => (db[k] as Record<string, string>)[n] === v)),
-      10_000,
-      20,
-    );
+    const held = await waitHolding(FABRIC, HUNG, desired, `${HUNG} to hold the queued transaction`);
     expect(Object.keys(held).length).toBeGreaterThan(0);
-    const r = await runCli('plan', file, '--json');
+    const r = await runCli('plan', lab.file, '--json');
     const plan = JSON.parse(r.stdout) as { switches: { switch: string; changes: { key: string }[]; error: unknown }[] };
     const leaf3 = plan.switches.find((s) => s.switch === HUNG)!;
     expect(leaf3.error).toBeNull();
     // Its CONFIG_DB already is the intent: no CONFIG_DB change is planned for it (not the
     // first bring-up's full change set a report of "restored" would imply).
     expect(leaf3.changes.map((c) => c.key)).toEqual([]);
-    timings.push(`plan after SIGCONT: ${HUNG} exit ${r.code}, ${leaf3.changes.length} change(s)`);
+    lab.timings.push(`plan after SIGCONT: ${HUNG} exit ${r.code}, ${leaf3.changes.length} change(s)`);
   }, 60_000);
 });
 
 describe('checkpoint retention and --list', () => {
   it('a successful apply keeps CLOS_KEEP_CHECKPOINTS per switch; rollback --list shows them', async () => {
-    const first = JSON.parse((await runCli('rollback', file, '--list', '--json')).stdout) as { checkpoints: { id: string; switches: { switch: string }[] }[] };
+    const first = JSON.parse((await runCli('rollback', lab.file, '--list', '--json')).stdout) as { checkpoints: { id: string; switches: { switch: string }[] }[] };
     expect(first.checkpoints).toHaveLength(1);
     expect(first.checkpoints[0]!.switches.map((s) => s.switch).sort()).toEqual([...SWITCHES].sort());
     // leaf3 back to as it was, then applied again: a second checkpoint of leaf3 only.
-    const rb = await runCli('rollback', file, '--switch', HUNG);
+    const rb = await runCli('rollback', lab.file, '--switch', HUNG);
     expect(rb.code).toBe(0);
     process.env.CLOS_KEEP_CHECKPOINTS = '1';
     try {
-      const r = await runCli('apply', file, '--yes');
+      const r = await runCli('apply', lab.file, '--yes');
       expect(r.code).toBe(0);
     } finally {
       delete process.env.CLOS_KEEP_CHECKPOINTS;
     }
-    const list = await runCli('rollback', file, '--list', '--json');
+    const list = await runCli('rollback', lab.file, '--list', '--json');
     const after = JSON.parse(list.stdout) as typeof first;
     expect(after.checkpoints.map((c) => c.id)).toHaveLength(2);
     expect(after.checkpoints[0]!.id).toBe(first.checkpoints[0]!.id);
     expect(after.checkpoints[0]!.switches.map((s) => s.switch).sort()).toEqual(SWITCHES.filter((s) => s !== HUNG).sort());
     expect(after.checkpoints[1]!.switches.map((s) => s.switch)).toEqual([HUNG]);
-    const text = await runCli('rollback', file, '--list', '--switch', HUNG);
+    const text = await runCli('rollback', lab.file, '--list', '--switch', HUNG);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`^${after.checkpoints[1]!.id} +\\S+ +${HUNG} +\\d+ *$`, 'm'));
     expect(text.stdout).not.toContain(first.checkpoints[0]!.id);

@@ -18,7 +18,7 @@ import { buildApp } from '../../src/serve/app.ts';
 import { addToken, TokenStore } from '../../src/serve/tokens.ts';
 import { withChromium } from '../support/chromium.ts';
 import { runCli } from '../support/cli.ts';
-import { bearer, readEvents } from '../serve/fixture.ts';
+import { bearer, readEvents, type SseEvent } from '../serve/fixture.ts';
 import { e2eLab, ROOT, setLink, upLab, waitUntil, withRack3 } from './helpers.ts';
 
 const FABRIC = 't-serve';
@@ -119,26 +119,13 @@ describe('clos serve on the emulated fabric', () => {
     const up = await upLab(lab.file, ADDRESSES);
     expect([...up.added].sort()).toEqual(['leaf5', 'leaf6']);
     const stop = new AbortController();
-    const busSeen: { event: string; data: Record<string, unknown> }[] = [];
-    const busCollector = (async () => {
-      // A client of the fabric bus, recording as events come.
-      const r = await fetch(`${base}/api/v1/events`, { headers: bearer(read), signal: stop.signal });
-      const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += value;
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const ev = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (ev && data) busSeen.push({ event: ev, data: JSON.parse(data) });
-        }
-      }
-    })().catch(() => undefined);
+    const busSeen: SseEvent[] = [];
+    // A client of the fabric bus, recording every event as it comes, until aborted.
+    const record = (e: SseEvent) => {
+      busSeen.push(e);
+      return false;
+    };
+    const busCollector = readEvents(`${base}/api/v1/events`, read, record, stop.signal).catch(() => undefined);
     const b = await call('POST', `/api/v1/fabrics/${FABRIC}/bringup`, operate, { racks: ['r3'] });
     expect(b.status, JSON.stringify(b.json)).toBe(202);
     const run = b.json.run as string;

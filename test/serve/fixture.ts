@@ -52,26 +52,36 @@ export async function memoryApi(extra: Partial<AppOptions> = {}, text = dc1Text(
 
 export const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 
-/** Parses a text/event-stream body into its events. */
-export function sseEvents(body: string): { id?: number; event: string; data: Record<string, unknown> }[] {
-  return body
-    .split('\n\n')
-    .filter((b) => b.includes('data: '))
-    .map((b) => {
-      const lines = b.split('\n');
-      const get = (k: string) => lines.find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2);
-      const id = get('id');
-      return { ...(id ? { id: Number(id) } : {}), event: get('event') ?? 'message', data: JSON.parse(get('data')!) as Record<string, unknown> };
-    });
+export interface SseEvent {
+  readonly id?: number;
+  readonly event: string;
+  readonly data: Record<string, unknown>;
 }
 
-/** Reads an SSE response until `until` says stop; returns the events seen. */
-export async function readEvents(url: string, token: string, until: (e: { event: string; data: Record<string, unknown> }) => boolean, signal?: AbortSignal) {
+/** One event of a text/event-stream (the block between two blank lines), or undefined for a
+ *  block without data (a comment, a keep-alive). */
+function sseEvent(block: string): SseEvent | undefined {
+  const lines = block.split('\n');
+  const get = (k: string) => lines.find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2);
+  const data = get('data');
+  if (data === undefined) return undefined;
+  const id = get('id');
+  return { ...(id ? { id: Number(id) } : {}), event: get('event') ?? 'message', data: JSON.parse(data) as Record<string, unknown> };
+}
+
+/** Parses a text/event-stream body into its events. */
+export function sseEvents(body: string): SseEvent[] {
+  return body.split('\n\n').flatMap((b) => sseEvent(b) ?? []);
+}
+
+/** Reads an SSE response until `until` says stop (it sees every event as it comes); returns
+ *  the events seen. */
+export async function readEvents(url: string, token: string, until: (e: SseEvent) => boolean, signal?: AbortSignal): Promise<SseEvent[]> {
   const r = await fetch(url, { headers: bearer(token), ...(signal ? { signal } : {}) });
   expect(r.status).toBe(200);
   expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
-  const seen: { event: string; data: Record<string, unknown> }[] = [];
+  const seen: SseEvent[] = [];
   let buf = '';
   for (;;) {
     const { value, done } = await reader.read();
@@ -79,12 +89,9 @@ export async function readEvents(url: string, token: string, until: (e: { event:
     buf += value;
     let i;
     while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i);
+      const e = sseEvent(buf.slice(0, i));
       buf = buf.slice(i + 2);
-      const ev = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (!ev || !data) continue;
-      const e = { event: ev, data: JSON.parse(data) as Record<string, unknown> };
+      if (!e) continue;
       seen.push(e);
       if (until(e)) {
         await reader.cancel();
@@ -93,4 +100,3 @@ export async function readEvents(url: string, token: string, until: (e: { event:
     }
   }
 }
-
