@@ -45,8 +45,9 @@ export function lldpIntervalMs(bgpmonIntervalMs: number): number {
 const LLDP_PROMPT_MS = 1_000;
 const LLDP_PROMPT_WINDOW_MS = 10_000;
 /** An event (a kernel route zebra programmed, a line bgpd logged) is followed by a read this
- *  much later: a burst of events costs one read, and zebra has marked the route installed. */
-const EVENT_SETTLE_MS = 50;
+ *  much later: a burst of events costs one read (at most 5 a second per switch while routes
+ *  churn, on top of the periodic poll), and zebra has marked the route installed. */
+const EVENT_SETTLE_MS = 200;
 
 /** Tables the agent writes, adopted at start so entries left by an earlier run get cleaned. */
 const STATE_TABLES = ['PORT_TABLE', 'INTERFACE_TABLE', 'VLAN_TABLE', 'VLAN_MEMBER_TABLE', 'BGP_PEER_CONFIGURED_TABLE', 'NEIGH_STATE_TABLE'];
