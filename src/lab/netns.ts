@@ -25,9 +25,10 @@ export async function listNamespaces(): Promise<Set<string>> {
   return new Set(list.map((n) => n.name));
 }
 
-/** Creates the namespace with lo up and IPv4/IPv6 forwarding on (both off in a new one). */
+/** Creates the namespace (the caller knows it does not exist yet) with lo up and IPv4/IPv6
+ *  forwarding on (both off in a new one). */
 export async function createNamespace(ns: string, what: string): Promise<void> {
-  if (!(await listNamespaces()).has(ns)) await run('ip', ['netns', 'add', ns], `${what}: namespace ${ns}`);
+  await run('ip', ['netns', 'add', ns], `${what}: namespace ${ns}`);
   await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up'], `${what}: lo in ${ns}`);
   await run(
     'ip',
@@ -53,6 +54,8 @@ export async function createCables(cables: readonly Cable[]): Promise<Cable[]> {
     if (!links.has(ns)) links.set(ns, await linkNames(ns));
     return links.get(ns)!;
   };
+  // Every namespace's links read at once (one short `ip` each), before the sequential pass.
+  await Promise.all([...new Set(cables.flatMap((c) => [c.aNs, c.bNs]))].map(namesIn));
   const lines: string[] = [];
   const created: Cable[] = [];
   for (const c of cables) {

@@ -80,8 +80,14 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
       writeFileSync(vtyshConf, '');
       chownSync(vtyshConf, frr.uid, frr.gid);
     }
-    if (!existing.has(s.namespace)) await createNamespace(s.namespace, `switch ${s.name}`);
   }
+  // Namespaces are created 8 at a time (each is three short `ip`/`sysctl` runs, mostly waiting
+  // on the kernel), the first one alone: the first `ip netns add` on a host makes /run/netns a
+  // mount point, which two at once could both do.
+  const missing = switches.filter((s) => !existing.has(s.namespace));
+  const createNs = (s: SwitchState) => createNamespace(s.namespace, `switch ${s.name}`);
+  if (missing.length > 0) await createNs(missing[0]!);
+  await mapConcurrent(missing.slice(1), opts.concurrency ?? 8, createNs);
 
   const known = new Set(state.cables.map(cableKey));
   const wanted = topo.links.map((l) => ({ a: l.spine, aPort: l.spinePort, b: l.leaf, bPort: l.leafPort }));
@@ -89,7 +95,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   writeState(state);
   const ns = (name: string) => state.switches[name]!.namespace;
   const created = await createCables(wanted.map((c) => ({ ...c, aNs: ns(c.a), bNs: ns(c.b) })));
-  for (const s of topo.switches) await createUnpluggedPorts(ns(s.name), s.unplugged, `switch ${s.name}`);
+  await mapConcurrent(topo.switches, opts.concurrency ?? 8, (s) => createUnpluggedPorts(ns(s.name), s.unplugged, `switch ${s.name}`));
 
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));

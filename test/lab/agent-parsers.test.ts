@@ -11,6 +11,7 @@ import { portArgs } from '../../src/lab/agent/lldp/commands.ts';
 import { ageSeconds, capabilityBitmap, lldpEntries, lldpEntryChanged } from '../../src/lab/agent/lldp/parse.ts';
 import { attributeErrors } from '../../src/lab/agent/net/ip.ts';
 import { parseAddresses, parseLinks, parseMonitorLine } from '../../src/lab/agent/net/links.ts';
+import { isProgrammedRoute, splitMonitorLines } from '../../src/lab/agent/net/monitor.ts';
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/agent/${name}`, import.meta.url), 'utf8'));
 const SONIC = new URL('../../../shared/data/sonic/', import.meta.url);
@@ -184,6 +185,14 @@ describe('iproute2 output', () => {
       if (l.startsWith('Deleted') || !l.includes(' qdisc ')) expect(parsed[i], l).toBeUndefined();
     });
     expect(parsed.filter(Boolean).length).toBeGreaterThan(10);
+  });
+
+  it('splits `ip -o monitor label link route` into link lines (label dropped) and route lines; only routes zebra programs count for fpmsyncd', () => {
+    const lines = readFileSync(new URL('../fixtures/agent/ip-monitor-label-link-route.txt', import.meta.url), 'utf8').split('\n').filter(Boolean);
+    const { links, routes } = splitMonitorLines(lines);
+    expect(links.map(parseMonitorLine)).toEqual([{ name: 'lo', ifindex: 1, up: true, lowerUp: true, mtu: 65536 }]);
+    expect(routes).toHaveLength(5);
+    expect(routes.filter(isProgrammedRoute).map((r) => r.split(' ').slice(0, 3).join(' '))).toEqual(['10.0.0.17 proto bgp']);
   });
 
   it('attributes -batch failures to their lines', () => {

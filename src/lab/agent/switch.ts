@@ -1,7 +1,8 @@
 // One emulated switch: wires CONFIG_DB events and kernel link events to the emulated daemons,
 // owns the switch's FRR, and answers its control socket. Which daemon runs depends on the
 // flavour: `legacy-vs` (docker-sonic-vs release images) has no bgpcfgd, bgpmon or lldp.
-import { rmSync } from 'node:fs';
+import { type FSWatcher, rmSync, watch } from 'node:fs';
+import { join } from 'node:path';
 import type net from 'node:net';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -21,7 +22,7 @@ import { IntfMgr } from './intfmgr/intfmgr.ts';
 import { Lldp } from './lldp/lldp.ts';
 import { NamespaceIp } from './net/ip.ts';
 import { type LinkInfo, parseMonitorLine, sameLink } from './net/links.ts';
-import { LinkMonitor } from './net/monitor.ts';
+import { LinkMonitor, isProgrammedRoute } from './net/monitor.ts';
 import { PortMgr } from './portmgr/portmgr.ts';
 import { SerialTask } from './serial.ts';
 import { loadConfigDb, readStartupConfig, saveConfigDb, startupConfigPath } from './db/startup.ts';
@@ -39,7 +40,14 @@ const BGP_TABLES = new Set(['BGP_NEIGHBOR', 'DEVICE_METADATA', 'LOOPBACK_INTERFA
 export function lldpIntervalMs(bgpmonIntervalMs: number): number {
   return Math.min(10_000, Math.max(2_000, 5 * bgpmonIntervalMs));
 }
-const LLDP_KICKS_MS = [1_500, 4_500];
+/** After a link change LLDP is read every second (lldpd's tx-interval: a new neighbour is heard
+ *  within about a second) while a port with carrier has no neighbour yet, for at most 10 s. */
+const LLDP_PROMPT_MS = 1_000;
+const LLDP_PROMPT_WINDOW_MS = 10_000;
+/** An event (a kernel route zebra programmed, a line bgpd logged) is followed by a read this
+ *  much later: a burst of events costs one read (at most 5 a second per switch while routes
+ *  churn, on top of the periodic poll), and zebra has marked the route installed. */
+const EVENT_SETTLE_MS = 200;
 
 /** Tables the agent writes, adopted at start so entries left by an earlier run get cleaned. */
 const STATE_TABLES = ['PORT_TABLE', 'INTERFACE_TABLE', 'VLAN_TABLE', 'VLAN_MEMBER_TABLE', 'BGP_PEER_CONFIGURED_TABLE', 'NEIGH_STATE_TABLE'];
@@ -56,9 +64,14 @@ export class SwitchAgent {
   private readonly monitor: LinkMonitor;
   private readonly tasks: Record<'port' | 'vlan' | 'intf' | 'bgp' | 'lldp', SerialTask | undefined>;
   private readonly polls: SerialTask[] = [];
+  private readonly fpmPoll: SerialTask;
+  private bgpmonPoll?: SerialTask;
+  private readonly eventTimers = new Map<SerialTask, NodeJS.Timeout>();
+  private bgpLog?: FSWatcher;
   private lldpPoll?: SerialTask;
   private lldpTimer?: NodeJS.Timeout;
-  private lldpKicks: NodeJS.Timeout[] = [];
+  private lldpKick?: NodeJS.Timeout;
+  private lldpPromptUntil = 0;
   private readonly bgpcfgd?: BgpCfgd;
   private readonly bgpmon?: BgpMon;
   private readonly lldp?: Lldp;
@@ -109,15 +122,24 @@ export class SwitchAgent {
       lldp: this.lldp ? task('lldpmgrd', () => this.lldp!.reconcile()) : undefined,
     };
     const fpm = new FpmSyncd(this.ctx);
-    this.polls.push(task('fpmsyncd', () => fpm.poll()));
-    if (this.bgpmon) this.polls.push(task('bgpmon', () => this.bgpmon!.poll()));
+    this.fpmPoll = task('fpmsyncd', () => fpm.poll());
+    this.polls.push(this.fpmPoll);
+    if (this.bgpmon) {
+      this.bgpmonPoll = task('bgpmon', () => this.bgpmon!.poll());
+      this.polls.push(this.bgpmonPoll);
+    }
     if (this.lldp) this.lldpPoll = task('lldp_syncd', () => this.lldp!.poll());
     this.linkTask = task('link refresh', () => this.readLinks());
     this.monitor = new LinkMonitor({
       ns: rt.namespace,
       switchName: rt.name,
       records: rt.processRecords,
-      onLines: (lines) => this.onMonitorLines(lines),
+      onLinks: (lines) => this.onMonitorLines(lines),
+      // fpmsyncd is pushed every route zebra programs (FPM); here the kernel's route event is
+      // the cue to read zebra's RIB, the periodic poll a fallback.
+      onRoutes: (lines) => {
+        if (lines.some(isProgrammedRoute)) this.soon(this.fpmPoll);
+      },
       onError: (e) => log.warn({ err: e.message }, 'link monitor'),
     });
   }
@@ -149,6 +171,7 @@ export class SwitchAgent {
     } else {
       await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
     }
+    this.watchBgpLog();
     this.started = true;
     await this.reconcileAll();
     const interval = Math.max(100, rt.bgpmonIntervalMs);
@@ -169,7 +192,10 @@ export class SwitchAgent {
     this.started = false;
     if (this.timer) clearInterval(this.timer);
     if (this.lldpTimer) clearInterval(this.lldpTimer);
-    for (const t of this.lldpKicks) clearTimeout(t);
+    clearTimeout(this.lldpKick);
+    for (const t of this.eventTimers.values()) clearTimeout(t);
+    this.bgpLog?.close();
+    this.bgpLog = undefined;
     this.server?.close();
     rmSync(agentSocketPath(this.rt.dir), { force: true });
     this.monitor.stop();
@@ -184,6 +210,37 @@ export class SwitchAgent {
   private poll(): void {
     if (!this.started || this.restarting) return;
     for (const p of this.polls) void p.trigger();
+  }
+
+  /** A poll run shortly after an event (several events within EVENT_SETTLE_MS: one run). */
+  private soon(task: SerialTask): void {
+    if (this.eventTimers.has(task)) return;
+    this.eventTimers.set(
+      task,
+      setTimeout(() => {
+        this.eventTimers.delete(task);
+        if (this.started && !this.restarting) void task.trigger();
+      }, EVENT_SETTLE_MS),
+    );
+  }
+
+  /** bgpmon reads bgpd when its log changed (real bgpmon: when frr.log changed, every 15 s):
+   *  `bgp log-neighbor-changes` logs every session going up or down, so a session's new state
+   *  reaches STATE_DB at once, the periodic poll being the fallback. The log file outlives
+   *  bgpd's restarts (appended to), so one watch serves them all. */
+  private watchBgpLog(): void {
+    if (!this.bgpmonPoll || this.bgpLog) return;
+    try {
+      const w = watch(join(this.rt.dir, 'bgpd.log'), () => this.soon(this.bgpmonPoll!));
+      w.on('error', () => {
+        w.close();
+        if (this.bgpLog === w) this.bgpLog = undefined;
+      });
+      w.unref();
+      this.bgpLog = w;
+    } catch (e) {
+      this.log.debug({ err: (e as Error).message }, 'bgpmon: bgpd.log not watched (polls only)');
+    }
   }
 
   private onConfig(tables: ReadonlySet<string>): void {
@@ -239,8 +296,26 @@ export class SwitchAgent {
    *  its TTL 4 s), so LLDP is read again soon instead of at the next slow poll. */
   private kickLldp(): void {
     if (!this.lldpPoll) return;
-    for (const t of this.lldpKicks) clearTimeout(t);
-    this.lldpKicks = LLDP_KICKS_MS.map((ms) => setTimeout(() => void this.lldpPoll?.trigger(), ms));
+    this.lldpPromptUntil = Date.now() + LLDP_PROMPT_WINDOW_MS;
+    this.scheduleLldp();
+  }
+
+  /** One read a second later (a later link change does not postpone it); again after that
+   *  while a neighbour is still awaited. */
+  private scheduleLldp(): void {
+    if (this.lldpKick) return;
+    this.lldpKick = setTimeout(() => {
+      this.lldpKick = undefined;
+      void this.lldpPoll?.trigger().then(() => {
+        if (this.started && Date.now() < this.lldpPromptUntil && this.lldpAwaited()) this.scheduleLldp();
+      });
+    }, LLDP_PROMPT_MS);
+  }
+
+  /** A front-panel port up with carrier and no LLDP neighbour in APPL_DB. */
+  private lldpAwaited(): boolean {
+    for (const [name, l] of this.linkMap) if (/^Ethernet\d+$/.test(name) && l.up && l.lowerUp && !this.ctx.appl.get(`LLDP_ENTRY_TABLE:${name}`)) return true;
+    return false;
   }
 
   private async resync(watcher: ConfigWatcher): Promise<void> {
@@ -319,6 +394,7 @@ export class SwitchAgent {
     // the loopback (bgpcfgd then creates `router bgp` bare, for the neighbors).
     await this.watcher?.fullSync(true);
     await this.frr.start(zebraStartupConfig(rt.name), bgpdStartupConfig(this.cfg, rt.name, rt.flavour === 'sonic'));
+    this.watchBgpLog();
     await this.bgpmon?.reset();
     this.bgpcfgd?.resumeAfterRestart();
   }

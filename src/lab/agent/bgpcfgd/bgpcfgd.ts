@@ -37,7 +37,9 @@ export class BgpCfgd {
     }
   }
 
-  /** While FRR restarts nothing is pushed; CONFIG_DB changes are handled once it is back. */
+  /** While FRR restarts nothing is pushed; CONFIG_DB changes are handled once it is back. A
+   *  reconcile in progress stops after the action at hand (the bgp container stopping stops
+   *  bgpcfgd mid-work): pushing the rest to a bgpd about to stop would only delay the stop. */
   pause(): void {
     this.paused = true;
   }
@@ -53,6 +55,7 @@ export class BgpCfgd {
   async reconcile(): Promise<void> {
     if (this.paused) return;
     for (const action of planNeighbors(this.ctx.cfg, this.known)) {
+      if (this.paused) return; // what is left is planned again after the restart
       try {
         await this.apply(action);
       } catch (e) {
