@@ -7,6 +7,8 @@ import { hasWork, planFabric } from '../../src/services/plan.ts';
 import { rollbackFabric } from '../../src/services/rollback.ts';
 import { restartReason, restoreActions, restoreTouchesStatic, writeActions } from '../../src/services/switch/actions.ts';
 import { runActions, type ActionEvent } from '../../src/services/switch/run.ts';
+import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { Transport } from '../../src/transport/transport.ts';
 import { memoryFabric } from '../support/memory-fabric.ts';
 
 const change = (key: string, impact: Change['impact'] = 'none'): Change => ({ op: 'add', key, set: { a: '1' }, after: { a: '1' }, impact });
@@ -117,5 +119,34 @@ describe('switch executor', () => {
     switches.get('leaf1')!.failSave = undefined;
     expect(await applyFabric(session, [again!])).toMatchObject([{ status: 'applied', saved: 'saved' }]);
     expect((await planFabric(session, new Set(['leaf1'])))[0]!.saveOwed).toBeUndefined();
+  });
+
+  it('a read-back that differs from what was written fails the switch and restores it: a written key, or one the transaction dropped', async () => {
+    const { session, switches } = await memoryFabric();
+    const t = switches.get('leaf1')!.transport;
+    const before = new Map(t.dbs.CONFIG_DB);
+    const [plan] = await planFabric(session, new Set(['leaf1']));
+    const port = plan!.changes.find((c) => c.key.startsWith('PORT|'))!.key;
+    const neighbor = plan!.changes.find((c) => c.key.startsWith('BGP_NEIGHBOR|'))!.key;
+    // A transport whose transaction's read-back (as Redis gives it) says what the switch now
+    // holds: one port's MTU otherwise, then one neighbour missing.
+    const cases: [string, (m: Map<string, Record<string, string>>) => void][] = [
+      [port, (m) => m.set(port, { ...m.get(port)!, mtu: '1500' })],
+      [neighbor, (m) => m.delete(neighbor)],
+    ];
+    for (const [key, wrong] of cases) {
+      const plain = MemoryTransport.prototype.apply.bind(t);
+      (t as Transport).apply = async (changes) => {
+        await plain(changes);
+        const readBack = new Map<string, Record<string, string>>();
+        for (const c of changes) if (t.dbs.CONFIG_DB.has(c.key)) readBack.set(c.key, { ...t.dbs.CONFIG_DB.get(c.key)! });
+        wrong(readBack);
+        return { readBack };
+      };
+      const [o] = await applyFabric(session, [plan!]);
+      expect(o).toMatchObject({ status: 'failed', restored: true, state: 'as-before', error: { code: 'READBACK_MISMATCH', message: expect.stringContaining('read back differs from what was written') } });
+      expect(o!.error!.message).toContain(key.slice(key.indexOf('|') + 1));
+      expect(t.dbs.CONFIG_DB).toEqual(before);
+    }
   });
 });

@@ -46,28 +46,31 @@ export function diffConfig(input: DiffInput): Change[] {
   const { desired, actual, lastApplied } = input;
   const writes: Change[] = [];
   const deletes: Change[] = [];
-  const hadLoopback = [...actual.keys()].some((k) => k.startsWith('LOOPBACK_INTERFACE|Loopback0|'));
+  let hadLoopback = false;
+  for (const k of actual.keys()) if (k.startsWith('LOOPBACK_INTERFACE|Loopback0|')) hadLoopback = true;
 
   for (const [key, want] of desired) {
     const have = actual.get(key);
     if (!have) {
-      writes.push({ op: 'add', key, set: want, after: want, ...addImpact(key, hadLoopback) });
+      writes.push(key.startsWith('LOOPBACK_INTERFACE|Loopback0|') ? { op: 'add', key, set: want, after: want, ...addImpact(key, hadLoopback) } : { op: 'add', key, set: want, after: want, impact: 'none' });
       continue;
     }
-    const set: Record<string, string> = {};
-    for (const [f, v] of Object.entries(want)) if (have[f] !== v) set[f] = v;
+    let set: Record<string, string> | undefined;
+    for (const f in want) if (have[f] !== want[f]) (set ??= {})[f] = want[f]!;
     const dropped = input.exact
       ? Object.keys(have).filter((f) => !(f in want))
       : Object.keys(lastApplied?.get(key) ?? {}).filter((f) => !(f in want) && f in have);
-    if (Object.keys(set).length === 0 && dropped.length === 0) continue;
+    if (!set && dropped.length === 0) continue;
+    set ??= {};
     const after: Record<string, string> = { ...have, ...set };
     for (const f of dropped) delete after[f];
     writes.push(updateOf(key, have, after, set, dropped));
   }
 
   const ownership = input.exact ? undefined : input.ownership;
-  const removed = ownership ? [...(lastApplied?.keys() ?? []), ...[...actual.keys()].filter((k) => owns(ownership, k))] : [...input.exact!.scope];
-  for (const key of new Set(removed)) {
+  const removed = new Set<string>(ownership ? lastApplied?.keys() : input.exact!.scope);
+  if (ownership) for (const k of actual.keys()) if (owns(ownership, k)) removed.add(k);
+  for (const key of removed) {
     if (desired.has(key)) continue;
     if (ownership?.keep.has(key)) continue;
     const have = actual.get(key);
@@ -87,9 +90,15 @@ export function diffConfig(input: DiffInput): Change[] {
 
   // Every delete before every write, deletes in the reverse write order (order.ts): a port
   // leaves its VLAN and loses a foreign address before it gets clos's.
-  writes.sort((a, b) => writeRank(a.key) - writeRank(b.key) || compareKeys(a.key, b.key));
-  deletes.sort((a, b) => writeRank(b.key) - writeRank(a.key) || compareKeys(a.key, b.key));
-  return [...deletes, ...writes];
+  return [...inWriteOrder(deletes, -1), ...inWriteOrder(writes, 1)];
+}
+
+/** Sorted by write rank (reversed for deletes), then naturally by key; each key's rank worked
+ *  out once, not at every comparison. */
+function inWriteOrder(changes: readonly Change[], direction: 1 | -1): Change[] {
+  const ranked = changes.map((c) => ({ rank: direction * writeRank(c.key), c }));
+  ranked.sort((x, y) => x.rank - y.rank || compareKeys(x.c.key, y.c.key));
+  return ranked.map((r) => r.c);
 }
 
 function updateOf(key: string, before: Fields, after: Fields, set: Fields, unset: readonly string[]): Change {

@@ -201,7 +201,9 @@ async function write(link: SwitchLink, a: Extract<Action, { kind: 'write' }>, op
   const wrong =
     a.readBack.kind === 'written'
       ? writtenWrong(a.changes, receipt ? receipt.readBack : await link.transport.read('CONFIG_DB', tablesOf(a.changes.map((c) => c.key))))
-      : wholeLeft(a.readBack, receipt ? withReadBack(opts.actual, a.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES));
+      : receipt && opts.actual
+        ? leftAfterWrite(a.readBack, a.changes, receipt.readBack)
+        : wholeLeft(a.readBack, receipt ? withReadBack(opts.actual, a.changes, receipt.readBack) : await link.transport.read('CONFIG_DB', CONFIG_READ_TABLES));
   if (wrong.length > 0) {
     throw new SwitchError('READBACK_MISMATCH', link.name, link.transport.endpoint, `read back differs from what was written: ${wrong.slice(0, 3).map(describeChange).join('; ')}`);
   }
@@ -239,6 +241,26 @@ function writtenWrong(changes: readonly Change[], after: ReadonlyMap<string, Fie
 function wholeLeft(rb: Extract<Action, { kind: 'write' }>['readBack'] & { kind: 'whole' }, after: FlatDb): Change[] {
   const left = diffConfig({ desired: rb.desired, actual: after, ownership: rb.ownership, ...(rb.lastApplied ? { lastApplied: rb.lastApplied } : {}) });
   return rb.keep ? left.filter(rb.keep) : left;
+}
+
+/** What the write left to do, from the transaction's read-back, when the change set is plan's
+ *  diff of what it read (`actual`; within a run's scope, the rest of that diff is outside it):
+ *  every other key still reads as plan read it, and the diff of one key depends on that key
+ *  alone, so only the written keys can leave anything. The diff runs on them, not on the whole
+ *  switch again (a spine's CONFIG_DB holds thousands of entries). */
+function leftAfterWrite(rb: Extract<Action, { kind: 'write' }>['readBack'] & { kind: 'whole' }, changes: readonly Change[], readBack: ReadonlyMap<string, Fields>): Change[] {
+  const desired = new Map<string, Fields>();
+  const after = new Map<string, Fields>();
+  const last = new Map<string, Fields>();
+  for (const { key } of changes) {
+    const want = rb.desired.get(key);
+    if (want) desired.set(key, want);
+    const now = readBack.get(key);
+    if (now) after.set(key, now);
+    const was = rb.lastApplied?.get(key);
+    if (was) last.set(key, was);
+  }
+  return wholeLeft({ ...rb, desired, ...(rb.lastApplied ? { lastApplied: last } : {}) }, after);
 }
 
 /** The switch after the write: what plan read, with the keys the change set touched replaced
