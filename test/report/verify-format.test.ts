@@ -2,12 +2,14 @@
 // well-formed, one testcase per check, special characters escaped).
 import { describe, expect, it } from 'vitest';
 import { formatVerify, formatVerifyJunit, formatVerifyTable, verifyVerdict, xmlAttr, xmlText } from '../../src/report/verify-format.ts';
-import { verifyReportSchema, type CheckResult, type SwitchReport, type VerifyReport } from '../../src/results/verify-schema.ts';
+import { countPassing, verifyReportSchema, type CheckResult, type PassingChecks, type SwitchReport, type VerifyReport } from '../../src/results/verify-schema.ts';
 import { findAll, parseXml } from './xml.ts';
 
 const ok = (id: string, ms: number): CheckResult => ({ id, kind: 'port', db: 'STATE_DB', pass: true, expected: `PORT_TABLE|${id} state=ok`, seen: 'state=ok', timeToConvergeMs: ms });
 const sw = (name: string, checks: CheckResult[], extra: Partial<SwitchReport> = {}): SwitchReport => {
   const passed = checks.filter((c) => c.pass).length;
+  const passing: PassingChecks[] = [];
+  for (const c of checks) if (c.pass) countPassing(passing, c.kind, c.db, c.timeToConvergeMs ?? 0);
   return {
     name,
     endpoint: `redis unix:/run/clos/lab/dc1/${name}/redis.sock`,
@@ -17,6 +19,7 @@ const sw = (name: string, checks: CheckResult[], extra: Partial<SwitchReport> = 
     timeToConvergeMs: passed === checks.length ? Math.max(0, ...checks.map((c) => c.timeToConvergeMs ?? 0)) : null,
     durationMs: 60_000,
     checks,
+    passing,
     ...extra,
   };
 };
@@ -30,6 +33,7 @@ const failing: VerifyReport = {
   startedAt: '2026-11-23T16:00:00.000Z',
   timeoutMs: 60_000,
   durationMs: 60_012,
+  checksListed: 'all',
   summary: { switches: 3, checks: 6, passed: 3, failed: 3, timeToConvergeMs: null },
   switches: [
     sw('spine1', [ok('Ethernet0', 1200), ok('Ethernet4', 3420)]),

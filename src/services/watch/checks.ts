@@ -138,7 +138,11 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       const frr: WatchedCheck[] = [];
       for (const s of g.states) {
         if (s.check.db === 'FRR') frr.push(s);
-        else byDb.set(s.check.db, [...(byDb.get(s.check.db) ?? []), s]);
+        else {
+          const same = byDb.get(s.check.db);
+          if (same) same.push(s);
+          else byDb.set(s.check.db, [s]);
+        }
       }
       for (const [db, states] of byDb) g.tables.push({ db, states });
       if (frr.length) firsts.push(pollFrr(g, frr));
