@@ -116,6 +116,22 @@ describe('verify report: JUnit XML', () => {
     expect(findAll(root, 'failure')).toHaveLength(3);
   });
 
+  it('a report listing failing checks only has one testcase per failing check and per kind of passing checks', () => {
+    const compact: VerifyReport = { ...failing, checksListed: 'failing', switches: failing.switches.map((s) => ({ ...s, checks: s.checks.filter((c) => !c.pass) })) };
+    const r = parseXml(formatVerifyJunit(compact));
+    expect(r.attrs).toMatchObject({ tests: '5', failures: '3' });
+    const suites = findAll(r, 'testsuite');
+    expect(suites.map((s) => [s.attrs.name, s.attrs.tests, s.attrs.failures])).toEqual([
+      ['spine1', '1', '0'],
+      ['leaf1', '3', '2'],
+      ['leaf3', '1', '1'],
+    ]);
+    expect(findAll(suites[0]!, 'testcase').map((c) => c.attrs)).toEqual([{ name: '2 port checks (STATE_DB) passed', classname: 'spine1.port', time: '3.420' }]);
+    expect(findAll(r, 'failure')).toHaveLength(3);
+    // The table and the verdict read the same as with every check listed.
+    expect(formatVerifyTable(compact)).toBe(formatVerifyTable(failing));
+  });
+
   it('gives each testcase its time to converge and each failure expected and seen', () => {
     const cases = findAll(root, 'testcase');
     expect(cases[1]!.attrs).toMatchObject({ name: 'Ethernet4', classname: 'spine1.port', time: '3.420' });
