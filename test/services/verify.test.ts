@@ -313,14 +313,14 @@ describe('verifyFabric: the checks of a whole fabric', () => {
   });
 
   it('checks built per switch and a report of the failing ones only: the same counts and failures, the passing checks counted per kind', async () => {
-    const flavourOf = (s: { name: string }) => (s.name === 'leaf4' ? 'legacy-vs' : 'sonic') as const;
+    const flavourOf = (s: { name: string }): 'sonic' | 'legacy-vs' => (s.name === 'leaf4' ? 'legacy-vs' : 'sonic');
     const checks = buildChecks(compiled.intents, { flavourOf });
     const transports = new Map(compiled.intents.map((s) => [s.name, new MemoryTransport(s.name)]));
     const frrPeers = new Map<string, Record<string, string>>();
     converge(checks, transports, frrPeers);
     // One route of leaf1 is missing.
     const route = checks.find((c) => c.switch === 'leaf1' && c.kind === 'route')!;
-    for (const k of (route.expect as { keys: string[] }).keys) transports.get('leaf1')!.dbs.APPL_DB.delete(k);
+    for (const k of route.expect.type === 'nexthops' ? route.expect.keys : []) transports.get('leaf1')!.dbs.APPL_DB.delete(k);
     const links = compiled.intents.map((s) => link(s.name, transports.get(s.name)!, fakeFrr((frrPeers.get(s.name) ?? frrPeers.set(s.name, {}).get(s.name))!, s.asn).exec));
     const switches = compiled.intents.map((s) => s.name);
     const run = (listAll: boolean) => verifyFabric({ links, checks: checkBuilder(compiled.intents, { flavourOf }), switches, listAll, timeoutMs: 300, frrPollMs: 50 });
