@@ -6,7 +6,7 @@
 // argv: <fabric file> <inventory file> <concurrency>
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { buildChecks } from '../src/core/checks/checks.ts';
+import { checkBuilder } from '../src/core/checks/checks.ts';
 import { applyFabric } from '../src/services/apply.ts';
 import { driftFabric } from '../src/services/drift.ts';
 import { planFabric } from '../src/services/plan.ts';
@@ -14,6 +14,7 @@ import { openSession } from '../src/services/session.ts';
 import { verifyFabric } from '../src/services/verify.ts';
 import type { SwitchLink } from '../src/transport/connect.ts';
 import { RedisTransport } from '../src/transport/redis.ts';
+import { DAEMONS_ARGV } from '../src/services/watch/daemons.ts';
 
 const [file, inventoryFile, concurrencyArg] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
@@ -40,18 +41,26 @@ const inventory = parse(readFileSync(inventoryFile!, 'utf8')) as {
   switches: Record<string, { redis: { host: string; port: number } }>;
 };
 // The inventory's redis endpoints, with an exec channel that does nothing: apply's restart of
-// the bgp service after a first bring-up has no routing daemon to restart on a redis-only switch.
+// the bgp service after a first bring-up has no routing daemon to restart on a redis-only switch;
+// `vtysh -c 'show daemons'` (verify's and drift's probe) says zebra and bgpd run, as on a
+// converged switch; anything else (drift's `cat` of the startup config) is not there (127).
 const connect = async (name: string): Promise<SwitchLink> => {
   const r = inventory.switches[name]!.redis;
   const transport = new RedisTransport(name, { host: r.host, port: r.port });
   return {
     name,
     transport,
-    exec: { endpoint: 'bench (no-op)', run: async () => ({ code: 0, stdout: '', stderr: '' }) },
+    exec: { endpoint: 'bench (no-op)', run: async (argv) => exec(argv) },
     flavourHint: 'sonic',
     close: () => transport.close(),
   };
 };
+
+function exec(argv: readonly string[]): { code: number; stdout: string; stderr: string } {
+  if (argv.join(' ') === DAEMONS_ARGV.join(' ')) return { code: 0, stdout: 'mgmtd zebra bgpd staticd\n', stderr: '' };
+  if (argv[0] === 'cat') return { code: 127, stdout: '', stderr: 'not on a redis-only switch' };
+  return { code: 0, stdout: '', stderr: '' };
+}
 
 const session = await openSession(file!, { writeLock: false }, { inventory: inventoryFile!, connect, concurrency });
 try {
@@ -66,9 +75,9 @@ try {
   if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
 
   const intents = session.loaded.intents;
-  const checks = buildChecks(intents, { flavourOf: () => 'sonic' });
+  const checksOf = checkBuilder(intents, { flavourOf: () => 'sonic' });
   const links = await Promise.all(session.switches.map((n) => session.link(n)));
-  const verify = () => verifyFabric({ links, checks, timeoutMs: 30_000, concurrency, switches: session.switches });
+  const verify = () => verifyFabric({ links, checks: checksOf, timeoutMs: 30_000, concurrency, switches: session.switches });
   const [v1, verifyMs] = await timed(verify);
   log(`verify ${(verifyMs / 1000).toFixed(2)} s`);
   if (!v1.converged) {
@@ -89,7 +98,7 @@ try {
     `${JSON.stringify({
       switches: intents.length,
       changes,
-      checks: checks.length,
+      checks: v1.summary.checks,
       planMs,
       applyMs,
       verifyMs,

@@ -1,5 +1,6 @@
 // The verify report for people (table), for programs (JSON, shape in src/results/verify-schema.ts)
-// and for CI (JUnit XML: one testsuite per switch, one testcase per check). Pure: report in, text out.
+// and for CI (JUnit XML: one testsuite per switch, one testcase per check — per kind of passing
+// checks when the report lists the failing ones only). Pure: report in, text out.
 import type { SwitchReport, VerifyReport } from '../results/verify-schema.ts';
 import { table } from './table.ts';
 
@@ -49,17 +50,23 @@ function formatVerifyJson(r: VerifyReport): string {
 
 export function formatVerifyJunit(r: VerifyReport): string {
   const lines = ['<?xml version="1.0" encoding="UTF-8"?>'];
-  lines.push(
-    `<testsuites${attrs({ name: 'clos verify', tests: r.summary.checks, failures: r.summary.failed, errors: 0, time: secs(r.durationMs), timestamp: r.startedAt })}>`,
-  );
-  for (const s of r.switches) lines.push(...suite(s, r.startedAt));
+  const all = r.checksListed === 'all';
+  const tests = all ? r.summary.checks : r.switches.reduce((n, s) => n + testcases(s, all), 0);
+  lines.push(`<testsuites${attrs({ name: 'clos verify', tests, failures: r.summary.failed, errors: 0, time: secs(r.durationMs), timestamp: r.startedAt })}>`);
+  for (const s of r.switches) lines.push(...suite(s, r.startedAt, all));
   lines.push('</testsuites>');
   return `${lines.join('\n')}\n`;
 }
 
-function suite(s: SwitchReport, startedAt: string): string[] {
+/** A switch's testcases: one per check, or (report listing failing checks only) one per failing
+ *  check and one per kind of passing checks. */
+function testcases(s: SwitchReport, all: boolean): number {
+  return all ? s.total : s.total - s.passed + s.passing.length;
+}
+
+function suite(s: SwitchReport, startedAt: string, all: boolean): string[] {
   const failures = s.total - s.passed;
-  const out = [`  <testsuite${attrs({ name: s.name, tests: s.total, failures, errors: 0, skipped: 0, time: secs(s.durationMs), timestamp: startedAt })}>`];
+  const out = [`  <testsuite${attrs({ name: s.name, tests: testcases(s, all), failures, errors: 0, skipped: 0, time: secs(s.durationMs), timestamp: startedAt })}>`];
   out.push('    <properties>');
   out.push(`      <property${attrs({ name: 'endpoint', value: s.endpoint ?? '(not connected)' })}/>`);
   if (s.error !== null) out.push(`      <property${attrs({ name: 'error', value: s.error })}/>`);
@@ -74,6 +81,9 @@ function suite(s: SwitchReport, startedAt: string): string[] {
     const type = s.error !== null ? 'switch-unreachable' : c.kind;
     out.push(`      <failure${attrs({ message: `expected ${c.expected}; seen ${c.seen}`, type })}>${text(`db: ${c.db}\nexpected: ${c.expected}\nseen: ${c.seen}`)}</failure>`);
     out.push('    </testcase>');
+  }
+  if (!all) {
+    for (const g of s.passing) out.push(`    <testcase${attrs({ name: `${g.count} ${g.kind} check${g.count === 1 ? '' : 's'} (${g.db}) passed`, classname: `${s.name}.${g.kind}`, time: secs(g.timeToConvergeMs) })}/>`);
   }
   if (s.error !== null) out.push(`    <system-err>${text(s.error)}</system-err>`);
   out.push('  </testsuite>');

@@ -14,6 +14,16 @@ export const checkResultSchema = z.strictObject({
   timeToConvergeMs: ms.nullable().describe('from the start of verify until the check passed and kept passing; null when failing'),
 });
 
+const kindSchema = checkResultSchema.shape.kind;
+const dbSchema = checkResultSchema.shape.db;
+
+export const passingSchema = z.strictObject({
+  kind: kindSchema,
+  db: dbSchema,
+  count: z.number().int().min(1),
+  timeToConvergeMs: ms.describe('the slowest of them'),
+});
+
 export const switchReportSchema = z.strictObject({
   name: z.string().min(1),
   endpoint: z.string().nullable().describe('how the switch was reached; null when it could not be opened'),
@@ -24,7 +34,8 @@ export const switchReportSchema = z.strictObject({
   timeToConvergeMs: ms.nullable(),
   /** From the start of verify until this switch was done (converged, budget spent, or failed). */
   durationMs: ms,
-  checks: z.array(checkResultSchema),
+  checks: z.array(checkResultSchema).describe('every check when the report lists all (checksListed "all"); else the failing ones only'),
+  passing: z.array(passingSchema).describe('the passing checks, counted per kind and database'),
 });
 
 export const verifyReportSchema = z.strictObject({
@@ -33,6 +44,9 @@ export const verifyReportSchema = z.strictObject({
   startedAt: z.string().describe('ISO 8601'),
   timeoutMs: ms,
   durationMs: ms,
+  checksListed: z
+    .enum(['all', 'failing'])
+    .describe('all: switches[].checks has every check; failing: only the failing ones (large fabrics: over a million checks at 1,000 switches), the passing ones are counted in switches[].passing'),
   summary: z.strictObject({
     switches: z.number().int().min(0),
     checks: z.number().int().min(0),
@@ -45,4 +59,16 @@ export const verifyReportSchema = z.strictObject({
 
 export type CheckResult = z.infer<typeof checkResultSchema>;
 export type SwitchReport = z.infer<typeof switchReportSchema>;
+export type PassingChecks = z.infer<typeof passingSchema>;
 export type VerifyReport = z.infer<typeof verifyReportSchema>;
+
+/** Counts one passing check into its kind's group (a few kinds: found by a scan, nothing built
+ *  per check — a large fabric has a million passing route checks). */
+export function countPassing(groups: PassingChecks[], kind: CheckResult['kind'], db: CheckResult['db'], timeToConvergeMs: number): void {
+  const g = groups.find((p) => p.kind === kind && p.db === db);
+  if (!g) groups.push({ kind, db, count: 1, timeToConvergeMs });
+  else {
+    g.count++;
+    g.timeToConvergeMs = Math.max(g.timeToConvergeMs, timeToConvergeMs);
+  }
+}

@@ -37,7 +37,8 @@ export class Metrics {
       this.reachable.set({ fabric, switch: s.name }, s.error ? 0 : 1);
       this.converged.set({ fabric, switch: s.name }, s.passed === s.total && !s.error ? 1 : 0);
       if (s.timeToConvergeMs !== null) this.convergeSeconds.observe({ fabric }, s.timeToConvergeMs / 1000);
-      for (const c of s.checks) if (c.kind === 'bgp-session') c.pass ? up++ : down++;
+      for (const g of s.passing) if (g.kind === 'bgp-session') up += g.count;
+      for (const c of s.checks) if (c.kind === 'bgp-session' && !c.pass) down++;
     }
     this.sessions.set({ fabric, state: 'established' }, up);
     this.sessions.set({ fabric, state: 'not-established' }, down);

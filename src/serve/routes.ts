@@ -1,6 +1,6 @@
 // The handlers of the API's routes (their definitions: api.ts). Thin: a served fabric's session
 // → the service the CLI calls → the same report.
-import { buildChecks } from '../core/checks/checks.ts';
+import { checkBuilder } from '../core/checks/checks.ts';
 import { CableIndex } from '../core/drift/cables.ts';
 import { InventoryError } from '../inventory/load.ts';
 import { parseDuration } from '../core/values.ts';
@@ -85,7 +85,7 @@ export function registerRoutes(route: (def: RouteDef, h: Handler) => void, c: Ap
     }
     const s = await c.fabrics.reader(params.fabric!);
     requireInventory(s);
-    const checks = buildChecks(s.loaded.intents, { flavourOf: (i) => s.inventory.switches[i.name]?.flavour ?? i.flavour });
+    const checks = checkBuilder(s.loaded.intents, { flavourOf: (i) => s.inventory.switches[i.name]?.flavour ?? i.flavour });
     const report = await verifyFabric({
       links: s.opts.connect ?? ((name) => connectSwitch(name, s.inventory.switches[name]!, s.opts.transport, process.env, s.opts.labExec)),
       checks,

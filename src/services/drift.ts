@@ -3,11 +3,11 @@
 // bgpmon), and the startup config through the exec channel (`cat /etc/sonic/config_db.json`),
 // all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
 // A switch that does not answer is one `unreachable` finding; the others go on.
-import { buildChecks, neighStateFromFrr } from '../core/checks/checks.ts';
+import { checkBuilder, neighStateFromFrr } from '../core/checks/checks.ts';
 import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
 import { diffConfig } from '../core/diff/diff.ts';
 import type { FlatDb } from '../core/diff/flat.ts';
-import { driftFindings, type SwitchReading } from '../core/drift/drift.ts';
+import { DriftJudge, type SwitchReading } from '../core/drift/drift.ts';
 import { startupToFlat, unsavedFinding } from '../core/drift/unsaved.ts';
 import type { Flavour } from '../core/model.ts';
 import { ownershipOf } from '../core/diff/ownership.ts';
@@ -34,21 +34,28 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   const t0 = now();
   const intents = session.loaded.intents;
   const flavours = new Map<string, Flavour>();
-  const readings = await mapConcurrent(session.switches, session.concurrency, async (name) => {
+  const endpoints = new Map<string, string | null>();
+  // Each switch is read, judged and dropped in its turn: what is kept is its findings and the
+  // little its cables' findings quote (a 1,000-switch fabric reads a million routes). Its LLDP
+  // checks are built as if every peer ran lldp; the ones towards a peer that turns out not to
+  // are dropped with all flavours known.
+  const checksOf = checkBuilder(intents, { flavourOf: (s) => flavours.get(s.name) ?? 'sonic' });
+  const judge = new DriftJudge(intents);
+  const judged = await mapConcurrent(session.switches, session.concurrency, async (name) => {
     const intent = session.intents.get(name)!;
     const reading = await readSwitch(session, name, (f) => flavours.set(name, f ?? intent.flavour));
     if (!flavours.has(name)) flavours.set(name, intent.flavour);
-    return reading;
+    endpoints.set(name, reading.endpoint);
+    return judge.judge(reading, reading.state ? checksOf(name) : []);
   });
-  const checks = buildChecks(intents, { flavourOf: (s) => flavours.get(s.name) ?? s.flavour });
-  const findings = driftFindings({ intents, checks, readings });
+  const findings = judge.findings(judged, (peer) => (flavours.get(peer) ?? session.intents.get(peer)?.flavour) === 'sonic');
   return buildDriftReport({
     fabric: session.loaded.fabric.name,
     at: new Date(t0),
     durationMs: now() - t0,
     intents,
     findings,
-    endpoints: new Map(readings.map((r) => [r.name, r.endpoint])),
+    endpoints,
     flavours,
   });
 }

@@ -6,7 +6,7 @@
 // be read; a switch that fails is reported with switch, endpoint and cause, the others go on.
 import { mapConcurrent } from './concurrency.ts';
 import type { Check, Expectation } from '../core/checks/checks.ts';
-import type { CheckResult, SwitchReport, VerifyReport } from '../results/verify-schema.ts';
+import { countPassing, type CheckResult, type PassingChecks, type SwitchReport, type VerifyReport } from '../results/verify-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { failureMessage, watchChecks, type CheckWatch } from './watch/checks.ts';
 import { realClock, type Clock } from './watch-kit.ts';
@@ -15,7 +15,12 @@ export interface VerifyOptions {
   /** Links already open (the caller closes them), or a way to open one per switch (verify then
    *  closes each as soon as that switch is done). */
   readonly links: readonly SwitchLink[] | ((name: string) => Promise<SwitchLink>);
-  readonly checks: readonly Check[];
+  /** The checks, or one switch's checks built when its turn comes (checkBuilder: a large
+   *  fabric's checks are never all in memory at once; `switches` then names the switches). */
+  readonly checks: readonly Check[] | ((name: string) => readonly Check[]);
+  /** List every check in the report (default: up to LIST_ALL_MAX_SWITCHES switches), or only
+   *  the failing ones, the passing ones counted per kind (SwitchReport.passing). */
+  readonly listAll?: boolean;
   /** The budget of the whole run, from its start. A switch whose turn comes (see concurrency)
    *  after the budget is spent is still read once. */
   readonly timeoutMs: number;
@@ -30,46 +35,68 @@ export interface VerifyOptions {
   readonly frrPollMs?: number;
 }
 
+/** Up to this many switches, a verify report lists every check (a 1,000-switch fabric has over
+ *  a million, nearly all routes: beyond, the passing ones are counted per kind). */
+export const LIST_ALL_MAX_SWITCHES = 128;
+
 export async function verifyFabric(opts: VerifyOptions): Promise<VerifyReport> {
   const clock = opts.clock ?? realClock;
   const t0 = clock.now();
-  const names = opts.switches ?? [...new Set(opts.checks.map((c) => c.switch))];
-  const bySwitch = new Map<string, Check[]>(names.map((n) => [n, []]));
-  for (const c of opts.checks) bySwitch.get(c.switch)?.push(c);
+  const given = opts.checks;
+  let checksOf: (name: string) => readonly Check[];
+  let names: readonly string[];
+  if (typeof given === 'function') {
+    if (!opts.switches) throw new Error('verifyFabric: checks built per switch need the switches named');
+    checksOf = given;
+    names = opts.switches;
+  } else {
+    names = opts.switches ?? [...new Set(given.map((c) => c.switch))];
+    const bySwitch = new Map<string, Check[]>(names.map((n) => [n, []]));
+    for (const c of given) bySwitch.get(c.switch)?.push(c);
+    checksOf = (name) => bySwitch.get(name) ?? [];
+  }
   const ctx: RunContext = {
     clock,
     t0,
     deadline: t0 + Math.max(0, opts.timeoutMs),
     debounceMs: opts.debounceMs ?? 50,
     frrPollMs: opts.frrPollMs ?? 1000,
+    listAll: opts.listAll ?? names.length <= LIST_ALL_MAX_SWITCHES,
   };
   const open = opts.links;
-  const given = typeof open === 'function' ? undefined : new Map(open.map((l) => [l.name, l]));
+  const links = typeof open === 'function' ? undefined : new Map(open.map((l) => [l.name, l]));
   const switches = await mapConcurrent(names, opts.concurrency ?? 8, (name) => {
-    const openLink = given
+    const openLink = links
       ? async () => {
-          const l = given.get(name);
+          const l = links.get(name);
           if (!l) throw new Error(`${name}: no link to this switch was given`);
           return { link: l, owned: false };
         }
       : async () => ({ link: await (open as (n: string) => Promise<SwitchLink>)(name), owned: true });
-    return verifySwitch(name, bySwitch.get(name) ?? [], ctx, openLink);
+    return verifySwitch(name, checksOf(name), ctx, openLink);
   });
-  const all = switches.flatMap((s) => s.checks);
-  const passed = all.filter((c) => c.pass).length;
-  const converged = passed === all.length;
+  let checks = 0;
+  let passed = 0;
+  let slowestMs = 0;
+  for (const s of switches) {
+    checks += s.total;
+    passed += s.passed;
+    slowestMs = Math.max(slowestMs, s.timeToConvergeMs ?? 0);
+  }
+  const converged = passed === checks;
   return {
     version: 1,
     converged,
     startedAt: new Date(t0).toISOString(),
     timeoutMs: Math.max(0, Math.round(opts.timeoutMs)),
     durationMs: elapsed(clock, t0),
+    checksListed: ctx.listAll ? 'all' : 'failing',
     summary: {
       switches: switches.length,
-      checks: all.length,
+      checks,
       passed,
-      failed: all.length - passed,
-      timeToConvergeMs: converged ? slowest(all) : null,
+      failed: checks - passed,
+      timeToConvergeMs: converged ? slowestMs : null,
     },
     switches,
   };
@@ -99,6 +126,7 @@ interface RunContext {
   readonly deadline: number;
   readonly debounceMs: number;
   readonly frrPollMs: number;
+  readonly listAll: boolean;
 }
 
 /** One switch: the watcher until its checks pass or the budget ends, then the report. */
@@ -126,31 +154,43 @@ async function verifySwitch(name: string, checks: readonly Check[], ctx: RunCont
     // timeout); its answer is ignored.
     if (opened?.owned) await opened.link.close().catch(() => undefined);
   }
+  // The report keeps what people read: failing checks in full, passing ones counted per kind
+  // (and listed too when the report lists all); the watch and its readings go with this switch.
   const states = watch?.results ?? checks.map((check) => ({ check, pass: false, seen: 'not read', since: undefined }));
-  const results: CheckResult[] = states.map((s) => ({
-    id: s.check.id,
-    kind: s.check.kind,
-    db: s.check.db,
-    pass: error === null && s.pass,
-    expected: describeExpectation(s.check.expect),
-    seen: error ?? s.seen,
-    timeToConvergeMs: error === null && s.pass ? (s.since ?? 0) : null,
-  }));
-  const passed = results.filter((c) => c.pass).length;
+  const results: CheckResult[] = [];
+  const passing: PassingChecks[] = [];
+  let slowestMs = 0;
+  for (const s of states) {
+    const pass = error === null && s.pass;
+    if (pass) {
+      const ms = s.since ?? 0;
+      slowestMs = Math.max(slowestMs, ms);
+      countPassing(passing, s.check.kind, s.check.db, ms);
+      if (!ctx.listAll) continue;
+    }
+    results.push({
+      id: s.check.id,
+      kind: s.check.kind,
+      db: s.check.db,
+      pass,
+      expected: describeExpectation(s.check.expect),
+      seen: error ?? s.seen,
+      timeToConvergeMs: pass ? (s.since ?? 0) : null,
+    });
+  }
+  let passed = 0;
+  for (const g of passing) passed += g.count;
   return {
     name,
     endpoint: opened?.link.transport.endpoint ?? null,
     error,
     passed,
-    total: results.length,
-    timeToConvergeMs: passed === results.length ? slowest(results) : null,
+    total: states.length,
+    timeToConvergeMs: passed === states.length ? slowestMs : null,
     durationMs: elapsed(ctx.clock, ctx.t0),
     checks: results,
+    passing,
   };
-}
-
-function slowest(checks: readonly CheckResult[]): number {
-  return checks.reduce((m, c) => Math.max(m, c.timeToConvergeMs ?? 0), 0);
 }
 
 function elapsed(clock: Clock, t0: number): number {

@@ -2,12 +2,14 @@
 // well-formed, one testcase per check, special characters escaped).
 import { describe, expect, it } from 'vitest';
 import { formatVerify, formatVerifyJunit, formatVerifyTable, verifyVerdict, xmlAttr, xmlText } from '../../src/report/verify-format.ts';
-import { verifyReportSchema, type CheckResult, type SwitchReport, type VerifyReport } from '../../src/results/verify-schema.ts';
+import { countPassing, verifyReportSchema, type CheckResult, type PassingChecks, type SwitchReport, type VerifyReport } from '../../src/results/verify-schema.ts';
 import { findAll, parseXml } from './xml.ts';
 
 const ok = (id: string, ms: number): CheckResult => ({ id, kind: 'port', db: 'STATE_DB', pass: true, expected: `PORT_TABLE|${id} state=ok`, seen: 'state=ok', timeToConvergeMs: ms });
 const sw = (name: string, checks: CheckResult[], extra: Partial<SwitchReport> = {}): SwitchReport => {
   const passed = checks.filter((c) => c.pass).length;
+  const passing: PassingChecks[] = [];
+  for (const c of checks) if (c.pass) countPassing(passing, c.kind, c.db, c.timeToConvergeMs ?? 0);
   return {
     name,
     endpoint: `redis unix:/run/clos/lab/dc1/${name}/redis.sock`,
@@ -17,6 +19,7 @@ const sw = (name: string, checks: CheckResult[], extra: Partial<SwitchReport> = 
     timeToConvergeMs: passed === checks.length ? Math.max(0, ...checks.map((c) => c.timeToConvergeMs ?? 0)) : null,
     durationMs: 60_000,
     checks,
+    passing,
     ...extra,
   };
 };
@@ -30,6 +33,7 @@ const failing: VerifyReport = {
   startedAt: '2026-11-23T16:00:00.000Z',
   timeoutMs: 60_000,
   durationMs: 60_012,
+  checksListed: 'all',
   summary: { switches: 3, checks: 6, passed: 3, failed: 3, timeToConvergeMs: null },
   switches: [
     sw('spine1', [ok('Ethernet0', 1200), ok('Ethernet4', 3420)]),
@@ -110,6 +114,22 @@ describe('verify report: JUnit XML', () => {
     ]);
     expect(findAll(root, 'testcase')).toHaveLength(6);
     expect(findAll(root, 'failure')).toHaveLength(3);
+  });
+
+  it('a report listing failing checks only has one testcase per failing check and per kind of passing checks', () => {
+    const compact: VerifyReport = { ...failing, checksListed: 'failing', switches: failing.switches.map((s) => ({ ...s, checks: s.checks.filter((c) => !c.pass) })) };
+    const r = parseXml(formatVerifyJunit(compact));
+    expect(r.attrs).toMatchObject({ tests: '5', failures: '3' });
+    const suites = findAll(r, 'testsuite');
+    expect(suites.map((s) => [s.attrs.name, s.attrs.tests, s.attrs.failures])).toEqual([
+      ['spine1', '1', '0'],
+      ['leaf1', '3', '2'],
+      ['leaf3', '1', '1'],
+    ]);
+    expect(findAll(suites[0]!, 'testcase').map((c) => c.attrs)).toEqual([{ name: '2 port checks (STATE_DB) passed', classname: 'spine1.port', time: '3.420' }]);
+    expect(findAll(r, 'failure')).toHaveLength(3);
+    // The table and the verdict read the same as with every check listed.
+    expect(formatVerifyTable(compact)).toBe(formatVerifyTable(failing));
   });
 
   it('gives each testcase its time to converge and each failure expected and seen', () => {

@@ -1,7 +1,7 @@
 // verify against in-memory switches: event-driven waits, the budget, unreachable switches, the
 // FRR path through the exec channel, and the checks generated for a whole fabric.
 import { describe, expect, it } from 'vitest';
-import { buildChecks, type Check, type CheckDb, type CheckKind, type Expectation } from '../../src/core/checks/checks.ts';
+import { buildChecks, checkBuilder, type Check, type CheckDb, type CheckKind, type Expectation } from '../../src/core/checks/checks.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import type { VerifyReport } from '../../src/results/verify-schema.ts';
 import { verifyReportSchema } from '../../src/results/verify-schema.ts';
@@ -310,6 +310,38 @@ describe('verifyFabric: the checks of a whole fabric', () => {
     expect(r.switches.map((s) => s.name)).toEqual(compiled.intents.map((s) => s.name));
     expect(r.summary.checks).toBe(checks.length);
     expect(r.durationMs).toBeLessThan(2_000);
+  });
+
+  it('checks built per switch and a report of the failing ones only: the same counts and failures, the passing checks counted per kind', async () => {
+    const flavourOf = (s: { name: string }): 'sonic' | 'legacy-vs' => (s.name === 'leaf4' ? 'legacy-vs' : 'sonic');
+    const checks = buildChecks(compiled.intents, { flavourOf });
+    const transports = new Map(compiled.intents.map((s) => [s.name, new MemoryTransport(s.name)]));
+    const frrPeers = new Map<string, Record<string, string>>();
+    converge(checks, transports, frrPeers);
+    // One route of leaf1 is missing.
+    const route = checks.find((c) => c.switch === 'leaf1' && c.kind === 'route')!;
+    for (const k of route.expect.type === 'nexthops' ? route.expect.keys : []) transports.get('leaf1')!.dbs.APPL_DB.delete(k);
+    const links = compiled.intents.map((s) => link(s.name, transports.get(s.name)!, fakeFrr((frrPeers.get(s.name) ?? frrPeers.set(s.name, {}).get(s.name))!, s.asn).exec));
+    const switches = compiled.intents.map((s) => s.name);
+    const run = (listAll: boolean) => verifyFabric({ links, checks: checkBuilder(compiled.intents, { flavourOf }), switches, listAll, timeoutMs: 300, frrPollMs: 50 });
+    const all = await run(true);
+    const compact = verifyReportSchema.parse(await run(false));
+    expect(all.checksListed).toBe('all');
+    expect(compact.checksListed).toBe('failing');
+    expect(compact.summary).toEqual({ ...all.summary });
+    expect(compact.summary).toMatchObject({ checks: checks.length, failed: 1 });
+    const leaf1 = compact.switches.find((s) => s.name === 'leaf1')!;
+    expect(leaf1.checks.map((c) => [c.id, c.pass, c.seen])).toEqual([[route.id, false, 'no route']]);
+    for (const sw of compact.switches) {
+      const full = all.switches.find((s) => s.name === sw.name)!;
+      expect(full.checks).toHaveLength(full.total);
+      expect(sw.checks.map((c) => [c.id, c.seen])).toEqual(full.checks.filter((c) => !c.pass).map((c) => [c.id, c.seen]));
+      // Per kind and database, the passing checks of the full list.
+      const counted = new Map<string, number>();
+      for (const c of full.checks) if (c.pass) counted.set(`${c.kind} ${c.db}`, (counted.get(`${c.kind} ${c.db}`) ?? 0) + 1);
+      expect(new Map(sw.passing.map((g) => [`${g.kind} ${g.db}`, g.count]))).toEqual(counted);
+    }
+    expect(compact.switches.find((s) => s.name === 'leaf4')!.passing.some((g) => g.kind === 'bgp-session' && g.db === 'FRR')).toBe(true);
   });
 
   it('describes every kind of expectation in words', () => {

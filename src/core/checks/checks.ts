@@ -45,54 +45,66 @@ export function routeKeys(prefix: string): string[] {
 }
 
 export function buildChecks(intents: readonly SwitchIntent[], opts: CheckOptions = {}): Check[] {
-  const checks: Check[] = [];
+  const of = checkBuilder(intents, opts);
+  return intents.flatMap((s) => of(s.name));
+}
+
+/** One switch's checks at a time (verify and drift build a switch's checks when its turn comes
+ *  and drop them when it is judged: at 1,000 switches the fabric has over a million). */
+export function checkBuilder(intents: readonly SwitchIntent[], opts: CheckOptions = {}): (name: string) => Check[] {
   const byName = new Map(intents.map((s) => [s.name, s]));
-  for (const s of intents) {
-    const flavour = opts.flavourOf?.(s) ?? s.flavour;
-    const add = (kind: CheckKind, db: CheckDb, id: string, expect: Expectation) => checks.push({ id, switch: s.name, kind, db, expect });
-    for (const p of s.ports) {
-      const port = p.def.name;
-      if (p.address) {
-        add('port', 'STATE_DB', `port ${port} up (STATE_DB)`, { type: 'fields', keys: [`PORT_TABLE|${port}`], fields: { state: 'ok', netdev_oper_status: 'up' } });
-        add('port', 'APPL_DB', `port ${port} up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { oper_status: 'up', admin_status: 'up', mtu: String(p.mtu) } });
-      } else {
-        // Server ports are up administratively; their oper state depends on servers plugged in.
-        add('port', 'APPL_DB', `port ${port} admin up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { admin_status: 'up' } });
-      }
+  return (name) => {
+    const s = byName.get(name);
+    return s ? switchChecks(s, intents, byName, opts) : [];
+  };
+}
+
+function switchChecks(s: SwitchIntent, intents: readonly SwitchIntent[], byName: ReadonlyMap<string, SwitchIntent>, opts: CheckOptions): Check[] {
+  const checks: Check[] = [];
+  const flavour = opts.flavourOf?.(s) ?? s.flavour;
+  const add = (kind: CheckKind, db: CheckDb, id: string, expect: Expectation) => checks.push({ id, switch: s.name, kind, db, expect });
+  for (const p of s.ports) {
+    const port = p.def.name;
+    if (p.address) {
+      add('port', 'STATE_DB', `port ${port} up (STATE_DB)`, { type: 'fields', keys: [`PORT_TABLE|${port}`], fields: { state: 'ok', netdev_oper_status: 'up' } });
+      add('port', 'APPL_DB', `port ${port} up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { oper_status: 'up', admin_status: 'up', mtu: String(p.mtu) } });
+    } else {
+      // Server ports are up administratively; their oper state depends on servers plugged in.
+      add('port', 'APPL_DB', `port ${port} admin up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { admin_status: 'up' } });
     }
-    const interfaces: [string, string][] = s.ports.filter((p) => p.address).map((p) => [p.def.name, p.address!]);
-    interfaces.push(['Loopback0', `${s.loopback}/32`]);
-    if (s.vlan) interfaces.push([s.vlan.name, s.vlan.gateway]);
-    for (const [ifname, prefix] of interfaces) {
-      add('interface', 'STATE_DB', `interface ${ifname} created`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}`], fields: {} });
-      add('address', 'STATE_DB', `address ${prefix} on ${ifname} (STATE_DB)`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}|${prefix}`], fields: { state: 'ok' } });
-      add('address', 'APPL_DB', `address ${prefix} on ${ifname} (APPL_DB)`, { type: 'fields', keys: [`INTF_TABLE:${ifname}:${prefix}`], fields: {} });
-    }
-    const sessionDb: CheckDb = flavour === 'sonic' ? 'STATE_DB' : 'FRR';
-    for (const n of s.neighbors) {
-      if (flavour === 'sonic') {
-        add('bgp-consumed', 'STATE_DB', `neighbor ${n.peerIp} (${n.peerName}) consumed by bgpcfgd`, { type: 'fields', keys: [`BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`], fields: { asn: String(n.peerAsn) } });
-      }
-      add('bgp-session', sessionDb, `session ${n.peerIp} (${n.peerName}) Established`, { type: 'fields', keys: [`NEIGH_STATE_TABLE|${n.peerIp}`], fields: { state: 'Established' } });
-    }
-    add('bgp-unexpected', sessionDb, 'no unexpected BGP neighbor', { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: s.neighbors.map((n) => `NEIGH_STATE_TABLE|${n.peerIp}`) });
-    for (const other of intents) {
-      if (other.name === s.name) continue;
-      // Leaf to leaf crosses every spine (ECMP); anything else is one hop away.
-      const count = s.role === 'leaf' && other.role === 'leaf' ? s.spineCount : 1;
-      if (s.role === 'spine' && other.role === 'spine') continue; // spines do not learn each other (same AS)
-      add('route', 'APPL_DB', `route to ${other.name} loopback ${other.loopback}/32 via ${count} next hop(s)`, { type: 'nexthops', keys: routeKeys(`${other.loopback}/32`), count });
-      // Server prefixes are not checked: SONiC advertises a VLAN prefix only while a server
-      // port of that VLAN is up, which depends on servers, not on the fabric.
-    }
+  }
+  const interfaces: [string, string][] = s.ports.filter((p) => p.address).map((p) => [p.def.name, p.address!]);
+  interfaces.push(['Loopback0', `${s.loopback}/32`]);
+  if (s.vlan) interfaces.push([s.vlan.name, s.vlan.gateway]);
+  for (const [ifname, prefix] of interfaces) {
+    add('interface', 'STATE_DB', `interface ${ifname} created`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}`], fields: {} });
+    add('address', 'STATE_DB', `address ${prefix} on ${ifname} (STATE_DB)`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}|${prefix}`], fields: { state: 'ok' } });
+    add('address', 'APPL_DB', `address ${prefix} on ${ifname} (APPL_DB)`, { type: 'fields', keys: [`INTF_TABLE:${ifname}:${prefix}`], fields: {} });
+  }
+  const sessionDb: CheckDb = flavour === 'sonic' ? 'STATE_DB' : 'FRR';
+  for (const n of s.neighbors) {
     if (flavour === 'sonic') {
-      for (const n of s.neighbors) {
-        const peer = byName.get(n.peerName);
-        // A peer without lldp (legacy-vs, like docker-sonic-vs release images) advertises nothing.
-        if (peer && (opts.flavourOf?.(peer) ?? peer.flavour) !== 'sonic') continue;
-        const alias = peer?.ports.find((p) => p.def.name === n.peerPort)?.def.alias ?? n.peerPort;
-        add('lldp', 'APPL_DB', `LLDP on ${n.localPort}: ${n.peerName} ${n.peerPort}`, { type: 'lldp', key: `LLDP_ENTRY_TABLE:${n.localPort}`, sysName: n.peerName, portIds: [alias, n.peerPort] });
-      }
+      add('bgp-consumed', 'STATE_DB', `neighbor ${n.peerIp} (${n.peerName}) consumed by bgpcfgd`, { type: 'fields', keys: [`BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`], fields: { asn: String(n.peerAsn) } });
+    }
+    add('bgp-session', sessionDb, `session ${n.peerIp} (${n.peerName}) Established`, { type: 'fields', keys: [`NEIGH_STATE_TABLE|${n.peerIp}`], fields: { state: 'Established' } });
+  }
+  add('bgp-unexpected', sessionDb, 'no unexpected BGP neighbor', { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: s.neighbors.map((n) => `NEIGH_STATE_TABLE|${n.peerIp}`) });
+  for (const other of intents) {
+    if (other.name === s.name) continue;
+    // Leaf to leaf crosses every spine (ECMP); anything else is one hop away.
+    const count = s.role === 'leaf' && other.role === 'leaf' ? s.spineCount : 1;
+    if (s.role === 'spine' && other.role === 'spine') continue; // spines do not learn each other (same AS)
+    add('route', 'APPL_DB', `route to ${other.name} loopback ${other.loopback}/32 via ${count} next hop(s)`, { type: 'nexthops', keys: routeKeys(`${other.loopback}/32`), count });
+    // Server prefixes are not checked: SONiC advertises a VLAN prefix only while a server
+    // port of that VLAN is up, which depends on servers, not on the fabric.
+  }
+  if (flavour === 'sonic') {
+    for (const n of s.neighbors) {
+      const peer = byName.get(n.peerName);
+      // A peer without lldp (legacy-vs, like docker-sonic-vs release images) advertises nothing.
+      if (peer && (opts.flavourOf?.(peer) ?? peer.flavour) !== 'sonic') continue;
+      const alias = peer?.ports.find((p) => p.def.name === n.peerPort)?.def.alias ?? n.peerPort;
+      add('lldp', 'APPL_DB', `LLDP on ${n.localPort}: ${n.peerName} ${n.peerPort}`, { type: 'lldp', key: `LLDP_ENTRY_TABLE:${n.localPort}`, sysName: n.peerName, portIds: [alias, n.peerPort] });
     }
   }
   return checks;
@@ -114,8 +126,8 @@ export function evaluate(check: Check, db: FlatDb): Observation {
       const key = e.keys.find((k) => db.has(k));
       if (!key) return { pass: false, seen: 'no route' };
       const nh = db.get(key)!.nexthop ?? '';
-      const hops = nh === '' ? [] : nh.split(',');
-      return { pass: hops.length === e.count, seen: `${hops.length} next hop(s): ${nh || '-'}` };
+      const hops = hopCount(nh);
+      return { pass: hops === e.count, seen: `${hops} next hop(s): ${nh || '-'}` };
     }
     case 'only-keys': {
       const allowed = new Set(e.allowed);
@@ -129,6 +141,14 @@ export function evaluate(check: Check, db: FlatDb): Observation {
       return { pass: have.lldp_rem_sys_name === e.sysName && e.portIds.includes(have.lldp_rem_port_id ?? ''), seen };
     }
   }
+}
+
+/** Next hops in fpmsyncd's comma-separated list (counted, not split: a million routes at scale). */
+function hopCount(nexthop: string): number {
+  if (nexthop === '') return 0;
+  let n = 1;
+  for (let i = nexthop.indexOf(','); i >= 0; i = nexthop.indexOf(',', i + 1)) n++;
+  return n;
 }
 
 function show(fields: Fields, names: readonly string[]): string {

@@ -10,7 +10,7 @@ import { CableIndex } from './cables.ts';
 import { configFindings } from './config.ts';
 import { correlate } from './correlate.ts';
 import { DRIFT_CLASSES, findingId, type Finding } from './finding.ts';
-import { stateFindings, type SwitchState } from './state.ts';
+import { StateJudge, type JudgedState, type SwitchState } from './state.ts';
 
 export interface SwitchReading {
   readonly name: string;
@@ -34,17 +34,49 @@ export interface DriftInput {
 }
 
 export function driftFindings(input: DriftInput): Finding[] {
-  const cables = new CableIndex(input.intents);
-  const out: Finding[] = [];
-  const states = new Map<string, SwitchState>();
-  for (const r of input.readings) {
-    if (r.error) out.push(unreachableFinding(r));
-    if (r.changes) out.push(...configFindings(r.changes, { switch: r.name, lastApplied: r.lastApplied, linkOfKey: (k) => cables.linkOfKey(r.name, k) }));
-    if (r.unsaved) out.push(r.unsaved);
-    if (r.state) states.set(r.name, r.state);
+  const drift = new DriftJudge(input.intents);
+  const bySwitch = new Map<string, Check[]>();
+  for (const c of input.checks) {
+    const same = bySwitch.get(c.switch);
+    if (same) same.push(c);
+    else bySwitch.set(c.switch, [c]);
   }
-  out.push(...stateFindings(input.intents, input.checks, states, cables));
-  return sortFindings(correlate(out, input.intents, cables), input.intents.map((s) => s.name));
+  return drift.findings(input.readings.map((r) => drift.judge(r, bySwitch.get(r.name) ?? [])));
+}
+
+/** What drift keeps of one switch after judging its reading (the reading is dropped). */
+export interface JudgedReading {
+  readonly name: string;
+  /** Unreachable, config and unsaved findings. */
+  readonly findings: readonly Finding[];
+  readonly state?: JudgedState;
+}
+
+/** Drift one switch at a time (the service judges each reading as it arrives and drops it),
+ *  then the fabric: cables judged from both ends, correlated, in report order. */
+export class DriftJudge {
+  private readonly cables: CableIndex;
+  private readonly states: StateJudge;
+
+  constructor(private readonly intents: readonly SwitchIntent[]) {
+    this.cables = new CableIndex(intents);
+    this.states = new StateJudge(intents, this.cables);
+  }
+
+  judge(r: SwitchReading, checks: readonly Check[]): JudgedReading {
+    const out: Finding[] = [];
+    if (r.error) out.push(unreachableFinding(r));
+    if (r.changes) out.push(...configFindings(r.changes, { switch: r.name, lastApplied: r.lastApplied, linkOfKey: (k) => this.cables.linkOfKey(r.name, k) }));
+    if (r.unsaved) out.push(r.unsaved);
+    return { name: r.name, findings: out, ...(r.state ? { state: this.states.judge(r.state, checks) } : {}) };
+  }
+
+  /** `lldpOf`: does a peer run lldp (see StateJudge.findings)? */
+  findings(judged: readonly JudgedReading[], lldpOf?: (peer: string) => boolean): Finding[] {
+    const out = judged.flatMap((j) => j.findings);
+    out.push(...this.states.findings(judged.flatMap((j) => (j.state ? [j.state] : [])), lldpOf));
+    return sortFindings(correlate(out, this.intents, this.cables), this.intents.map((s) => s.name));
+  }
 }
 
 function unreachableFinding(r: SwitchReading): Finding {
@@ -68,10 +100,8 @@ function unreachableFinding(r: SwitchReading): Finding {
 
 /** Switches in fabric order, then class (report order), then object in natural order. */
 export function sortFindings(findings: readonly Finding[], switches: readonly string[]): Finding[] {
-  const pos = (s: string) => {
-    const i = switches.indexOf(s);
-    return i < 0 ? switches.length : i;
-  };
+  const order = new Map(switches.map((s, i) => [s, i]));
+  const pos = (s: string) => order.get(s) ?? switches.length;
   return [...findings].sort(
     (a, b) => pos(a.switch) - pos(b.switch) || compareNames(a.switch, b.switch) || DRIFT_CLASSES.indexOf(a.class) - DRIFT_CLASSES.indexOf(b.class) || compareNames(a.object, b.object),
   );

@@ -3,7 +3,7 @@
 // things people know: a link, a BGP session, an address, a route, a cable. Both ends of a cable
 // are judged together, so a link that is down is one finding, not one per port and daemon.
 import { evaluate, type Check, type Observation } from '../checks/checks.ts';
-import type { FlatDb } from '../diff/flat.ts';
+import type { Fields, FlatDb } from '../diff/flat.ts';
 import type { Flavour, SwitchIntent } from '../model.ts';
 import { type CableIndex, endOf, type End, type FabricCable } from './cables.ts';
 import { findingId, type Finding } from './finding.ts';
@@ -38,84 +38,150 @@ interface CableEvidence {
   readonly lldp: Partial<Record<End, LldpSeen>>;
 }
 
-export function stateFindings(intents: readonly SwitchIntent[], checks: readonly Check[], states: ReadonlyMap<string, SwitchState>, cables: CableIndex): Finding[] {
-  const byName = new Map(intents.map((s) => [s.name, s]));
-  const evidence = new Map<string, CableEvidence>();
-  const ev = (c: FabricCable) => {
-    let e = evidence.get(c.id);
-    if (!e) evidence.set(c.id, (e = { ports: {}, sessions: {}, lldp: {} }));
-    return e;
-  };
-  const push = (m: Partial<Record<End, Failure[]>>, end: End, f: Failure) => (m[end] ??= []).push(f);
-  const out: Finding[] = [];
-  const addresses = new Map<string, Failure[]>(); // "sw\0ifname"
-  const routes: Failure[] = [];
+/** What drift keeps of one switch once its checks are judged (the reading itself, a million
+ *  ROUTE_TABLE entries at 1,000 switches, is dropped): its own findings, the evidence of its
+ *  cable ends (judged with the other end's at the end), and the few entries the cable findings
+ *  quote. */
+export interface JudgedState {
+  /** STATE_DB PORT_TABLE and NEIGH_STATE_TABLE only; APPL_DB dropped; FRR as read. */
+  readonly state: SwitchState;
+  /** Server ports, addresses, unexpected sessions, routes: findings of this switch alone. */
+  readonly findings: readonly Finding[];
+  readonly ends: readonly EndEvidence[];
+}
 
-  for (const check of checks) {
-    const st = states.get(check.switch);
-    if (!st) continue;
-    const db = check.db === 'STATE_DB' ? st.state : check.db === 'APPL_DB' ? st.appl : st.frr;
-    if (!db) continue;
-    const e = check.expect;
-    const seen = evaluate(check, db);
-    if (e.type === 'lldp') {
-      const port = afterTable(e.key, ':');
-      const at = cables.atPort(check.switch, port);
-      if (!at) continue;
-      const have = db.get(e.key);
-      const sysName = have?.lldp_rem_sys_name;
-      const portId = have?.lldp_rem_port_id;
-      ev(at.cable).lldp[at.end] = { present: !!have, pass: seen.pass, ...(sysName !== undefined ? { sysName } : {}), ...(portId !== undefined ? { port: portName(byName.get(sysName ?? ''), portId) } : {}) };
-      continue;
-    }
-    if (seen.pass) continue;
-    const f = { check, seen };
-    switch (check.kind) {
-      case 'port': {
-        const port = afterTable((e as { keys: readonly string[] }).keys[0]!, check.db === 'APPL_DB' ? ':' : '|');
+interface EndEvidence {
+  readonly cable: FabricCable;
+  readonly end: End;
+  readonly ports: Failure[];
+  readonly sessions: Failure[];
+  lldp?: LldpSeen;
+  /** The peer the LLDP check expects (its check exists only while that peer runs lldp). */
+  lldpPeer?: string;
+}
+
+/** Per switch (the same for every switch of a run): the fabric's intents and cables. */
+export class StateJudge {
+  readonly byName: ReadonlyMap<string, SwitchIntent>;
+  private readonly byLoopback: ReadonlyMap<string, SwitchIntent>;
+
+  constructor(
+    readonly intents: readonly SwitchIntent[],
+    readonly cables: CableIndex,
+  ) {
+    this.byName = new Map(intents.map((s) => [s.name, s]));
+    this.byLoopback = new Map(intents.map((s) => [`${s.loopback}/32`, s]));
+  }
+
+  /** One switch's checks on what its databases hold. */
+  judge(st: SwitchState, checks: readonly Check[]): JudgedState {
+    const { cables, byName } = this;
+    const ends = new Map<string, EndEvidence>(); // cable id + end
+    const endAt = (at: { cable: FabricCable; end: End }) => {
+      const k = `${at.cable.id}\0${at.end}`;
+      let e = ends.get(k);
+      if (!e) ends.set(k, (e = { cable: at.cable, end: at.end, ports: [], sessions: [] }));
+      return e;
+    };
+    const out: Finding[] = [];
+    const addresses = new Map<string, Failure[]>(); // ifname
+    for (const check of checks) {
+      const db = check.db === 'STATE_DB' ? st.state : check.db === 'APPL_DB' ? st.appl : st.frr;
+      if (!db) continue;
+      const e = check.expect;
+      const seen = evaluate(check, db);
+      if (e.type === 'lldp') {
+        const port = afterTable(e.key, ':');
         const at = cables.atPort(check.switch, port);
-        if (at) push(ev(at.cable).ports, at.end, f);
-        else out.push(serverPortFinding(check.switch, port, f));
-        break;
+        if (!at) continue;
+        const have = db.get(e.key);
+        const sysName = have?.lldp_rem_sys_name;
+        const portId = have?.lldp_rem_port_id;
+        const end = endAt(at);
+        end.lldp = { present: !!have, pass: seen.pass, ...(sysName !== undefined ? { sysName } : {}), ...(portId !== undefined ? { port: portName(byName.get(sysName ?? ''), portId) } : {}) };
+        end.lldpPeer = e.sysName;
+        continue;
       }
-      case 'bgp-consumed':
-      case 'bgp-session': {
-        const ip = afterTable((e as { keys: readonly string[] }).keys[0]!, '|');
-        const at = cables.toPeer(check.switch, ip);
-        if (at) push(ev(at.cable).sessions, at.end, f);
-        break;
+      if (seen.pass) continue;
+      const f = { check, seen };
+      switch (check.kind) {
+        case 'port': {
+          const port = afterTable((e as { keys: readonly string[] }).keys[0]!, check.db === 'APPL_DB' ? ':' : '|');
+          const at = cables.atPort(check.switch, port);
+          if (at) endAt(at).ports.push(f);
+          else out.push(serverPortFinding(check.switch, port, f));
+          break;
+        }
+        case 'bgp-consumed':
+        case 'bgp-session': {
+          const ip = afterTable((e as { keys: readonly string[] }).keys[0]!, '|');
+          const at = cables.toPeer(check.switch, ip);
+          if (at) endAt(at).sessions.push(f);
+          break;
+        }
+        case 'interface':
+        case 'address': {
+          const key = (e as { keys: readonly string[] }).keys[0]!;
+          const sep = check.db === 'APPL_DB' ? ':' : '|';
+          const ifname = afterTable(key, sep).split(sep)[0]!;
+          const same = addresses.get(ifname);
+          if (same) same.push(f);
+          else addresses.set(ifname, [f]);
+          break;
+        }
+        case 'bgp-unexpected':
+          out.push(...unexpectedFindings(check, db, byName.get(check.switch)));
+          break;
+        case 'route':
+          out.push(routeFinding(f, this.byLoopback));
+          break;
+        case 'lldp':
+          break;
       }
-      case 'interface':
-      case 'address': {
-        const key = (e as { keys: readonly string[] }).keys[0]!;
-        const sep = check.db === 'APPL_DB' ? ':' : '|';
-        const ifname = afterTable(key, sep).split(sep)[0]!;
-        const k = `${check.switch}\0${ifname}`;
-        addresses.set(k, [...(addresses.get(k) ?? []), f]);
-        break;
-      }
-      case 'bgp-unexpected':
-        out.push(...unexpectedFindings(check, db, byName.get(check.switch)));
-        break;
-      case 'route':
-        routes.push(f);
-        break;
-      case 'lldp':
-        break;
     }
+    for (const [ifname, fails] of addresses) out.push(addressFinding(st.name, ifname, fails, byName.get(st.name), cables));
+    const quoted = new Map<string, Fields>();
+    for (const [k, v] of st.state) if (k.startsWith('PORT_TABLE|') || k.startsWith('NEIGH_STATE_TABLE|')) quoted.set(k, v);
+    return { state: { name: st.name, flavour: st.flavour, state: quoted, appl: EMPTY, ...(st.frr ? { frr: st.frr } : {}) }, findings: out, ends: [...ends.values()] };
   }
 
-  for (const c of cables.cables) {
-    const e = evidence.get(c.id);
-    if (!e) continue;
-    out.push(...cableFindings(c, e, states, byName));
+  /** Every switch judged: the findings of each, then both ends of each cable together. An LLDP
+   *  check judged on a switch whose peer turns out not to run lldp (`lldpOf`) is dropped, as
+   *  buildChecks would not have made it. */
+  findings(judged: readonly JudgedState[], lldpOf?: (peer: string) => boolean): Finding[] {
+    const evidence = new Map<string, CableEvidence>();
+    const states = new Map<string, SwitchState>();
+    const out: Finding[] = [];
+    for (const j of judged) {
+      states.set(j.state.name, j.state);
+      out.push(...j.findings);
+      for (const end of j.ends) {
+        let e = evidence.get(end.cable.id);
+        if (!e) evidence.set(end.cable.id, (e = { ports: {}, sessions: {}, lldp: {} }));
+        if (end.ports.length) e.ports[end.end] = end.ports;
+        if (end.sessions.length) e.sessions[end.end] = end.sessions;
+        if (end.lldp && (!lldpOf || lldpOf(end.lldpPeer!))) e.lldp[end.end] = end.lldp;
+      }
+    }
+    for (const c of this.cables.cables) {
+      const e = evidence.get(c.id);
+      if (e) out.push(...cableFindings(c, e, states, this.byName));
+    }
+    return out;
   }
-  for (const [k, fails] of addresses) {
-    const [sw, ifname] = k.split('\0') as [string, string];
-    out.push(addressFinding(sw, ifname, fails, byName.get(sw), cables));
+}
+
+const EMPTY: FlatDb = new Map();
+
+export function stateFindings(intents: readonly SwitchIntent[], checks: readonly Check[], states: ReadonlyMap<string, SwitchState>, cables: CableIndex): Finding[] {
+  const judge = new StateJudge(intents, cables);
+  const bySwitch = new Map<string, Check[]>();
+  for (const c of checks) {
+    const same = bySwitch.get(c.switch);
+    if (same) same.push(c);
+    else bySwitch.set(c.switch, [c]);
   }
-  for (const f of routes) out.push(routeFinding(f, intents));
-  return out;
+  return judge.findings([...states.values()].map((st) => judge.judge(st, bySwitch.get(st.name) ?? [])));
 }
 
 function cableFindings(c: FabricCable, e: CableEvidence, states: ReadonlyMap<string, SwitchState>, byName: ReadonlyMap<string, SwitchIntent>): Finding[] {
@@ -303,10 +369,10 @@ function unexpectedFindings(check: Check, db: FlatDb, intent: SwitchIntent | und
   return out;
 }
 
-function routeFinding(f: Failure, intents: readonly SwitchIntent[]): Finding {
+function routeFinding(f: Failure, byLoopback: ReadonlyMap<string, SwitchIntent>): Finding {
   const e = f.check.expect as { keys: readonly string[]; count: number };
   const prefix = afterTable(e.keys[0]!, ':');
-  const dest = intents.find((s) => `${s.loopback}/32` === prefix);
+  const dest = byLoopback.get(prefix);
   const object = `route to ${dest?.name ?? '?'} ${prefix}`;
   return {
     id: findingId(f.check.switch, 'not-converged', object),

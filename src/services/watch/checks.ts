@@ -118,6 +118,9 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     }
     changed();
   };
+  /** The routed checks again, on the views they were last judged on: one pass, one change (a
+   *  switch of a 1,000-switch fabric has a thousand routes). */
+  const rejudge = (g: Group) => judge(g, [...g.views.keys()], (s) => g.views.get(s)!(s));
   const failGroup = (g: Group, e: unknown) => {
     if (o.onError) return o.onError(g.name, e);
     if (g.error) return;
@@ -138,7 +141,11 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       const frr: WatchedCheck[] = [];
       for (const s of g.states) {
         if (s.check.db === 'FRR') frr.push(s);
-        else byDb.set(s.check.db, [...(byDb.get(s.check.db) ?? []), s]);
+        else {
+          const same = byDb.get(s.check.db);
+          if (same) same.push(s);
+          else byDb.set(s.check.db, [s]);
+        }
       }
       for (const [db, states] of byDb) g.tables.push({ db, states });
       if (frr.length) firsts.push(pollFrr(g, frr));
@@ -228,7 +235,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         if (down === null) {
           // No way to ask on this switch (gNMI only): its checks stand on STATE_DB, as without the probe.
           g.routing = undefined;
-          for (const [s, view] of g.views) judge(g, [s], view);
+          rejudge(g);
           return;
         }
         next = down.length ? { state: 'down', seen: `routing daemon down: ${down.join(', ')} not running (${exec.endpoint})` } : { state: 'up' };
@@ -240,7 +247,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       if (stopped || g.error) return;
       if (JSON.stringify(next) !== JSON.stringify(g.routing)) {
         g.routing = next;
-        for (const [s, view] of g.views) judge(g, [s], view);
+        rejudge(g);
       }
       again(g, poll);
     };
