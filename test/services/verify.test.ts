@@ -6,6 +6,7 @@ import type { Fields } from '../../src/core/diff/flat.ts';
 import type { VerifyReport } from '../../src/results/verify-schema.ts';
 import { verifyReportSchema } from '../../src/results/verify-schema.ts';
 import { describeExpectation, verifyFabric } from '../../src/services/verify.ts';
+import { watchChecks } from '../../src/services/watch/checks.ts';
 import { DAEMONS_ARGV } from '../../src/services/watch/daemons.ts';
 import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
@@ -408,5 +409,28 @@ describe('verifyFabric: a dead routing daemon (switches with bgpmon and an exec 
     const r = await run;
     expect(r.converged).toBe(true);
     expect(byId(r, 'spine1', session.id).timeToConvergeMs).toBeGreaterThanOrEqual(240);
+  });
+
+  it('the watcher judges again on each change of the daemons, however often bgpd comes and goes', async () => {
+    // Each change re-judges the sessions on the tables they were last read from; a re-judge
+    // must not stack on the last one (it once recursed until the stack ran out).
+    const answers = [' zebra\n', ' zebra bgpd\n', ' zebra\n', ' zebra bgpd\n', ' zebra\n', ' zebra bgpd\n', ' zebra\n'];
+    let n = 0;
+    const v = vtysh(() => ({ code: 0, stdout: answers[Math.min(n++, answers.length - 1)]!, stderr: '' }));
+    const l = link('spine1', stale(), v.exec);
+    const seen: string[] = [];
+    const w = await watchChecks(new Map([['spine1', l]]), [session], {
+      frrPollMs: 20,
+      daemons: true,
+      onChange: (rs) => {
+        const now = rs[0]!.seen;
+        if (seen.at(-1) !== now) seen.push(now);
+      },
+    });
+    while (n < answers.length + 2) await sleep(20);
+    await w.stop();
+    const down = 'routing daemon down: bgpd not running (fake-exec)';
+    expect(seen.filter((x) => x !== 'not read' && x !== 'state=Established, but the routing daemons are not checked yet')).toEqual([down, 'state=Established', down, 'state=Established', down, 'state=Established', down]);
+    expect(w.results[0]).toMatchObject({ pass: false, seen: down });
   });
 });

@@ -101,12 +101,14 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     if (!stopped) o.onChange?.(results);
     if (done()) for (const w of [...waiters]) w();
   };
-  const judge = (g: Group, states: readonly WatchedCheck[], view: (s: WatchedCheck) => FlatDb) => {
+  /** record: keep each routed check's view, to judge it again when the daemons' state changes
+   *  (false when judging again on those very views: a view must never become a lookup of itself). */
+  const judge = (g: Group, states: readonly WatchedCheck[], view: (s: WatchedCheck) => FlatDb, record = true) => {
     if (g.error) return; // the switch failed: its checks say why, whatever arrives late
     for (const s of states) {
       let ob = evaluate(s.check, view(s));
       if (g.routing && s.check.db !== 'FRR' && ROUTED.has(s.check.kind)) {
-        g.views.set(s, view);
+        if (record) g.views.set(s, view);
         if (g.routing.state === 'down') ob = { pass: false, seen: g.routing.seen };
         else if (g.routing.state === 'unknown' && ob.pass) ob = { pass: false, seen: `${ob.seen}, but the routing daemons are ${g.routing.why ? `unknown: ${g.routing.why}` : 'not checked yet'}` };
       }
@@ -120,7 +122,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   };
   /** The routed checks again, on the views they were last judged on: one pass, one change (a
    *  switch of a 1,000-switch fabric has a thousand routes). */
-  const rejudge = (g: Group) => judge(g, [...g.views.keys()], (s) => g.views.get(s)!(s));
+  const rejudge = (g: Group) => judge(g, [...g.views.keys()], (s) => g.views.get(s)!(s), false);
   const failGroup = (g: Group, e: unknown) => {
     if (o.onError) return o.onError(g.name, e);
     if (g.error) return;
