@@ -210,7 +210,10 @@ describe('clos drift on the emulated fabric', () => {
     };
     await replug(s2, s1);
     try {
-      const r = await driftUntil((x) => x.findings.filter((f) => f.class === 'cabling').length === 2 && x.findings.some((f) => f.object.startsWith('BGP session')), 90_000);
+      // Until both ends have learned their new neighbours over LLDP (each end's lldpd and agent
+      // in their own time), a finding can only quote the end that has.
+      const bothEnds = (x: DriftReport) => x.findings.filter((f) => f.class === 'cabling' && f.actual.includes('; ')).length === 2;
+      const r = await driftUntil((x) => bothEnds(x) && x.findings.some((f) => f.object.startsWith('BGP session')), 90_000);
       const cabling = r.findings.filter((f) => f.class === 'cabling');
       expect(cabling.map((f) => [f.switch, f.object, f.severity, f.remediation.kind, f.remediation.text])).toEqual([
         ['leaf1', 'cable leaf1:Ethernet120 -- spine1:Ethernet0', 'error', 'physical', 'move the cable on leaf1 Ethernet120 from spine2:Ethernet0 to spine1:Ethernet0'],
