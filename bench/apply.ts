@@ -14,7 +14,8 @@
 // Each round starts from factory state and measures the limit and clos back to back; the table
 // shows the median and the best of the rounds, and the median of the per-round ratios.
 // Options: --rounds N (default 5), --concurrency N (default 64), --addresses CIDR (default
-// 127.0.2.0/24: away from the 127.0.1.x labs and tests), --json.
+// 127.0.2.0/24: away from the 127.0.1.x labs and tests), --json, --cpu-prof DIR (a V8 CPU profile of
+// each round's plan and of its apply, written to DIR as plan-N.cpuprofile and apply-N.cpuprofile).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -52,6 +53,7 @@ const ROUNDS = Number(option('rounds', '5'));
 const CONCURRENCY = Number(option('concurrency', '64'));
 const ADDRESSES = option('addresses', '127.0.2.0/24');
 const JSON_OUT = process.argv.includes('--json');
+const CPU_PROF = option('cpu-prof', '');
 
 /** 4 spines × 60 leaves, racks of two leaves each with a server VLAN on 8 ports. */
 export function benchFabric(name: string): string {
@@ -148,6 +150,25 @@ async function pipesConnected(switches: readonly BenchSwitch[], timeoutMs = 20_0
   });
 }
 
+/** Runs fn, profiled when --cpu-prof is given (the figures of such a run include the
+ *  profiler's cost: they are for finding where time goes, not for the table). */
+async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  if (!CPU_PROF) return fn();
+  const { Session } = await import('node:inspector/promises');
+  const s = new Session();
+  s.connect();
+  await s.post('Profiler.enable');
+  await s.post('Profiler.start');
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await s.post('Profiler.stop');
+    mkdirSync(CPU_PROF, { recursive: true });
+    writeFileSync(join(CPU_PROF, `${name}.cpuprofile`), JSON.stringify(profile));
+    s.disconnect();
+  }
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -202,12 +223,12 @@ async function main(): Promise<void> {
       let applyMs: number;
       try {
         const tp = performance.now();
-        plans = await planFabric(session);
+        plans = await profiled(`plan-${round + 1}`, () => planFabric(session));
         planMs = performance.now() - tp;
         const failed = plans.filter((p) => p.error);
         if (failed.length) throw new Error(`plan failed on ${failed.map((p) => `${p.switch}: ${p.error!.message}`).join('; ')}`);
         const ta = performance.now();
-        const outcomes = await applyFabric(session, plans);
+        const outcomes = await profiled(`apply-${round + 1}`, () => applyFabric(session, plans));
         applyMs = performance.now() - ta;
         const bad = outcomes.filter((o) => o.status !== 'applied');
         if (bad.length) throw new Error(`apply: ${bad.map((o) => `${o.switch} ${o.status}${o.error ? `: ${o.error.message}` : ''}`).join('; ')}`);

@@ -3,10 +3,12 @@
 // default (.clos/<fabric>-<key>/), or under CLOS_STATE_DIR. Every write is atomic.
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Fields } from '../core/diff/flat.ts';
 import { writeFileAtomicSync } from './files.ts';
+import { AppliedStore, CheckpointStore, type Checkpoint } from './state-records.ts';
+
+export type { Checkpoint } from './state-records.ts';
 
 /** Checkpoints kept per switch after a successful run, unless CLOS_KEEP_CHECKPOINTS says. */
 export const KEEP_CHECKPOINTS = 20;
@@ -90,19 +92,6 @@ function sameNameFiles(fabricPath: string, fabricName: string): string[] {
   return out.sort();
 }
 
-type FlatRecord = Record<string, Fields>;
-
-/** One switch's checkpoint: every key in scope as it was (null = absent), and the managed
- *  scope (last applied) as it was. */
-export interface Checkpoint {
-  readonly id: string;
-  readonly switch: string;
-  readonly endpoint: string;
-  readonly at: string;
-  readonly keys: Record<string, Fields | null>;
-  readonly lastApplied: FlatRecord | null;
-}
-
 /** What a switch is still owed by clos (StateDir.owed). */
 export interface Owed {
   readonly restart?: string;
@@ -110,21 +99,22 @@ export interface Owed {
 }
 
 export class StateDir {
-  constructor(readonly dir: string) {}
+  private readonly applied: AppliedStore;
+  private readonly checkpoints: CheckpointStore;
 
-  private appliedPath(sw: string): string {
-    return join(this.dir, 'applied', `${sw}.json`);
+  constructor(readonly dir: string) {
+    this.applied = new AppliedStore(dir);
+    this.checkpoints = new CheckpointStore(join(dir, 'checkpoints'), (p, e) => new StateDirUnwritable(p, e, 'its checkpoint could not be saved, nothing was written to this switch'));
   }
 
+  /** What clos last applied to the switch (its managed scope), if it ever did. */
   async lastApplied(sw: string): Promise<Map<string, Fields> | undefined> {
-    const p = this.appliedPath(sw);
-    if (!existsSync(p)) return undefined;
-    return new Map(Object.entries(JSON.parse(await readFile(p, 'utf8')) as FlatRecord));
+    return this.applied.get(sw);
   }
 
-  async saveApplied(sw: string, flat: ReadonlyMap<string, Fields> | null): Promise<void> {
-    const body = flat ? Object.fromEntries([...flat].sort(([a], [b]) => (a < b ? -1 : 1))) : {};
-    writeFileAtomicSync(this.appliedPath(sw), `${JSON.stringify(body, null, 2)}\n`);
+  /** Records the switch's applied scope (null: none); resolves once it is on disk. */
+  saveApplied(sw: string, flat: ReadonlyMap<string, Fields> | null): Promise<void> {
+    return this.applied.save(sw, flat);
   }
 
   private owedPath(sw: string): string {
@@ -153,26 +143,15 @@ export class StateDir {
     else writeFileAtomicSync(this.owedPath(sw), `${JSON.stringify(rest, null, 2)}\n`);
   }
 
-  async saveCheckpoint(cp: Checkpoint): Promise<string> {
-    const d = join(this.dir, 'checkpoints', cp.id);
-    const fresh = !existsSync(d);
-    const p = join(d, `${cp.switch}.json`);
-    try {
-      writeFileAtomicSync(p, `${JSON.stringify(cp, null, 2)}\n`);
-    } catch (e) {
-      // No empty checkpoint directory left behind; the cause with the path.
-      if (fresh && existsSync(d) && readdirSync(d).length === 0) rmdirSync(d);
-      const err = e as NodeJS.ErrnoException;
-      if (err.code) throw new StateDirUnwritable(p, err, 'its checkpoint could not be saved, nothing was written to this switch');
-      throw e;
-    }
-    return p;
+  /** Saves a checkpoint (those asked for in one turn go into one file); resolves to its file.
+   *  Throws StateDirUnwritable, with the path, when it cannot be written. */
+  saveCheckpoint(cp: Checkpoint): Promise<string> {
+    return this.checkpoints.save(cp);
   }
 
   /** Checkpoint ids, oldest first (ids sort by time). */
   checkpointIds(): string[] {
-    const d = join(this.dir, 'checkpoints');
-    return existsSync(d) ? readdirSync(d).sort() : [];
+    return this.checkpoints.ids();
   }
 
   /** Proves the directory writable before anything goes to a switch: a probe file written,
@@ -215,51 +194,18 @@ export class StateDir {
 
   /** Every checkpoint, oldest first, with its switches. */
   async listCheckpoints(): Promise<CheckpointEntry[]> {
-    const out: CheckpointEntry[] = [];
-    for (const id of this.checkpointIds()) {
-      const d = join(this.dir, 'checkpoints', id);
-      const files = readdirSync(d).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
-      const switches = await Promise.all(
-        files.map(async (f) => {
-          const cp = JSON.parse(await readFile(join(d, f), 'utf8')) as Checkpoint;
-          return { switch: cp.switch, at: cp.at, keys: Object.keys(cp.keys).length };
-        }),
-      );
-      out.push({ id, switches });
-    }
-    return out;
+    return this.checkpointIds().map((id) => ({ id, switches: this.checkpoints.all(id).map((cp) => ({ switch: cp.switch, at: cp.at, keys: Object.keys(cp.keys).length })) }));
   }
 
   /** Keeps the newest `keep` checkpoints of each switch and removes the rest (and checkpoint
    *  directories left empty). Returns how many switch checkpoints went. */
   prune(keep: number): number {
-    const ids = this.checkpointIds().reverse();
-    const seen = new Map<string, number>();
-    let removed = 0;
-    for (const id of ids) {
-      const d = join(this.dir, 'checkpoints', id);
-      const files = readdirSync(d).filter((f) => f.endsWith('.json') && !f.startsWith('.'));
-      for (const f of files) {
-        const n = (seen.get(f) ?? 0) + 1;
-        seen.set(f, n);
-        if (n > keep) {
-          rmSync(join(d, f), { force: true });
-          removed++;
-        }
-      }
-      if (readdirSync(d).length === 0) rmdirSync(d);
-    }
-    return removed;
+    return this.checkpoints.prune(keep);
   }
 
   /** The newest checkpoint of a switch (at or before `id` when given). */
   async checkpoint(sw: string, id?: string): Promise<Checkpoint | undefined> {
-    const ids = this.checkpointIds().filter((i) => !id || i <= id).reverse();
-    for (const i of ids) {
-      const p = join(this.dir, 'checkpoints', i, `${sw}.json`);
-      if (existsSync(p)) return JSON.parse(await readFile(p, 'utf8')) as Checkpoint;
-    }
-    return undefined;
+    return this.checkpoints.get(sw, id);
   }
 }
 
