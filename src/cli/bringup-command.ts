@@ -2,7 +2,6 @@
 // bring-up service → progress and report. Exit 0 done, 13 rolled back, 1 error.
 import type { Command } from 'commander';
 import type { RunRecord } from '../bringup/record.ts';
-import { formatDryRun, formatReport, progressLines } from '../report/bringup-format.ts';
 import { ValueError, parseDuration } from '../core/values.ts';
 import { allocOptions } from './compile-commands.ts';
 import { EXIT } from './exit-codes.ts';
@@ -40,6 +39,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       .option('--json', 'print the run record as JSON'),
   ).action(async (file: string, flags: BringupFlags) => {
     const { openSession } = await import('../services/session.ts');
+    const { formatDryRun, formatReport, progressLines } = await import('../report/bringup-format.ts');
     const timeoutMs = parseDuration(flags.timeout, '--timeout');
     const lldpMs = flags.lldpTimeout ? parseDuration(flags.lldpTimeout, '--lldp-timeout') : undefined;
     const racks = flags.racks ? flags.racks.split(',').map((r) => r.trim()).filter(Boolean) : undefined;
@@ -62,7 +62,7 @@ export function registerBringupCommand(program: Command, io: Io, setExit: (code:
       const lock = takeRunLock(session.state.dir, session.loaded.fabric.name, 'clos bringup', newCheckpointId(), (m) => io.err(`clos bringup: ${m}`));
       // Logs only when asked for (CLOS_LOG_LEVEL): they would break the progress display.
       const log = process.env.CLOS_LOG_LEVEL ? createLogger('clos-bringup') : undefined;
-      const progress = new Progress(io, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));
+      const progress = new Progress(io, progressLines, !flags.json && !log && io === processIo && Boolean(process.stderr.isTTY));
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
@@ -102,6 +102,7 @@ class Progress {
 
   constructor(
     private readonly io: Io,
+    private readonly progressLines: (r: RunRecord, now: number) => string[],
     private readonly tty: boolean,
   ) {}
 
@@ -129,7 +130,7 @@ class Progress {
   }
 
   private draw(r: RunRecord): void {
-    const lines = progressLines(r, Date.now());
+    const lines = this.progressLines(r, Date.now());
     const up = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     process.stderr.write(`${up}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
     this.drawn = lines.length;

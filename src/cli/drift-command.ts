@@ -3,7 +3,7 @@
 // With --watch: a round every interval, the first printed in full, later ones as what changed;
 // every report kept in the state directory; SIGINT stops after the round in progress.
 import type { Command } from 'commander';
-import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-format.ts';
+import { DRIFT_FORMATS, type DriftFormat } from '../report/drift-formats.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
 import type { FabricSession } from '../services/session.ts';
 import { withProgress } from '../progress.ts';

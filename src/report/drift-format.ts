@@ -7,8 +7,9 @@ import type { DriftDelta } from '../results/drift-report.ts';
 import type { DriftReport } from '../results/drift-schema.ts';
 import { formatDriftTable } from './drift-table.ts';
 
-export const DRIFT_FORMATS = ['table', 'json', 'md', 'junit', 'html'] as const;
-export type DriftFormat = (typeof DRIFT_FORMATS)[number];
+import type { DriftFormat } from './drift-formats.ts';
+
+export { DRIFT_FORMATS, type DriftFormat } from './drift-formats.ts';
 
 export function formatDrift(r: DriftReport, format: DriftFormat, picture: PictureOptions = {}): string {
   switch (format) {
