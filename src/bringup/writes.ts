@@ -4,6 +4,7 @@
 // first write, extended (never overwritten) by later stages, so it always holds the switch as
 // it was before the run.
 import type { Change } from '../core/diff/diff.ts';
+import { dictOf } from '../core/dict.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import type { Checkpoint } from '../io/state-dir.ts';
@@ -48,13 +49,13 @@ async function runCheckpoint(session: FabricSession, sw: string, runId: string):
 export async function baselineCheckpoint(session: FabricSession, sw: string, runId: string, at: string): Promise<void> {
   if (await runCheckpoint(session, sw, runId)) return;
   const last = await session.state.lastApplied(sw);
-  await session.state.saveCheckpoint({ id: runId, switch: sw, endpoint: '(not touched by this run)', at, keys: {}, lastApplied: last ? Object.fromEntries(last) : null });
+  await session.state.saveCheckpoint({ id: runId, switch: sw, endpoint: '(not touched by this run)', at, keys: {}, lastApplied: last ? dictOf(last) : null });
 }
 
 /** Adds every key the plan changes to the run's checkpoint, as it is now (absent = null). */
 export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan, runId: string, at: string): Promise<void> {
   const cp = await runCheckpoint(session, plan.switch, runId);
-  const keys: Record<string, Fields | null> = { ...(cp?.keys ?? {}) };
+  const keys = dictOf<Fields | null>(Object.entries(cp?.keys ?? {}));
   let added = 0;
   for (const c of plan.changes) {
     if (c.key in keys) continue;
@@ -63,7 +64,7 @@ export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan,
   }
   if (cp && added === 0 && cp.endpoint === plan.endpoint) return;
   // The baseline written at the run's start already holds the applied scope from before the run.
-  const lastApplied = cp ? cp.lastApplied : plan.lastApplied ? Object.fromEntries(plan.lastApplied) : null;
+  const lastApplied = cp ? cp.lastApplied : plan.lastApplied ? dictOf(plan.lastApplied) : null;
   await session.state.saveCheckpoint({ id: runId, switch: plan.switch, endpoint: plan.endpoint, at: cp?.at ?? at, keys, lastApplied });
 }
 

@@ -31,8 +31,15 @@ function statOf(p: string): BigIntStats | undefined {
 /** Journal bytes below which the snapshot is never rewritten. */
 const COMPACT_AT = 1 << 20;
 
+/** One switch's record: its map, and the JSON text it was written as (kept so that folding the
+ *  journal does not serialise every switch again). */
+interface AppliedRecord {
+  readonly map: ReadonlyMap<string, Fields>;
+  text?: string;
+}
+
 interface AppliedView {
-  readonly records: Map<string, FlatRecord>;
+  readonly records: Map<string, AppliedRecord>;
   snapshot: string;
   legacy: string;
   journalIno: bigint;
@@ -41,9 +48,19 @@ interface AppliedView {
   torn: boolean;
 }
 
+/** A map as a JSON object, without building the object (one with thousands of keys is slow to
+ *  build: a spine's scope at 1,000 switches). */
+function mapJson(m: ReadonlyMap<string, Fields>): string {
+  const parts: string[] = [];
+  for (const [k, v] of m) parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
+  return `{${parts.join(',')}}`;
+}
+
+const fromObject = (o: FlatRecord): AppliedRecord => ({ map: new Map(Object.entries(o)) });
+
 export class AppliedStore {
   private view: AppliedView | undefined;
-  private readonly batch = new Batcher<{ sw: string; record: FlatRecord }>((items) => this.append(items));
+  private readonly batch = new Batcher<{ sw: string; record: AppliedRecord }>((items) => this.append(items));
 
   constructor(
     private readonly dir: string,
@@ -63,13 +80,13 @@ export class AppliedStore {
 
   get(sw: string): Map<string, Fields> | undefined {
     const r = this.load().records.get(sw);
-    return r ? new Map(Object.entries(r)) : undefined;
+    return r ? new Map(r.map) : undefined;
   }
 
   /** Resolves once the record is on disk (with the others of its turn). */
   save(sw: string, flat: ReadonlyMap<string, Fields> | null): Promise<void> {
-    const record: FlatRecord = flat ? Object.fromEntries(flat) : {};
-    return this.batch.add({ sw, record });
+    const map = new Map(flat ?? []);
+    return this.batch.add({ sw, record: { map, text: mapJson(map) } });
   }
 
   /** The records as on disk now: what was read before, plus what the journal has grown by. */
@@ -82,13 +99,13 @@ export class AppliedStore {
       if (journal && Number(journal.size) > v.journalSize) this.replay(v, readFileSync(this.journalPath).subarray(v.journalSize).toString('utf8'), Number(journal.size));
       return v;
     }
-    const records = new Map<string, FlatRecord>();
+    const records = new Map<string, AppliedRecord>();
     if (existsSync(this.legacyDir)) {
       for (const f of readdirSync(this.legacyDir)) {
-        if (f.endsWith('.json') && !f.startsWith('.')) records.set(f.slice(0, -5), JSON.parse(readFileSync(join(this.legacyDir, f), 'utf8')) as FlatRecord);
+        if (f.endsWith('.json') && !f.startsWith('.')) records.set(f.slice(0, -5), fromObject(JSON.parse(readFileSync(join(this.legacyDir, f), 'utf8')) as FlatRecord));
       }
     }
-    if (snap !== '-') for (const [sw, r] of Object.entries(JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, FlatRecord>)) records.set(sw, r);
+    if (snap !== '-') for (const [sw, r] of Object.entries(JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, FlatRecord>)) records.set(sw, fromObject(r));
     const fresh: AppliedView = { records, snapshot: snap, legacy, journalIno: journal?.ino ?? 0n, journalSize: 0, torn: false };
     if (journal) this.replay(fresh, readFileSync(this.journalPath, 'utf8'), Number(journal.size));
     this.view = fresh;
@@ -104,15 +121,15 @@ export class AppliedStore {
       } catch {
         continue; // cut short by a crash: never confirmed
       }
-      v.records.set(rec.switch, rec.applied);
+      v.records.set(rec.switch, fromObject(rec.applied));
     }
     v.journalSize = size;
     v.torn = !text.endsWith('\n');
   }
 
-  private append(items: readonly { sw: string; record: FlatRecord }[]): void {
+  private append(items: readonly { sw: string; record: AppliedRecord }[]): void {
     const v = this.load();
-    const chunk = `${v.torn ? '\n' : ''}${items.map((i) => JSON.stringify({ switch: i.sw, applied: i.record })).join('\n')}\n`;
+    const chunk = `${v.torn ? '\n' : ''}${items.map((i) => `{"switch":${JSON.stringify(i.sw)},"applied":${i.record.text}}`).join('\n')}\n`;
     mkdirSync(this.dir, { recursive: true });
     appendFileSync(this.journalPath, chunk);
     for (const i of items) v.records.set(i.sw, i.record);
@@ -127,7 +144,7 @@ export class AppliedStore {
   /** Every record into the snapshot, then the journal emptied (a crash between the two replays
    *  records the snapshot already has: no harm), then the older layout removed. */
   private compact(v: AppliedView): void {
-    const lines = [...v.records].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sw, r]) => `${JSON.stringify(sw)}: ${JSON.stringify(r)}`);
+    const lines = [...v.records].sort(([a], [b]) => (a < b ? -1 : 1)).map(([sw, r]) => `${JSON.stringify(sw)}: ${(r.text ??= mapJson(r.map))}`);
     writeFileAtomicSync(this.snapshotPath, `{\n${lines.join(',\n')}\n}\n`);
     writeFileAtomicSync(this.journalPath, '');
     rmSync(this.legacyDir, { recursive: true, force: true });

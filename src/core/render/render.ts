@@ -1,4 +1,5 @@
 // Stage 5: SwitchIntent → CONFIG_DB, in config_db.json form and in Redis form.
+import { dict } from '../dict.ts';
 import type { ConfigDb, SwitchIntent } from '../model.ts';
 import * as t from './tables.ts';
 
@@ -21,13 +22,13 @@ export const MANAGED_TABLES = Object.keys(RENDERERS);
 
 /** Tables and keys sorted as SONiC's `config save` writes them (sort_keys), so output is stable. */
 export function renderConfigDb(s: SwitchIntent): ConfigDb {
-  const db: ConfigDb = {};
+  const db: ConfigDb = dict();
   for (const table of MANAGED_TABLES.slice().sort()) {
     const entries = RENDERERS[table]!(s);
     const keys = Object.keys(entries);
     if (keys.length === 0) continue;
     keys.sort();
-    const sorted: t.Entries = {};
+    const sorted: t.Entries = dict();
     for (const k of keys) sorted[k] = sortFields(entries[k]!);
     db[table] = sorted;
   }
@@ -51,7 +52,7 @@ function isSorted(keys: readonly string[]): boolean {
 /** Redis form, as in SONiC's mock tables: `TABLE|key` → hash; list fields as `name@` with
  *  comma-joined values; an entry without fields as {"NULL": "NULL"}. */
 export function toRedisForm(db: ConfigDb): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
+  const out: Record<string, Record<string, string>> = dict();
   for (const [table, entries] of Object.entries(db)) {
     for (const [key, fields] of Object.entries(entries)) {
       const hash: Record<string, string> = {};

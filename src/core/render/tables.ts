@@ -1,5 +1,6 @@
 // One renderer per CONFIG_DB table, as bgpcfgd has one manager per table. Each returns the
 // table's entries for one switch, in SONiC's own field names and string values.
+import { dict } from '../dict.ts';
 import type { SwitchIntent } from '../model.ts';
 
 export type Entries = Record<string, Record<string, string | string[]>>;
@@ -24,7 +25,7 @@ export function renderDeviceMetadata(s: SwitchIntent): Entries {
 }
 
 export function renderPort(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   for (const p of s.ports) {
     out[p.def.name] = {
       admin_status: 'up', // SONiC's default is down
@@ -41,7 +42,7 @@ export function renderPort(s: SwitchIntent): Entries {
 
 /** INTERFACE: the bare key is required; intfmgrd adds no address before it exists. */
 export function renderInterface(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   for (const p of s.ports) {
     if (!p.address) continue;
     out[p.def.name] = {};
@@ -55,7 +56,7 @@ export function renderLoopbackInterface(s: SwitchIntent): Entries {
 }
 
 export function renderBgpNeighbor(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   for (const n of s.neighbors) {
     out[n.peerIp] = {
       // Always written: with default_bgp_status "down" a neighbor without it starts shut.
@@ -73,13 +74,13 @@ export function renderBgpNeighbor(s: SwitchIntent): Entries {
 }
 
 export function renderDeviceNeighbor(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   for (const n of s.neighbors) out[n.localPort] = { name: n.peerName, port: n.peerPort };
   return out;
 }
 
 export function renderDeviceNeighborMetadata(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   for (const n of s.neighbors) {
     out[n.peerName] = {
       hwsku: n.peerHwsku,
@@ -96,7 +97,7 @@ export function renderVlan(s: SwitchIntent): Entries {
 }
 
 export function renderVlanMember(s: SwitchIntent): Entries {
-  const out: Entries = {};
+  const out: Entries = dict();
   if (s.vlan) for (const p of s.vlan.ports) out[`${s.vlan.name}|${p}`] = { tagging_mode: 'untagged' };
   return out;
 }
