@@ -4,7 +4,6 @@
 // first write, extended (never overwritten) by later stages, so it always holds the switch as
 // it was before the run.
 import type { Change } from '../core/diff/diff.ts';
-import { dictOf } from '../core/dict.ts';
 import type { Fields, FlatDb } from '../core/diff/flat.ts';
 import type { SwitchIntent } from '../core/model.ts';
 import type { Checkpoint } from '../io/state-dir.ts';
@@ -49,22 +48,22 @@ async function runCheckpoint(session: FabricSession, sw: string, runId: string):
 export async function baselineCheckpoint(session: FabricSession, sw: string, runId: string, at: string): Promise<void> {
   if (await runCheckpoint(session, sw, runId)) return;
   const last = await session.state.lastApplied(sw);
-  await session.state.saveCheckpoint({ id: runId, switch: sw, endpoint: '(not touched by this run)', at, keys: {}, lastApplied: last ? dictOf(last) : null });
+  await session.state.saveCheckpoint({ id: runId, switch: sw, endpoint: '(not touched by this run)', at, keys: new Map(), lastApplied: last ?? null });
 }
 
 /** Adds every key the plan changes to the run's checkpoint, as it is now (absent = null). */
 export async function extendCheckpoint(session: FabricSession, plan: SwitchPlan, runId: string, at: string): Promise<void> {
   const cp = await runCheckpoint(session, plan.switch, runId);
-  const keys = dictOf<Fields | null>(Object.entries(cp?.keys ?? {}));
+  const keys = new Map<string, Fields | null>(cp?.keys ?? []);
   let added = 0;
   for (const c of plan.changes) {
-    if (c.key in keys) continue;
-    keys[c.key] = plan.actual?.get(c.key) ?? null;
+    if (keys.has(c.key)) continue;
+    keys.set(c.key, plan.actual?.get(c.key) ?? null);
     added++;
   }
   if (cp && added === 0 && cp.endpoint === plan.endpoint) return;
   // The baseline written at the run's start already holds the applied scope from before the run.
-  const lastApplied = cp ? cp.lastApplied : plan.lastApplied ? dictOf(plan.lastApplied) : null;
+  const lastApplied = cp ? cp.lastApplied : (plan.lastApplied ?? null);
   await session.state.saveCheckpoint({ id: runId, switch: plan.switch, endpoint: plan.endpoint, at: cp?.at ?? at, keys, lastApplied });
 }
 
@@ -104,7 +103,7 @@ export async function applyRest(session: FabricSession, link: SwitchLink, plan: 
  *  writes were saved: the startup config must not keep them). */
 export async function restoreRun(session: FabricSession, sw: string, runId: string, frr?: { readonly neighbors: readonly string[]; readonly routerAdded: boolean }, opts: { save?: boolean; timeoutMs?: number } = {}): Promise<{ written: number; notes: string[] }> {
   const cp = await runCheckpoint(session, sw, runId);
-  if (!cp || Object.keys(cp.keys).length === 0) return { written: 0, notes: [] };
+  if (!cp || cp.keys.size === 0) return { written: 0, notes: [] };
   const link = await session.link(sw);
   const r = await runWithin(link, restoreActions(cp, frr ? { asn: session.intents.get(sw)!.asn, ...frr } : undefined, opts.save !== false), { state: session.state, flavour: link.flavourHint ?? 'sonic' }, opts.timeoutMs);
   return { written: r.restored.length, notes: [`restored ${r.restored.length} key(s) to checkpoint ${runId}`, ...r.notes] };

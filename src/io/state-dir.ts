@@ -194,7 +194,7 @@ export class StateDir {
 
   /** Every checkpoint, oldest first, with its switches. */
   async listCheckpoints(): Promise<CheckpointEntry[]> {
-    return this.checkpointIds().map((id) => ({ id, switches: this.checkpoints.all(id).map((cp) => ({ switch: cp.switch, at: cp.at, keys: Object.keys(cp.keys).length })) }));
+    return this.checkpointIds().map((id) => ({ id, switches: this.checkpoints.all(id).map((cp) => ({ switch: cp.switch, at: cp.at, keys: cp.keys.size })) }));
   }
 
   /** Keeps the newest `keep` checkpoints of each switch and removes the rest (and checkpoint

@@ -17,8 +17,6 @@ import type { Fields } from '../core/diff/flat.ts';
 import { Batcher } from './batch.ts';
 import { writeFileAtomicSync } from './files.ts';
 
-type FlatRecord = Record<string, Fields>;
-
 /** A file's identity and version: a change of any of them means it was rewritten. */
 function signature(st: BigIntStats | undefined): string {
   return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : '-';
@@ -48,15 +46,10 @@ interface AppliedView {
   torn: boolean;
 }
 
-/** A map as a JSON object, without building the object (one with thousands of keys is slow to
- *  build: a spine's scope at 1,000 switches). */
-function mapJson(m: ReadonlyMap<string, Fields>): string {
-  const parts: string[] = [];
-  for (const [k, v] of m) parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`);
-  return `{${parts.join(',')}}`;
-}
+/** A record as JSON: a list of [key, fields] pairs (see Checkpoint for why not an object). */
+const mapJson = (m: ReadonlyMap<string, Fields>): string => JSON.stringify([...m]);
 
-const fromObject = (o: FlatRecord): AppliedRecord => ({ map: new Map(Object.entries(o)) });
+const fromJson = (json: unknown): AppliedRecord => ({ map: mapOf<Fields>(json) });
 
 export class AppliedStore {
   private view: AppliedView | undefined;
@@ -102,10 +95,10 @@ export class AppliedStore {
     const records = new Map<string, AppliedRecord>();
     if (existsSync(this.legacyDir)) {
       for (const f of readdirSync(this.legacyDir)) {
-        if (f.endsWith('.json') && !f.startsWith('.')) records.set(f.slice(0, -5), fromObject(JSON.parse(readFileSync(join(this.legacyDir, f), 'utf8')) as FlatRecord));
+        if (f.endsWith('.json') && !f.startsWith('.')) records.set(f.slice(0, -5), fromJson(JSON.parse(readFileSync(join(this.legacyDir, f), 'utf8'))));
       }
     }
-    if (snap !== '-') for (const [sw, r] of Object.entries(JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, FlatRecord>)) records.set(sw, fromObject(r));
+    if (snap !== '-') for (const [sw, r] of Object.entries(JSON.parse(readFileSync(this.snapshotPath, 'utf8')) as Record<string, unknown>)) records.set(sw, fromJson(r));
     const fresh: AppliedView = { records, snapshot: snap, legacy, journalIno: journal?.ino ?? 0n, journalSize: 0, torn: false };
     if (journal) this.replay(fresh, readFileSync(this.journalPath, 'utf8'), Number(journal.size));
     this.view = fresh;
@@ -115,13 +108,13 @@ export class AppliedStore {
   private replay(v: AppliedView, text: string, size: number): void {
     for (const line of text.split('\n')) {
       if (line === '') continue;
-      let rec: { switch: string; applied: FlatRecord };
+      let rec: { switch: string; applied: unknown };
       try {
         rec = JSON.parse(line) as typeof rec;
       } catch {
         continue; // cut short by a crash: never confirmed
       }
-      v.records.set(rec.switch, fromObject(rec.applied));
+      v.records.set(rec.switch, fromJson(rec.applied));
     }
     v.journalSize = size;
     v.torn = !text.endsWith('\n');
@@ -157,14 +150,31 @@ export class AppliedStore {
 }
 
 /** One switch's checkpoint: every key in scope as it was (null = absent), and the managed
- *  scope (last applied) as it was. */
+ *  scope (last applied) as it was. Maps, written as lists of [key, value] pairs: a switch's keys
+ *  are unique to it, and turned into an object's property names each would cost V8 a string
+ *  table entry (over a second for the 117,000 keys of a first apply at 1,000 switches). */
 export interface Checkpoint {
   readonly id: string;
   readonly switch: string;
   readonly endpoint: string;
   readonly at: string;
-  readonly keys: Record<string, Fields | null>;
-  readonly lastApplied: FlatRecord | null;
+  readonly keys: ReadonlyMap<string, Fields | null>;
+  readonly lastApplied: ReadonlyMap<string, Fields> | null;
+}
+
+/** A checkpoint as a line of JSON (or a pretty-printed file). */
+function checkpointJson(cp: Checkpoint, indent?: number): string {
+  return JSON.stringify({ ...cp, keys: [...cp.keys], lastApplied: cp.lastApplied ? [...cp.lastApplied] : null }, null, indent);
+}
+
+/** A map from its JSON: a list of pairs, or an object (as earlier versions wrote them). */
+function mapOf<V>(json: unknown): Map<string, V> {
+  return Array.isArray(json) ? new Map(json as [string, V][]) : new Map(Object.entries((json ?? {}) as Record<string, V>));
+}
+
+function checkpointOf(text: string): Checkpoint {
+  const raw = JSON.parse(text) as Omit<Checkpoint, 'keys' | 'lastApplied'> & { keys: unknown; lastApplied: unknown };
+  return { ...raw, keys: mapOf<Fields | null>(raw.keys), lastApplied: raw.lastApplied ? mapOf<Fields>(raw.lastApplied) : null };
 }
 
 /** Where a switch's checkpoint of one run is: its file, and its line in a bundle. */
@@ -219,7 +229,7 @@ export class CheckpointStore {
       // Alone, and not in a bundle already: <switch>.json, as a person would look for it.
       const single = group.length === 1 && run?.places.get(group[0]!.cp.switch)?.line === undefined ? group[0]! : undefined;
       const p = single ? join(d, `${single.cp.switch}.json`) : join(d, `@${String(run?.next ?? 1).padStart(6, '0')}.jsonl`);
-      const body = single ? `${JSON.stringify(single.cp, null, 2)}\n` : `${JSON.stringify({ switches: group.map((g) => g.cp.switch) })}\n${group.map((g) => JSON.stringify(g.cp)).join('\n')}\n`;
+      const body = single ? `${checkpointJson(single.cp, 2)}\n` : `${JSON.stringify({ switches: group.map((g) => g.cp.switch) })}\n${group.map((g) => checkpointJson(g.cp)).join('\n')}\n`;
       try {
         writeFileAtomicSync(p, body);
       } catch (e) {
@@ -259,10 +269,10 @@ export class CheckpointStore {
   }
 
   private read(place: Place): Checkpoint {
-    if (place.line === undefined) return JSON.parse(readFileSync(place.file, 'utf8')) as Checkpoint;
+    if (place.line === undefined) return checkpointOf(readFileSync(place.file, 'utf8'));
     const sig = signature(statOf(place.file));
     if (this.lines?.file !== place.file || this.lines.sig !== sig) this.lines = { file: place.file, sig, lines: readFileSync(place.file, 'utf8').split('\n') };
-    return JSON.parse(this.lines.lines[place.line]!) as Checkpoint;
+    return checkpointOf(this.lines.lines[place.line]!);
   }
 
   /** The newest checkpoint of a switch (at or before `id` when given). */

@@ -6,7 +6,6 @@
 // and reported as state unknown. A switch whose save fails keeps what was written (it was read
 // back and is live) and is reported `failed-to-save`: a reload would lose it. The others go on.
 import { refusalText } from '../core/adoption/refusals.ts';
-import { dict, dictOf } from '../core/dict.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { keepCheckpoints, newCheckpointId, type Checkpoint } from '../io/state-dir.ts';
 import type { SwitchLink } from '../transport/connect.ts';
@@ -138,15 +137,15 @@ function savedOf(plan: SwitchPlan, saved: boolean, opts: ApplyOptions): { saved?
 }
 
 function makeCheckpoint(id: string, plan: SwitchPlan): Checkpoint {
-  const keys = dict<Fields | null>();
-  for (const c of plan.changes) keys[c.key] = plan.actual?.get(c.key) ?? null;
+  const keys = new Map<string, Fields | null>();
+  for (const c of plan.changes) keys.set(c.key, plan.actual?.get(c.key) ?? null);
   return {
     id,
     switch: plan.switch,
     endpoint: plan.endpoint,
     at: new Date().toISOString(),
     keys,
-    lastApplied: plan.lastApplied ? dictOf(plan.lastApplied) : null,
+    lastApplied: plan.lastApplied ?? null,
   };
 }
 

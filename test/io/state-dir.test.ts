@@ -11,7 +11,7 @@ import { planFabric } from '../../src/services/plan.ts';
 import { FabricSession } from '../../src/services/session.ts';
 import { memoryFabric } from '../support/memory-fabric.ts';
 
-const cp = (id: string, sw: string): Checkpoint => ({ id, switch: sw, endpoint: `memory:${sw}`, at: '2026-12-06T10:00:00Z', keys: { 'PORT|Ethernet0': null }, lastApplied: null });
+const cp = (id: string, sw: string): Checkpoint => ({ id, switch: sw, endpoint: `memory:${sw}`, at: '2026-12-06T10:00:00Z', keys: new Map([['PORT|Ethernet0', null]]), lastApplied: null });
 
 describe('StateDir.probe', () => {
   it('passes on a writable directory and leaves nothing behind', () => {

@@ -14,7 +14,7 @@ import { memoryFabric } from '../support/memory-fabric.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'clos-records-'));
 const scope = (n: number) => new Map([[`BGP_NEIGHBOR|10.0.0.${n}`, { asn: String(65000 + n) }]]);
-const cp = (id: string, sw: string, key = 'PORT|Ethernet0'): Checkpoint => ({ id, switch: sw, endpoint: `memory:${sw}`, at: '2026-12-07T03:00:00Z', keys: { [key]: null }, lastApplied: null });
+const cp = (id: string, sw: string, key = 'PORT|Ethernet0'): Checkpoint => ({ id, switch: sw, endpoint: `memory:${sw}`, at: '2026-12-07T03:00:00Z', keys: new Map([[key, null]]), lastApplied: null });
 
 describe('the applied scope', () => {
   it('records saved in one turn go out in one append, and a second reader sees them', async () => {
@@ -100,8 +100,8 @@ describe('checkpoints saved together', () => {
     await st.saveCheckpoint(cp(id, 'leaf3'));
     const d = join(dir, 'checkpoints', id);
     expect(readdirSync(d).sort()).toEqual(['@000001.jsonl', '@000002.jsonl', 'leaf3.json']);
-    expect((await st.checkpoint('leaf1'))?.keys).toEqual({ 'PORT|Ethernet4': null });
-    expect((await new StateDir(dir).checkpoint('leaf2', id))?.keys).toEqual({ 'PORT|Ethernet0': null });
+    expect((await st.checkpoint('leaf1'))?.keys).toEqual(new Map([['PORT|Ethernet4', null]]));
+    expect((await new StateDir(dir).checkpoint('leaf2', id))?.keys).toEqual(new Map([['PORT|Ethernet0', null]]));
     expect(st.prune(5)).toBe(0);
     // The replaced leaf1 line left the first bundle; leaf2 is still in it.
     expect(readFileSync(join(d, '@000001.jsonl'), 'utf8').split('\n')[0]).toBe('{"switches":["leaf2"]}');
@@ -110,6 +110,17 @@ describe('checkpoints saved together', () => {
       ['leaf2', 1],
       ['leaf3', 1],
     ]);
+  });
+
+  it('reads a checkpoint as earlier versions wrote it (keys and applied scope as objects)', async () => {
+    const dir = tmp();
+    const id = '20261206T100000000Z-1';
+    mkdirSync(join(dir, 'checkpoints', id), { recursive: true });
+    const old = { id, switch: 'leaf1', endpoint: 'memory:leaf1', at: '2026-12-06T10:00:00Z', keys: { 'PORT|Ethernet0': { admin_status: 'down' }, 'INTERFACE|Ethernet0': null }, lastApplied: { 'PORT|Ethernet0': { admin_status: 'up' } } };
+    writeFileSync(join(dir, 'checkpoints', id, 'leaf1.json'), JSON.stringify(old, null, 2));
+    const got = await new StateDir(dir).checkpoint('leaf1');
+    expect(got?.keys).toEqual(new Map<string, unknown>([['PORT|Ethernet0', { admin_status: 'down' }], ['INTERFACE|Ethernet0', null]]));
+    expect(got?.lastApplied).toEqual(new Map([['PORT|Ethernet0', { admin_status: 'up' }]]));
   });
 
   it('prune keeps the newest N of each switch across runs, rewriting or removing bundles', async () => {

@@ -31,7 +31,7 @@ describe('switch actions', () => {
     expect(restartReason({ firstBringUp: false, changes: [change('PORT|Ethernet0', 'session-reset')] })).toBeUndefined();
     expect(restoreTouchesStatic([change('LOOPBACK_INTERFACE|Loopback0|10.0.0.1/32')])).toBe(true);
     expect(restoreTouchesStatic([change('PORT|Ethernet0')])).toBe(false);
-    const cp = { id: 'x', switch: 's', endpoint: 'e', at: '', keys: {}, lastApplied: null };
+    const cp = { id: 'x', switch: 's', endpoint: 'e', at: '', keys: new Map(), lastApplied: null };
     expect(restoreActions(cp).map((a) => a.kind)).toEqual(['restore', 'restart-routing', 'save']);
     expect(restoreActions(cp, { asn: 65101, neighbors: ['10.1.0.0'], routerAdded: false }).map((a) => a.kind)).toEqual(['restore', 'vtysh', 'save']);
     expect(restoreActions(cp, undefined, false).map((a) => a.kind)).toEqual(['restore', 'restart-routing']);

@@ -282,12 +282,12 @@ function tablesOf(keys: readonly string[]): string[] {
 /** Every key of the checkpoint back exactly as it was (absent keys deleted), and the managed
  *  scope with it. Returns the changes it made. */
 async function restore(link: SwitchLink, cp: Checkpoint, state: StateDir, r: RunResult): Promise<Change[]> {
-  const scope = Object.keys(cp.keys);
+  const scope = [...cp.keys.keys()];
   const desired = new Map<string, Fields>();
-  for (const [k, v] of Object.entries(cp.keys)) if (v) desired.set(k, v);
+  for (const [k, v] of cp.keys) if (v) desired.set(k, v);
   const actual = await link.transport.read('CONFIG_DB', tablesOf(scope));
   const changes = diffConfig({ desired, actual, exact: { scope } });
   await send(link, changes, r);
-  await state.saveApplied(cp.switch, cp.lastApplied ? new Map(Object.entries(cp.lastApplied)) : null);
+  await state.saveApplied(cp.switch, cp.lastApplied);
   return changes;
 }
