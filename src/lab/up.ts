@@ -68,6 +68,9 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
     const def = topo.switches.find((t) => t.name === s.name)!;
     factories.set(s.name, factoryConfig(factory, { name: s.name, hwsku: s.hwsku, ports: def.ports, mac: s.mac, mtu: topo.mtu }));
   }
+  // Where lab up spends its time, at debug level (CLOS_LOG_LEVEL=debug).
+  const t0 = Date.now();
+  const phase = (what: string) => log.debug({ ms: Date.now() - t0 }, what);
   const existing = await listNamespaces();
   const frr = frrIds();
   for (const s of switches) {
@@ -88,6 +91,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const createNs = (s: SwitchState) => createNamespace(s.namespace, `switch ${s.name}`);
   if (missing.length > 0) await createNs(missing[0]!);
   await mapConcurrent(missing.slice(1), opts.concurrency ?? 8, createNs);
+  phase(`${missing.length} namespace(s) created`);
 
   const known = new Set(state.cables.map(cableKey));
   const wanted = topo.links.map((l) => ({ a: l.spine, aPort: l.spinePort, b: l.leaf, bPort: l.leafPort }));
@@ -96,6 +100,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const ns = (name: string) => state.switches[name]!.namespace;
   const created = await createCables(wanted.map((c) => ({ ...c, aNs: ns(c.a), bNs: ns(c.b) })));
   await mapConcurrent(topo.switches, opts.concurrency ?? 8, (s) => createUnpluggedPorts(ns(s.name), s.unplugged, `switch ${s.name}`));
+  phase(`${created.length} cable(s) and the unplugged ports created`);
 
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
@@ -118,6 +123,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
     }
   });
 
+  phase('redis and lldpd running');
   const agentless = switches.filter((s) => !agentRunning(s, records));
   if (agentless.length > 0 && opts.startAgents !== false) {
     const id = state.agents.reduce((m, a) => Math.max(m, a.id + 1), 0);
@@ -144,6 +150,7 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
       },
     );
   }
+  phase('agents ready');
   writeLabInventory(state);
   return { state, added: fresh.map((s) => s.name), cablesAdded: created.length };
 }
