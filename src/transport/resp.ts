@@ -3,6 +3,7 @@
 // Command, a promise and a timer per command) costs two to three times what redis itself spends
 // on a few thousand commands; here a request is one buffer, one timer, one parse. Keyspace
 // watches use it too (a subscribed connection's notifications arrive through onPush).
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -64,6 +65,11 @@ const ARRAY = 2;
  *  arrive, never again from its start; only an incomplete last element is kept for the next feed. */
 export class RespReader {
   private buf: Buffer = Buffer.alloc(0);
+  /** buf as a string, made once per feed when it is all ASCII (nearly always: SONiC's keys and
+   *  values), its strings then cut from it (a bulk string a slice, not a call into the runtime
+   *  each); null when it is not ASCII (each bulk string then decoded as UTF-8); undefined: not
+   *  made yet. */
+  private text: string | null | undefined;
   private pos = 0;
   /** Arrays being filled, innermost last. */
   private readonly stack: { arr: Reply[]; filled: number }[] = [];
@@ -73,6 +79,13 @@ export class RespReader {
   feed(chunk: Buffer): void {
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
     this.pos = 0;
+    this.text = undefined;
+  }
+
+  /** The bytes start…end as a string (UTF-8). */
+  private str(start: number, end: number): string {
+    if (this.text === undefined) this.text = isAscii(this.buf) ? this.buf.toString('latin1') : null;
+    return this.text === null ? this.buf.toString('utf8', start, end) : this.text.slice(start, end);
   }
 
   /** The next complete reply, or undefined when more data is needed. */
@@ -102,8 +115,11 @@ export class RespReader {
 
   /** End of the header line starting at `at` (index of its CR), or -1 when incomplete. */
   private eol(at: number): number {
-    const cr = this.buf.indexOf(0x0d, at);
-    return cr < 0 || cr + 1 >= this.buf.length ? -1 : cr;
+    // A header line is a few bytes: scanned here, not through a call into the runtime.
+    const buf = this.buf;
+    const last = buf.length - 1;
+    for (let i = at; i < last; i++) if (buf[i] === 0x0d) return i;
+    return -1;
   }
 
   /** The integer of a header line (`$12`, `*3`, `:1`), read from the bytes. */
@@ -139,7 +155,7 @@ export class RespReader {
         }
         if (this.buf.length < end + n + 2) return INCOMPLETE;
         this.pos = end + n + 2;
-        this.value = this.buf.toString('utf8', end, end + n);
+        this.value = this.str(end, end + n);
         return SCALAR;
       }
       case 0x2a: {
@@ -155,7 +171,7 @@ export class RespReader {
       }
       case 0x2b: // +
         this.pos = end;
-        this.value = this.buf.toString('utf8', at + 1, cr);
+        this.value = this.str(at + 1, cr);
         return SCALAR;
       case 0x2d: // -
         this.pos = end;
