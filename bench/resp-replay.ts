@@ -7,8 +7,8 @@
 // The encoding is done when the switch is made, before anything is timed.
 import type { Change } from '../src/core/diff/diff.ts';
 import type { Fields } from '../src/core/diff/flat.ts';
-import { decodeEntries } from '../src/transport/redis.ts';
-import { RespReader, type Reply } from '../src/transport/resp.ts';
+import { decodeEntries, READ_SHAPE } from '../src/transport/redis.ts';
+import { RespReader, type Entries, type Reply } from '../src/transport/resp.ts';
 import { tableOf } from '../src/services/watch-kit.ts';
 import { type DbName, type Transport, type Unwatch } from '../src/transport/transport.ts';
 
@@ -43,9 +43,9 @@ export class ReplayTransport implements Transport {
     let reply: Reply | undefined;
     for (let at = 0; reply === undefined && at < wire.length; at += CHUNK) {
       reader.feed(wire.subarray(at, at + CHUNK));
-      reply = reader.next();
+      reply = reader.next(READ_SHAPE[0]);
     }
-    return decodeEntries((reply as Reply[])[0] as Reply[]);
+    return decodeEntries((reply as Reply[])[0] as Entries);
   }
 
   async apply(_changes: readonly Change[]): Promise<void> {

@@ -192,8 +192,9 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       }
       for (const [db, states] of byDb) {
         const byTable = new Map<string, Judged>();
+        let table: string | undefined;
         for (const s of states) {
-          const table = tableOfCheck(s.check);
+          table = tableOfCheck(s.check, table);
           let judged = byTable.get(table);
           if (!judged) byTable.set(table, (judged = { states: [], routed: false }));
           judged.states.push(s);
