@@ -4,20 +4,30 @@
 // factory state, verify of the converged STATE_DB/APPL_DB, drift — all switches over their one
 // RESP connection each. Prints one JSON line of figures on stdout.
 // argv: <fabric file> <inventory file> <concurrency>
+//   or: --memory <fabric file> <concurrency> — no redis-servers: every switch's databases are
+//       seeded as bench/scale.ts seeds them (CONFIG_DB as applied, no plan + apply) and read
+//       through the Redis transport's decoding (resp-replay.ts); verify and drift only.
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkBuilder } from '../src/core/checks/checks.ts';
+import { loadFabric } from '../src/io/fabric.ts';
+import { StateDir, stateDirFor } from '../src/io/state-dir.ts';
 import { applyFabric } from '../src/services/apply.ts';
 import { driftFabric } from '../src/services/drift.ts';
 import { planFabric } from '../src/services/plan.ts';
-import { openSession } from '../src/services/session.ts';
+import { FabricSession, openSession } from '../src/services/session.ts';
 import { verifyFabric } from '../src/services/verify.ts';
 import type { SwitchLink } from '../src/transport/connect.ts';
+import type { Transport } from '../src/transport/transport.ts';
 import { RedisTransport } from '../src/transport/redis.ts';
 import { DAEMONS_ARGV } from '../src/services/watch/daemons.ts';
+import { seededDatabases } from '../test/support/redis-fabric.ts';
+import { ReplayTransport } from './resp-replay.ts';
 
-const [file, inventoryFile, concurrencyArg] = process.argv.slice(2);
+const MEMORY = process.argv[2] === '--memory';
+const [file, inventoryFile, concurrencyArg] = MEMORY ? [process.argv[3], undefined, process.argv[4]] : process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
+const inventory = inventoryFile ? (parse(readFileSync(inventoryFile, 'utf8')) as { switches: Record<string, { redis: { host: string; port: number } }> }) : undefined;
 
 /** Open descriptors now (sampled: the peak is what exhaustion would hit). */
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -37,24 +47,17 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [r, performance.now() - t0];
 }
 
-const inventory = parse(readFileSync(inventoryFile!, 'utf8')) as {
-  switches: Record<string, { redis: { host: string; port: number } }>;
-};
-// The inventory's redis endpoints, with an exec channel that does nothing: apply's restart of
-// the bgp service after a first bring-up has no routing daemon to restart on a redis-only switch;
-// `vtysh -c 'show daemons'` (verify's and drift's probe) says zebra and bgpd run, as on a
-// converged switch; anything else (drift's `cat` of the startup config) is not there (127).
-const connect = async (name: string): Promise<SwitchLink> => {
-  const r = inventory.switches[name]!.redis;
-  const transport = new RedisTransport(name, { host: r.host, port: r.port });
-  return {
-    name,
-    transport,
-    exec: { endpoint: 'bench (no-op)', run: async (argv) => exec(argv) },
-    flavourHint: 'sonic',
-    close: () => transport.close(),
-  };
-};
+/** A link to a switch: its transport, with an exec channel that does nothing: apply's restart
+ *  of the bgp service after a first bring-up has no routing daemon to restart on a redis-only
+ *  switch; `vtysh -c 'show daemons'` (verify's and drift's probe) says zebra and bgpd run, as on
+ *  a converged switch; anything else (drift's `cat` of the startup config) is not there (127). */
+const linkOf = (name: string, transport: Transport): SwitchLink => ({
+  name,
+  transport,
+  exec: { endpoint: 'bench (no-op)', run: async (argv) => exec(argv) },
+  flavourHint: 'sonic',
+  close: () => transport.close(),
+});
 
 function exec(argv: readonly string[]): { code: number; stdout: string; stderr: string } {
   if (argv.join(' ') === DAEMONS_ARGV.join(' ')) return { code: 0, stdout: 'mgmtd zebra bgpd staticd\n', stderr: '' };
@@ -62,17 +65,24 @@ function exec(argv: readonly string[]): { code: number; stdout: string; stderr: 
   return { code: 0, stdout: '', stderr: '' };
 }
 
-const session = await openSession(file!, { writeLock: false }, { inventory: inventoryFile!, connect, concurrency });
+const session = MEMORY ? await memorySession(file!) : await openSession(file!, { writeLock: false }, { inventory: inventoryFile!, connect: redisLink, concurrency });
 try {
-  const [plans, planMs] = await timed(() => planFabric(session));
-  log(`plan ${(planMs / 1000).toFixed(2)} s`);
-  const failed = plans.filter((p) => p.error);
-  if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
-  const changes = plans.reduce((n, p) => n + p.changes.length, 0);
-  const [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
-  log(`apply ${(applyMs / 1000).toFixed(2)} s`);
-  const bad = outcomes.filter((o) => o.status !== 'applied');
-  if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
+  let planMs = 0;
+  let applyMs = 0;
+  let changes = 0;
+  if (!MEMORY) {
+    let plans: Awaited<ReturnType<typeof planFabric>>;
+    [plans, planMs] = await timed(() => planFabric(session));
+    log(`plan ${(planMs / 1000).toFixed(2)} s`);
+    const failed = plans.filter((p) => p.error);
+    if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
+    changes = plans.reduce((n, p) => n + p.changes.length, 0);
+    let outcomes: Awaited<ReturnType<typeof applyFabric>>;
+    [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
+    log(`apply ${(applyMs / 1000).toFixed(2)} s`);
+    const bad = outcomes.filter((o) => o.status !== 'applied');
+    if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
+  }
 
   const intents = session.loaded.intents;
   const checksOf = checkBuilder(intents, { flavourOf: () => 'sonic' });
@@ -97,6 +107,7 @@ try {
   process.stdout.write(
     `${JSON.stringify({
       switches: intents.length,
+      memory: MEMORY,
       changes,
       checks: v1.summary.checks,
       planMs,
@@ -113,6 +124,28 @@ try {
 } finally {
   clearInterval(sampler);
   await session.close();
+}
+
+/** The inventory's redis endpoints. */
+async function redisLink(name: string): Promise<SwitchLink> {
+  const r = inventory!.switches[name]!.redis;
+  return linkOf(name, new RedisTransport(name, { host: r.host, port: r.port }));
+}
+
+/** The fabric's switches seeded in this process, the record of an apply of their desired
+ *  config in the state directory (drift compares with it). */
+async function memorySession(fabricFile: string): Promise<FabricSession> {
+  const loaded = await loadFabric(fabricFile, { writeLock: true });
+  const stateDir = new StateDir(stateDirFor(fabricFile, loaded.fabric.name));
+  const links = new Map<string, SwitchLink>();
+  for (const [name, dbs] of seededDatabases(loaded, 'applied')) {
+    await stateDir.saveApplied(name, dbs.desired);
+    links.set(name, linkOf(name, new ReplayTransport(name, dbs)));
+  }
+  // The seeded databases are garbage now (only their encoded bytes are kept): not the
+  // collector's work during what is timed.
+  global.gc?.();
+  return new FabricSession(loaded, { version: 1, fabric: loaded.fabric.name, switches: {} }, '(memory)', stateDir, { concurrency, connect: async (n) => links.get(n)! });
 }
 
 function log(msg: string): void {

@@ -10,10 +10,13 @@
 // under 1 GB; descriptors well inside the limit (one connection per switch, see README).
 // Options: --sizes 4x60,8x248,8x992 (default: all three, the cost as it grows), --concurrency N
 // (default 64), --addresses CIDR (default 127.3.0.0/16), --json, --cpu-prof DIR (profile of the
-// controller process).
+// controller process), --memory (no redis-servers: verify and drift of switches held in the
+// controller's process, their reads decoded as the Redis transport decodes them — the
+// controller's CPU on one core, without the transport's sockets; no plan + apply).
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pickAddresses } from '../src/lab/addresses.ts';
 import { readRecords } from '../src/lab/processes.ts';
@@ -31,11 +34,13 @@ const CONCURRENCY = Number(option('concurrency', '64'));
 const ADDRESSES = option('addresses', '127.3.0.0/16');
 const JSON_OUT = process.argv.includes('--json');
 const CPU_PROF = option('cpu-prof', ''); // a directory: the controller writes a V8 CPU profile there
+const MEMORY = process.argv.includes('--memory');
 const TARGET_MS = 3_000;
 const TARGET_RSS = 1024 ** 3;
 
 interface Figures {
   switches: number;
+  memory: boolean;
   changes: number;
   checks: number;
   planMs: number;
@@ -75,9 +80,10 @@ async function redisRss(records: string): Promise<number> {
   return total;
 }
 
-function runController(fab: RedisFabric): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
+/** The controller on a redis fabric (its fabric file and inventory), or `--memory` on a fabric file. */
+function runController(args: readonly string[]): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
   const script = fileURLToPath(new URL('./scale-controller.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, fab.file, fab.inventory, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
@@ -88,6 +94,16 @@ function runController(fab: RedisFabric): Promise<Omit<Figures, 'redisRss' | 'st
 
 async function measure(spines: number, leaves: number): Promise<Figures> {
   const n = spines + leaves;
+  if (MEMORY) {
+    const dir = mkdtempSync(join(tmpdir(), 'clos-scale-memory-'));
+    try {
+      const file = join(dir, `bench-scale-${n}.fabric.yaml`);
+      writeFileSync(file, podBenchFabric({ name: `bench-scale-${n}`, description: 'bench:scale --memory', spines, leaves }));
+      return { ...(await runController(['--memory', file])), redisRss: 0, startMs: 0 };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
   const taken = new Set(allStates().flatMap((st) => Object.values(st.switches).map((s) => s.address)));
   const addrs = await pickAddresses(ADDRESSES, n, taken, REDIS_PORT);
   const t0 = performance.now();
@@ -96,7 +112,7 @@ async function measure(spines: number, leaves: number): Promise<Figures> {
   const startMs = performance.now() - t0;
   log(`${n} switches: ${n} redis-servers on ${addrs[0]}…${addrs.at(-1)}:${REDIS_PORT} started and seeded in ${(startMs / 1000).toFixed(1)} s`);
   try {
-    const f = await runController(current);
+    const f = await runController([current.file, current.inventory]);
     return { ...f, redisRss: await redisRss(current.records), startMs };
   } finally {
     await stop();
@@ -124,6 +140,21 @@ function report(rows: readonly Figures[]): void {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const mb = (b: number) => `${Math.round(b / 1024 ** 2)} MB`;
   const ok = (ms: number) => (ms < TARGET_MS ? s(ms) : `**${s(ms)}**`);
+  if (rows[0]!.memory) {
+    const big = rows.at(-1)!;
+    const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+    const lines = [
+      `clos verify and drift of N switches held in its own process (--memory: reads decoded by the Redis transport's parser, no redis-servers, no plan + apply), concurrency ${CONCURRENCY}; ${cpu}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}.`,
+      '',
+      '| switches | checks | verify (warm) | drift (warm) | peak RSS (the databases included) |',
+      '|---:|---:|---:|---:|---:|',
+      ...rows.map((r) => `| ${r.switches.toLocaleString('en')} | ${r.checks.toLocaleString('en')} | ${ok(r.verifyMs)} (${s(r.verifyWarmMs)}) | ${ok(r.driftMs)} (${s(r.driftWarmMs)}) | ${mb(r.peakRss)} |`),
+      '',
+      `At ${big.switches.toLocaleString('en')} switches: verify and drift each under 3 s: ${big.verifyMs < TARGET_MS && big.driftMs < TARGET_MS ? 'met' : 'NOT met'}.`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return;
+  }
   const cpu = cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
   const lines = [
     `clos against N redis-only switches (one redis-server each on its own 127.3.x.y), concurrency ${CONCURRENCY}; ${availableParallelism()} × ${cpu}, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}.`,

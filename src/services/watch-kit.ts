@@ -26,9 +26,13 @@ export function tableOf(db: DbName, key: string): string {
   return i < 0 ? key : key.slice(0, i);
 }
 
-/** The one table a check reads (its keys all carry the same table prefix). */
-export function tableOfCheck(check: Check): string {
+/** The one table a check reads (its keys all carry the same table prefix). `like`: the table
+ *  of the check before, returned without cutting a new string when it is this one's too (a
+ *  switch's thousand route checks follow each other). */
+export function tableOfCheck(check: Check, like?: string): string {
   const e = check.expect;
   const key = e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!;
-  return tableOf(check.db === 'FRR' ? 'STATE_DB' : check.db, key);
+  const db = check.db === 'FRR' ? 'STATE_DB' : check.db;
+  if (like !== undefined && key.length > like.length && key.startsWith(like) && key[like.length] === SEPARATOR[db]) return like;
+  return tableOf(db, key);
 }

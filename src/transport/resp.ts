@@ -3,12 +3,21 @@
 // Command, a promise and a timer per command) costs two to three times what redis itself spends
 // on a few thousand commands; here a request is one buffer, one timer, one parse. Keyspace
 // watches use it too (a subscribed connection's notifications arrive through onPush).
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { connections } from './budget.ts';
 
-export type Reply = string | number | null | RespError | Reply[];
+export type Reply = string | number | null | RespError | Reply[] | Entries;
+
+/** A list of keys and their hashes ([key, [field, value, …], …]) as a parser of shape 'tables'
+ *  makes it: key → fields, in the order sent. */
+export type Entries = Map<string, Record<string, string>>;
+
+/** What a reply is known to hold, so that it is decoded into its final form as it is parsed.
+ *  'tables': an array of Entries lists (the Redis transport's read script answers so). */
+export type ReplyShape = 'tables';
 
 /** An error reply of the server (`-ERR …`, `-EXECABORT …`). */
 export class RespError extends Error {
@@ -59,51 +68,116 @@ const INCOMPLETE = 0;
 const SCALAR = 1;
 const ARRAY = 2;
 
+const LIST = 0; // an array
+const TABLES = 1; // a 'tables' reply: its elements are Entries lists
+const ENTRIES = 2; // key, hash, key, hash, … → Entries
+const FIELDS = 3; // field, value, … → an object
+
+/** An array being filled. */
+class Frame {
+  filled = 0;
+  readonly arr: Reply[] | undefined;
+  readonly map: Entries | undefined;
+  readonly obj: Record<string, string> | undefined;
+  private key = '';
+
+  constructor(
+    readonly kind: typeof LIST | typeof TABLES | typeof ENTRIES | typeof FIELDS,
+    readonly length: number,
+  ) {
+    this.arr = kind === LIST || kind === TABLES ? new Array<Reply>(length) : undefined;
+    this.map = kind === ENTRIES ? new Map() : undefined;
+    this.obj = kind === FIELDS ? (Object.create(null) as Record<string, string>) : undefined;
+  }
+
+  /** Takes the next element; true once full. */
+  put(value: Reply): boolean {
+    const i = this.filled++;
+    if (this.arr) this.arr[i] = value;
+    else if ((i & 1) === 0) {
+      if (typeof value !== 'string') throw new RespError('not a table read’s reply: a key that is not a string');
+      this.key = value;
+    } else if (this.map) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof RespError || value instanceof Map) throw new RespError('not a table read’s reply: a key without its hash');
+      this.map.set(this.key, value as Record<string, string>);
+    } else this.obj![this.key] = value as string;
+    return this.filled === this.length;
+  }
+
+  get done(): Reply {
+    return this.arr ?? this.map ?? (this.obj as unknown as Reply);
+  }
+}
+
 /** Incremental RESP2 reply parser: feed chunks, take complete replies. Resumable: a reply that
  *  spans many chunks (a read of 100,000 entries) is parsed once, element by element as its bytes
  *  arrive, never again from its start; only an incomplete last element is kept for the next feed. */
 export class RespReader {
   private buf: Buffer = Buffer.alloc(0);
+  /** buf as a string, made once per feed when it is all ASCII (nearly always: SONiC's keys and
+   *  values), its strings then cut from it (a bulk string a slice, not a call into the runtime
+   *  each); null when it is not ASCII (each bulk string then decoded as UTF-8); undefined: not
+   *  made yet. */
+  private text: string | null | undefined;
   private pos = 0;
   /** Arrays being filled, innermost last. */
-  private readonly stack: { arr: Reply[]; filled: number }[] = [];
+  private readonly stack: Frame[] = [];
+  private shape: ReplyShape | undefined;
+  /** In hashes of a 'tables' reply: the string last read at each position of a hash. Entries of
+   *  a table have the same fields, often the same values (a leaf's routes to other leaves all go
+   *  through every spine): an equal string is that one again, not a new one. */
+  private readonly recent: { str: string; buf: Buffer; at: number; len: number }[] = [];
   private value: Reply = null;
   private length = 0;
 
   feed(chunk: Buffer): void {
     this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
     this.pos = 0;
+    this.text = undefined;
   }
 
-  /** The next complete reply, or undefined when more data is needed. */
-  next(): Reply | undefined {
+  /** The bytes start…end as a string (UTF-8). */
+  private str(start: number, end: number): string {
+    if (this.text === undefined) this.text = isAscii(this.buf) ? this.buf.toString('latin1') : null;
+    return this.text === null ? this.buf.toString('utf8', start, end) : this.text.slice(start, end);
+  }
+
+  /** The next complete reply, or undefined when more data is needed. `shape`: what the next
+   *  reply holds, if known (it applies from the reply's first byte on). */
+  next(shape?: ReplyShape): Reply | undefined {
+    if (this.stack.length === 0) this.shape = shape;
     for (;;) {
-      const kind = this.element();
+      const top = this.stack[this.stack.length - 1];
+      const kind = this.element(top?.kind === FIELDS ? top.filled : -1);
       if (kind === INCOMPLETE) return undefined;
       let value = this.value;
       // An array header opens a frame; a value fills the innermost frame, closing full ones.
       if (kind === ARRAY) {
+        const inner = !top ? (this.shape === 'tables' ? TABLES : LIST) : top.kind === TABLES ? ENTRIES : top.kind === ENTRIES ? FIELDS : LIST;
+        const frame = new Frame(inner, this.length);
         if (this.length > 0) {
-          this.stack.push({ arr: new Array<Reply>(this.length), filled: 0 });
+          this.stack.push(frame);
           continue;
         }
-        value = [];
+        value = frame.done;
       }
       for (;;) {
-        const top = this.stack[this.stack.length - 1];
-        if (!top) return value;
-        top.arr[top.filled++] = value;
-        if (top.filled < top.arr.length) break;
+        const f = this.stack[this.stack.length - 1];
+        if (!f) return value;
+        if (!f.put(value)) break;
         this.stack.pop();
-        value = top.arr;
+        value = f.done;
       }
     }
   }
 
   /** End of the header line starting at `at` (index of its CR), or -1 when incomplete. */
   private eol(at: number): number {
-    const cr = this.buf.indexOf(0x0d, at);
-    return cr < 0 || cr + 1 >= this.buf.length ? -1 : cr;
+    // A header line is a few bytes: scanned here, not through a call into the runtime.
+    const buf = this.buf;
+    const last = buf.length - 1;
+    for (let i = at; i < last; i++) if (buf[i] === 0x0d) return i;
+    return -1;
   }
 
   /** The integer of a header line (`$12`, `*3`, `:1`), read from the bytes. */
@@ -119,9 +193,33 @@ export class RespReader {
     return sign * n;
   }
 
+  /** The bytes start…end at position `slot` of a hash: the string read there last time if the
+   *  bytes are the same (compared with the bytes it was read from). */
+  private recentStr(slot: number, start: number, end: number): string {
+    const buf = this.buf;
+    const n = end - start;
+    const last = this.recent[slot];
+    if (last !== undefined && last.len === n) {
+      const was = last.buf;
+      const from = last.at;
+      let i = 0;
+      while (i < n && buf[start + i] === was[from + i]) i++;
+      if (i === n) return last.str;
+    }
+    const str = this.str(start, end);
+    if (last) {
+      last.str = str;
+      last.buf = buf;
+      last.at = start;
+      last.len = n;
+    } else this.recent[slot] = { str, buf, at: start, len: n };
+    return str;
+  }
+
   /** One element at pos: a scalar (in `value`) or an array header (its length in `length`).
-   *  No object per element: a read of 100,000 entries has millions of them. */
-  private element(): typeof INCOMPLETE | typeof SCALAR | typeof ARRAY {
+   *  No object per element: a read of 100,000 entries has millions of them. `slot`: its
+   *  position in a hash of a 'tables' reply (-1: not in one). */
+  private element(slot: number): typeof INCOMPLETE | typeof SCALAR | typeof ARRAY {
     const at = this.pos;
     if (at >= this.buf.length) return INCOMPLETE;
     const type = this.buf[at];
@@ -139,7 +237,7 @@ export class RespReader {
         }
         if (this.buf.length < end + n + 2) return INCOMPLETE;
         this.pos = end + n + 2;
-        this.value = this.buf.toString('utf8', end, end + n);
+        this.value = slot >= 0 && (slot & 1) === 0 ? this.recentStr(slot, end, end + n) : this.str(end, end + n);
         return SCALAR;
       }
       case 0x2a: {
@@ -155,7 +253,7 @@ export class RespReader {
       }
       case 0x2b: // +
         this.pos = end;
-        this.value = this.buf.toString('utf8', at + 1, cr);
+        this.value = this.str(at + 1, cr);
         return SCALAR;
       case 0x2d: // -
         this.pos = end;
@@ -185,7 +283,7 @@ export interface RespTarget {
  *  of CONFIG_DB and its flavour probe on STATE_DB share one round trip). */
 export class RespConnection {
   private readonly reader = new RespReader();
-  private readonly pending: { want: number; got: Reply[]; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
+  private readonly pending: { want: number; got: Reply[]; shapes: readonly (ReplyShape | undefined)[] | undefined; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
   private outgoing: Buffer[] = [];
   private closed: Error | undefined;
 
@@ -244,9 +342,10 @@ export class RespConnection {
   }
 
   /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
-   *  reply per command. On timeout the connection is destroyed (nothing more may queue behind
-   *  what the server has not read) and every request in flight fails with it. */
-  send(cmds: readonly (readonly string[])[], timeoutMs: number): Promise<Reply[]> {
+   *  reply per command (decoded to its shape, where one is given). On timeout the connection is
+   *  destroyed (nothing more may queue behind what the server has not read) and every request
+   *  in flight fails with it. */
+  send(cmds: readonly (readonly string[])[], timeoutMs: number, shapes?: readonly (ReplyShape | undefined)[]): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
     connections.touch(this);
     return new Promise<Reply[]>((resolve, reject) => {
@@ -254,6 +353,7 @@ export class RespConnection {
       this.pending.push({
         want: cmds.length,
         got: [],
+        shapes,
         resolve: (r) => {
           timer.cancel();
           resolve(r);
@@ -298,7 +398,7 @@ export class RespConnection {
     this.reader.feed(chunk);
     let r: Reply | undefined;
     try {
-      while ((this.pending.length || this.onPush) && (r = this.reader.next()) !== undefined) {
+      while ((this.pending.length || this.onPush) && (r = this.reader.next(this.pending[0]?.shapes?.[this.pending[0].got.length])) !== undefined) {
         if (this.onPush && Array.isArray(r) && r[0] === 'pmessage') {
           this.onPush(r);
           continue;

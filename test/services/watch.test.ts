@@ -35,6 +35,22 @@ describe('watchChecks', () => {
     await w.stop();
   });
 
+  it('a passing check says what it passed on, as of the last read of its table', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const key = 'ROUTE_TABLE:10.0.0.5';
+    const route: Check = { id: 'route to leaf2', switch: 'leaf1', kind: 'route', db: 'APPL_DB', expect: { type: 'nexthops', keys: [`${key}/32`, key], count: 1 } };
+    mem.setState('APPL_DB', key, { nexthop: '10.1.0.1', ifname: 'Ethernet0' });
+    const w = await watchChecks(new Map([['leaf1', linkOf(mem)]]), [route], { debounceMs: 10 });
+    expect(w.results[0]).toMatchObject({ pass: true, read: true, seen: '1 next hop(s): 10.1.0.1' });
+    mem.setState('APPL_DB', key, { nexthop: '10.1.0.3', ifname: 'Ethernet4' });
+    await sleep(100);
+    expect(w.results[0]).toMatchObject({ pass: true, seen: '1 next hop(s): 10.1.0.3' });
+    mem.setState('APPL_DB', key, { nexthop: '10.1.0.1,10.1.0.3' });
+    await sleep(100);
+    expect(w.results[0]).toMatchObject({ pass: false, seen: '2 next hop(s): 10.1.0.1,10.1.0.3' });
+    await w.stop();
+  });
+
   it('ends at the deadline or on abort, whichever comes first', async () => {
     const w = await watchChecks(new Map([['leaf1', linkOf(new MemoryTransport('leaf1'))]]), [portUp('Ethernet0')]);
     let t0 = Date.now();

@@ -71,18 +71,14 @@ export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabr
     });
     const parallel = o.parallel ?? 16;
     await mapConcurrent(loaded.intents, parallel, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
-    const ops = convergedState(loaded.intents);
+    const seeded = seededDatabases(loaded, o.config ?? 'applied');
     const stateDir = new StateDir(stateDirFor(file, loaded.fabric.name));
     await mapConcurrent(loaded.intents, parallel, async (s) => {
-      const desired = flatten(loaded.configs.get(s.name)!);
-      const config = new Map<string, Fields>();
-      for (const p of s.platform.ports) config.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, index: String(p.index), lanes: p.lanes, mtu: '9100', speed: String(p.speed) });
-      config.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
-      if (o.config !== 'factory') for (const [k, v] of desired) config.set(k, { ...config.get(k), ...v });
-      await write(endpoints.get(s.name)!, DB.CONFIG_DB, config, true);
-      await write(endpoints.get(s.name)!, DB.STATE_DB, ops.get(s.name)!.STATE_DB);
-      await write(endpoints.get(s.name)!, DB.APPL_DB, ops.get(s.name)!.APPL_DB);
-      if ((o.applied ?? true) && o.config !== 'factory') await stateDir.saveApplied(s.name, desired);
+      const dbs = seeded.get(s.name)!;
+      await write(endpoints.get(s.name)!, DB.CONFIG_DB, dbs.CONFIG_DB, true);
+      await write(endpoints.get(s.name)!, DB.STATE_DB, dbs.STATE_DB);
+      await write(endpoints.get(s.name)!, DB.APPL_DB, dbs.APPL_DB);
+      if ((o.applied ?? true) && o.config !== 'factory') await stateDir.saveApplied(s.name, dbs.desired);
     });
     const inventory = join(dir, `${name}.inventory.yaml`);
     writeFileSync(
@@ -116,6 +112,31 @@ export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabr
     await stop();
     throw e;
   }
+}
+
+export interface SeededSwitch {
+  readonly CONFIG_DB: Map<string, Fields>;
+  readonly STATE_DB: Map<string, Fields>;
+  readonly APPL_DB: Map<string, Fields>;
+  /** The switch's desired CONFIG_DB (what an apply records). */
+  readonly desired: Map<string, Fields>;
+}
+
+/** Per switch, what the fabric's databases hold: CONFIG_DB at factory state (every port admin
+ *  down, DEVICE_METADATA) with, unless factory, the desired config applied over it; STATE_DB and
+ *  APPL_DB as SONiC's daemons leave them once converged (converged-state.ts). */
+export function seededDatabases(loaded: LoadedFabric, config: 'applied' | 'factory'): Map<string, SeededSwitch> {
+  const ops = convergedState(loaded.intents);
+  const out = new Map<string, SeededSwitch>();
+  for (const s of loaded.intents) {
+    const desired = flatten(loaded.configs.get(s.name)!);
+    const db = new Map<string, Fields>();
+    for (const p of s.platform.ports) db.set(`PORT|${p.name}`, { admin_status: 'down', alias: p.alias, index: String(p.index), lanes: p.lanes, mtu: '9100', speed: String(p.speed) });
+    db.set('DEVICE_METADATA|localhost', { mac: '52:54:00:00:00:01' });
+    if (config !== 'factory') for (const [k, v] of desired) db.set(k, { ...db.get(k), ...v });
+    out.set(s.name, { CONFIG_DB: db, STATE_DB: ops.get(s.name)!.STATE_DB, APPL_DB: ops.get(s.name)!.APPL_DB, desired });
+  }
+  return out;
 }
 
 async function write(ep: RedisEndpoint, db: number, entries: ReadonlyMap<string, Fields>, initialized = false): Promise<void> {

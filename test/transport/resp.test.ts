@@ -43,6 +43,16 @@ describe('RESP', () => {
     expect(readAll(chunks)).toEqual([[entries.flatMap(([k, f]) => [k, [...f]])], 7]);
   });
 
+  it('decodes UTF-8 in any chunk, ASCII chunks and others mixed, a string cut across them', () => {
+    const words = ['Ethernet0', 'spine1 é', 'ROUTE_TABLE:10.0.0.1', '“uplink” to spine2', 'x'.repeat(40)];
+    const wire = Buffer.from(`*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w)}\r\n${w}\r\n`).join('')}`);
+    for (const size of [5, 13, 29, wire.length]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < wire.length; i += size) chunks.push(wire.subarray(i, i + size));
+      expect(readAll(chunks)).toEqual([words]);
+    }
+  });
+
   it('refuses what is not RESP', () => {
     const r = new RespReader();
     r.feed(Buffer.from('HTTP/1.1 400\r\n'));

@@ -11,7 +11,8 @@ export type CheckDb = 'STATE_DB' | 'APPL_DB' | 'FRR';
 export type Expectation =
   /** One of the keys exists and holds these fields (a subset). */
   | { readonly type: 'fields'; readonly keys: readonly string[]; readonly fields: Fields }
-  /** One of the keys is a route with exactly this many next hops. */
+  /** One of the keys is a route with exactly this many next hops (the forms of routeKeys, the
+   *  last one, fpmsyncd's own, looked up first). */
   | { readonly type: 'nexthops'; readonly keys: readonly string[]; readonly count: number }
   /** Every key of the table prefix is one of the allowed keys (no unexpected entry). */
   | { readonly type: 'only-keys'; readonly prefix: string; readonly allowed: readonly string[] }
@@ -39,7 +40,9 @@ export interface CheckOptions {
   readonly flavourOf?: (s: SwitchIntent) => 'sonic' | 'legacy-vs';
 }
 
-/** Both forms fpmsyncd may write for a host route (the kernel printer can drop "/32"). */
+/** Both forms a host route's key may take: fpmsyncd prints the destination with libnl's
+ *  nl_addr2str, which leaves out a full-length prefix ("ROUTE_TABLE:10.1.0.2", last: looked up
+ *  first); "/32" (first: the one reports name) is accepted too. */
 export function routeKeys(prefix: string): string[] {
   return prefix.endsWith('/32') ? [`ROUTE_TABLE:${prefix}`, `ROUTE_TABLE:${prefix.slice(0, -3)}`] : [`ROUTE_TABLE:${prefix}`];
 }
@@ -53,13 +56,31 @@ export function buildChecks(intents: readonly SwitchIntent[], opts: CheckOptions
  *  and drop them when it is judged: at 1,000 switches the fabric has over a million). */
 export function checkBuilder(intents: readonly SwitchIntent[], opts: CheckOptions = {}): (name: string) => Check[] {
   const byName = new Map(intents.map((s) => [s.name, s]));
+  const routes = routeParts();
   return (name) => {
     const s = byName.get(name);
-    return s ? switchChecks(s, intents, byName, opts) : [];
+    return s ? switchChecks(s, intents, byName, opts, routes) : [];
   };
 }
 
-function switchChecks(s: SwitchIntent, intents: readonly SwitchIntent[], byName: ReadonlyMap<string, SwitchIntent>, opts: CheckOptions): Check[] {
+type RouteParts = (to: SwitchIntent, count: number) => { readonly id: string; readonly expect: Expectation };
+
+/** A route check's id and expectation, made once per destination and next-hop count and shared
+ *  by every switch's check of that route (a 1,000-switch fabric has a million route checks: their
+ *  keys, ids and expectations are made a thousand times, not a million). */
+function routeParts(): RouteParts {
+  const made = new Map<SwitchIntent, { id: string; expect: Expectation }[]>();
+  return (to, count) => {
+    let byCount = made.get(to);
+    if (!byCount) made.set(to, (byCount = []));
+    return (byCount[count] ??= {
+      id: `route to ${to.name} loopback ${to.loopback}/32 via ${count} next hop(s)`,
+      expect: { type: 'nexthops', keys: routeKeys(`${to.loopback}/32`), count },
+    });
+  };
+}
+
+function switchChecks(s: SwitchIntent, intents: readonly SwitchIntent[], byName: ReadonlyMap<string, SwitchIntent>, opts: CheckOptions, routes: RouteParts): Check[] {
   const checks: Check[] = [];
   const flavour = opts.flavourOf?.(s) ?? s.flavour;
   const add = (kind: CheckKind, db: CheckDb, id: string, expect: Expectation) => checks.push({ id, switch: s.name, kind, db, expect });
@@ -94,7 +115,8 @@ function switchChecks(s: SwitchIntent, intents: readonly SwitchIntent[], byName:
     // Leaf to leaf crosses every spine (ECMP); anything else is one hop away.
     const count = s.role === 'leaf' && other.role === 'leaf' ? s.spineCount : 1;
     if (s.role === 'spine' && other.role === 'spine') continue; // spines do not learn each other (same AS)
-    add('route', 'APPL_DB', `route to ${other.name} loopback ${other.loopback}/32 via ${count} next hop(s)`, { type: 'nexthops', keys: routeKeys(`${other.loopback}/32`), count });
+    const route = routes(other, count);
+    add('route', 'APPL_DB', route.id, route.expect);
     // Server prefixes are not checked: SONiC advertises a VLAN prefix only while a server
     // port of that VLAN is up, which depends on servers, not on the fabric.
   }
@@ -115,17 +137,16 @@ export function evaluate(check: Check, db: FlatDb): Observation {
   const e = check.expect;
   switch (e.type) {
     case 'fields': {
-      const key = e.keys.find((k) => db.has(k));
-      if (!key) return { pass: false, seen: `${e.keys[0]} absent` };
-      const have = db.get(key)!;
+      const have = entryOf(e.keys, db);
+      if (!have) return { pass: false, seen: `${e.keys[0]} absent` };
       const wrong = Object.entries(e.fields).filter(([f, v]) => have[f] !== v);
       if (wrong.length === 0) return { pass: true, seen: show(have, Object.keys(e.fields)) || 'present' };
       return { pass: false, seen: wrong.map(([f]) => `${f}=${have[f] ?? '(none)'}`).join(' ') };
     }
     case 'nexthops': {
-      const key = e.keys.find((k) => db.has(k));
-      if (!key) return { pass: false, seen: 'no route' };
-      const nh = db.get(key)!.nexthop ?? '';
+      const have = routeOf(e.keys, db);
+      if (!have) return { pass: false, seen: 'no route' };
+      const nh = have.nexthop ?? '';
       const hops = hopCount(nh);
       return { pass: hops === e.count, seen: `${hops} next hop(s): ${nh || '-'}` };
     }
@@ -141,6 +162,44 @@ export function evaluate(check: Check, db: FlatDb): Observation {
       return { pass: have.lldp_rem_sys_name === e.sysName && e.portIds.includes(have.lldp_rem_port_id ?? ''), seen };
     }
   }
+}
+
+/** evaluate(check, db).pass, with nothing allocated for a route or fields check (their `seen`
+ *  is worded by evaluate, when someone reads it). */
+export function passes(check: Check, db: FlatDb): boolean {
+  const e = check.expect;
+  switch (e.type) {
+    case 'nexthops': {
+      const have = routeOf(e.keys, db);
+      return have !== undefined && hopCount(have.nexthop ?? '') === e.count;
+    }
+    case 'fields': {
+      const have = entryOf(e.keys, db);
+      if (!have) return false;
+      for (const f in e.fields) if (have[f] !== e.fields[f]) return false;
+      return true;
+    }
+    default:
+      return evaluate(check, db).pass;
+  }
+}
+
+/** The entry of the first of the keys that exists. */
+function entryOf(keys: readonly string[], db: FlatDb): Fields | undefined {
+  for (const k of keys) {
+    const have = db.get(k);
+    if (have) return have;
+  }
+  return undefined;
+}
+
+/** A route's entry: its key in fpmsyncd's form (routeKeys' last) first, then the others. */
+function routeOf(keys: readonly string[], db: FlatDb): Fields | undefined {
+  for (let i = keys.length - 1; i >= 0; i--) {
+    const have = db.get(keys[i]!);
+    if (have) return have;
+  }
+  return undefined;
 }
 
 /** Next hops in fpmsyncd's comma-separated list (counted, not split: a million routes at scale). */

@@ -2,7 +2,7 @@
 // each switch's STATE_DB / APPL_DB (or FRR) holds, and their failures turned into findings about
 // things people know: a link, a BGP session, an address, a route, a cable. Both ends of a cable
 // are judged together, so a link that is down is one finding, not one per port and daemon.
-import { evaluate, type Check, type Observation } from '../checks/checks.ts';
+import { evaluate, passes, type Check, type Observation } from '../checks/checks.ts';
 import type { Fields, FlatDb } from '../diff/flat.ts';
 import type { Flavour, SwitchIntent } from '../model.ts';
 import { type CableIndex, endOf, type End, type FabricCable } from './cables.ts';
@@ -89,6 +89,7 @@ export class StateJudge {
       const db = check.db === 'STATE_DB' ? st.state : check.db === 'APPL_DB' ? st.appl : st.frr;
       if (!db) continue;
       const e = check.expect;
+      if (e.type !== 'lldp' && passes(check, db)) continue; // nothing to say (and nothing made)
       const seen = evaluate(check, db);
       if (e.type === 'lldp') {
         const port = afterTable(e.key, ':');

@@ -4,7 +4,7 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // verify is one run of it per switch; the bring-up gates watch with it and hear every change;
 // "wait until consumed" is a run over one check.
-import { evaluate, neighStateFromFrr, type Check } from '../../core/checks/checks.ts';
+import { evaluate, neighStateFromFrr, passes, type Check } from '../../core/checks/checks.ts';
 import type { FlatDb } from '../../core/diff/flat.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError, type DbName, type ExecChannel } from '../../transport/transport.ts';
@@ -61,18 +61,52 @@ export interface CheckWatch {
 
 type RedisDb = Extract<DbName, 'STATE_DB' | 'APPL_DB'>;
 
+/** A check's latest result. A passing check's `seen` is worded when asked, from the entries it
+ *  passed on (a 1,000-switch fabric's million passing routes are judged, rarely read). */
+class CheckState implements WatchedCheck {
+  pass = false;
+  read = false;
+  since: number | undefined = undefined;
+  private said: string | undefined = 'not read';
+  private on: FlatDb | undefined;
+
+  constructor(readonly check: Check) {}
+
+  get seen(): string {
+    return this.said ?? evaluate(this.check, this.on!).seen;
+  }
+
+  set seen(seen: string) {
+    this.said = seen;
+    this.on = undefined;
+  }
+
+  /** Passed on these entries (a snapshot's table: replaced, never changed, by a re-read). */
+  passedOn(db: FlatDb): void {
+    this.said = undefined;
+    this.on = db;
+  }
+}
+
+/** The checks judged on one view: one table of a switch's database, or its FRR summary. */
+interface Judged {
+  readonly states: CheckState[];
+  /** Some are fed by FRR (ROUTED, not read from FRR itself): judged again when the daemons' state changes. */
+  routed: boolean;
+}
+
 interface Group {
   readonly name: string;
   readonly link: SwitchLink;
-  readonly states: WatchedCheck[];
-  readonly tables: { db: RedisDb; states: WatchedCheck[]; watch?: TableWatch }[];
+  readonly states: CheckState[];
+  readonly tables: { db: RedisDb; byTable: Map<string, Judged>; watch?: TableWatch }[];
   error: string | null;
   /** The next FRR poll and daemon check. */
   readonly timers: Set<unknown>;
   /** The routing daemons (opts.daemons and an exec channel): a down message while one is down. */
   routing?: { state: 'up' } | { state: 'unknown'; why?: string } | { state: 'down'; seen: string };
-  /** Where each STATE_DB / APPL_DB check was last evaluated, to judge again when `routing` changes. */
-  readonly views: Map<WatchedCheck, (s: WatchedCheck) => FlatDb>;
+  /** What the routed checks were last judged on, to judge them again when `routing` changes. */
+  readonly views: Map<Judged, FlatDb>;
 }
 
 /** Checks whose state FRR feeds (bgpmon, bgpcfgd, fpmsyncd): stale when a routing daemon is dead. */
@@ -81,7 +115,7 @@ const ROUTED = new Set(['bgp-session', 'bgp-unexpected', 'bgp-consumed', 'route'
 export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks: readonly Check[], o: CheckWatchOptions = {}): Promise<CheckWatch> {
   const clock = o.clock ?? realClock;
   const t0 = o.t0 ?? clock.now();
-  const results: WatchedCheck[] = checks.map((check) => ({ check, pass: false, seen: 'not read', read: false, since: undefined }));
+  const results = checks.map((check) => new CheckState(check));
   const groups = new Map<string, Group>();
   for (const s of results) {
     const sw = s.check.switch;
@@ -101,28 +135,35 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
     if (!stopped) o.onChange?.(results);
     if (done()) for (const w of [...waiters]) w();
   };
-  /** record: keep each routed check's view, to judge it again when the daemons' state changes
-   *  (false when judging again on those very views: a view must never become a lookup of itself). */
-  const judge = (g: Group, states: readonly WatchedCheck[], view: (s: WatchedCheck) => FlatDb, record = true) => {
+  /** Judges each set of checks on its view, then tells once. record: keep the views of routed
+   *  checks, to judge them again when the daemons' state changes. A passing check allocates
+   *  nothing: its `seen` is worded when asked. */
+  const judge = (g: Group, views: Iterable<readonly [Judged, FlatDb]>, record = true) => {
     if (g.error) return; // the switch failed: its checks say why, whatever arrives late
-    for (const s of states) {
-      let ob = evaluate(s.check, view(s));
-      if (g.routing && s.check.db !== 'FRR' && ROUTED.has(s.check.kind)) {
-        if (record) g.views.set(s, view);
-        if (g.routing.state === 'down') ob = { pass: false, seen: g.routing.seen };
-        else if (g.routing.state === 'unknown' && ob.pass) ob = { pass: false, seen: `${ob.seen}, but the routing daemons are ${g.routing.why ? `unknown: ${g.routing.why}` : 'not checked yet'}` };
+    const routing = g.routing;
+    for (const [judged, db] of views) {
+      if (record && routing && judged.routed) g.views.set(judged, db);
+      for (const s of judged.states) {
+        let pass = passes(s.check, db);
+        let seen: string | undefined;
+        if (routing && routing.state !== 'up' && s.check.db !== 'FRR' && ROUTED.has(s.check.kind)) {
+          if (routing.state === 'down') seen = routing.seen;
+          else if (pass) seen = `${evaluate(s.check, db).seen}, but the routing daemons are ${routing.why ? `unknown: ${routing.why}` : 'not checked yet'}`;
+          pass = false;
+        }
+        if (pass && !s.pass) s.since = Math.max(0, Math.round(clock.now() - t0));
+        else if (!pass) s.since = undefined;
+        s.pass = pass;
+        if (pass) s.passedOn(db);
+        else s.seen = seen ?? evaluate(s.check, db).seen;
+        s.read = true;
       }
-      if (ob.pass && !s.pass) s.since = Math.max(0, Math.round(clock.now() - t0));
-      else if (!ob.pass) s.since = undefined;
-      s.pass = ob.pass;
-      s.seen = ob.seen;
-      s.read = true;
     }
     changed();
   };
   /** The routed checks again, on the views they were last judged on: one pass, one change (a
    *  switch of a 1,000-switch fabric has a thousand routes). */
-  const rejudge = (g: Group) => judge(g, [...g.views.keys()], (s) => g.views.get(s)!(s), false);
+  const rejudge = (g: Group) => judge(g, [...g.views], false);
   const failGroup = (g: Group, e: unknown) => {
     if (o.onError) return o.onError(g.name, e);
     if (g.error) return;
@@ -139,8 +180,8 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   const firsts: Promise<void>[] = [];
   await Promise.allSettled(
     [...groups.values()].map(async (g) => {
-      const byDb = new Map<RedisDb, WatchedCheck[]>();
-      const frr: WatchedCheck[] = [];
+      const byDb = new Map<RedisDb, CheckState[]>();
+      const frr: CheckState[] = [];
       for (const s of g.states) {
         if (s.check.db === 'FRR') frr.push(s);
         else {
@@ -149,7 +190,18 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
           else byDb.set(s.check.db, [s]);
         }
       }
-      for (const [db, states] of byDb) g.tables.push({ db, states });
+      for (const [db, states] of byDb) {
+        const byTable = new Map<string, Judged>();
+        let table: string | undefined;
+        for (const s of states) {
+          table = tableOfCheck(s.check, table);
+          let judged = byTable.get(table);
+          if (!judged) byTable.set(table, (judged = { states: [], routed: false }));
+          judged.states.push(s);
+          if (ROUTED.has(s.check.kind)) judged.routed = true;
+        }
+        g.tables.push({ db, byTable });
+      }
       if (frr.length) firsts.push(pollFrr(g, frr));
       if (o.daemons && g.link.exec && g.states.some((s) => s.check.db !== 'FRR' && ROUTED.has(s.check.kind))) {
         g.routing = { state: 'unknown' };
@@ -157,8 +209,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       }
       const settled = await Promise.allSettled(
         g.tables.map(async (t) => {
-          const tableOfState = new Map(t.states.map((s) => [s, tableOfCheck(s.check)]));
-          const tables = [...new Set(tableOfState.values())].sort();
+          const tables = [...t.byTable.keys()].sort();
           t.watch = await watchTables(g.link.transport, t.db, tables, {
             clock,
             debounceMs: o.debounceMs ?? 50,
@@ -166,8 +217,10 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
             onRead: (snap, read) =>
               judge(
                 g,
-                t.states.filter((s) => read.includes(tableOfState.get(s)!)),
-                (s) => snap.get(tableOfState.get(s)!) ?? EMPTY,
+                read.flatMap((table) => {
+                  const judged = t.byTable.get(table);
+                  return judged ? [[judged, snap.get(table) ?? EMPTY] as const] : [];
+                }),
               ),
             onError: (e) => failGroup(g, e),
           });
@@ -189,7 +242,8 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   }
 
   /** Polls FRR until stopped; the promise settles with the first answer. */
-  function pollFrr(g: Group, states: WatchedCheck[]): Promise<void> {
+  function pollFrr(g: Group, states: CheckState[]): Promise<void> {
+    const judged: Judged = { states, routed: false };
     const exec = g.link.exec;
     if (!exec) {
       for (const s of states) s.seen = 'no exec channel in the inventory: BGP state of a switch without bgpmon is read through vtysh';
@@ -210,7 +264,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
           }
           if (!problem) {
             const view = neighStateFromFrr(summary);
-            judge(g, states, () => view);
+            judge(g, [[judged, view]]);
           }
         }
       } catch (e) {
@@ -283,7 +337,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
       await Promise.all(
         [...groups.values()].map(async (g) => {
           try {
-            for (const t of g.tables) if (!g.error && t.watch && !t.states.every((s) => s.pass)) await t.watch.readAll();
+            for (const t of g.tables) if (!g.error && t.watch && ![...t.byTable.values()].every((j) => j.states.every((s) => s.pass))) await t.watch.readAll();
           } catch (e) {
             failGroup(g, e);
           }

@@ -4,7 +4,7 @@
 // Every wait of clos is built on it: verify and the bring-up gates (through checks.ts), bgpcfgd
 // consuming a neighbour, the cabling seen by LLDP.
 import type { Fields } from '../../core/diff/flat.ts';
-import type { DbName, Transport, Unwatch } from '../../transport/transport.ts';
+import { SEPARATOR, type DbName, type Transport, type Unwatch } from '../../transport/transport.ts';
 import { tableOf, type Clock } from '../watch-kit.ts';
 
 /** table → full key → fields, for the tables watched. */
@@ -46,7 +46,17 @@ export async function watchTables(transport: Transport, db: DbName, tables: read
       const fresh = await transport.read(db, which);
       if (stopped && !last) return;
       for (const t of which) snapshot.set(t, new Map());
-      for (const [k, v] of fresh) snapshot.get(tableOf(db, k))?.set(k, v);
+      // Keys come sorted, a table's together: its name is found once per table, not per key.
+      let prefix: string | undefined;
+      let into: Map<string, Fields> | undefined;
+      fresh.forEach((v, k) => {
+        if (prefix === undefined || !k.startsWith(prefix)) {
+          const table = tableOf(db, k);
+          prefix = `${table}${SEPARATOR[db]}`;
+          into = snapshot.get(table);
+        }
+        into?.set(k, v);
+      });
       o.onRead(snapshot, which, keys);
     } finally {
       reading = false;
