@@ -32,7 +32,7 @@ const inventory = inventoryFile ? (parse(readFileSync(inventoryFile, 'utf8')) as
 /** Open descriptors now (sampled: the peak is what exhaustion would hit). */
 const openFds = () => readdirSync('/proc/self/fd').length;
 let peakFds = openFds();
-const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 20);
+const sampler = setInterval(() => (peakFds = Math.max(peakFds, openFds())), 100);
 
 function status(field: string): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
@@ -41,9 +41,15 @@ function status(field: string): number {
 
 const fdLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
 
+/** The phase's result and wall time; its CPU time (this process's, user + system) is logged
+ *  with the next log line: a phase far longer than its CPU waited on the redis-servers. */
+let lastCpuMs = 0;
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const r = await fn();
+  const c = process.cpuUsage(c0);
+  lastCpuMs = (c.user + c.system) / 1000;
   return [r, performance.now() - t0];
 }
 
@@ -149,5 +155,5 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
-  process.stderr.write(`bench:scale: controller: ${msg}\n`);
+  process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s)\n`);
 }

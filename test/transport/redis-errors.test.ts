@@ -17,16 +17,17 @@ let dir: string;
 const started: ChildProcess[] = [];
 
 /** A redis-server on a unix socket of its own; its pid is the child's (recorded here). */
-async function startRedis(name: string): Promise<{ socket: string; pid: number }> {
+async function startRedis(name: string): Promise<{ socket: string; pid: number; exited: Promise<unknown> }> {
   const socket = join(dir, `${name}.sock`);
   const p = spawn('redis-server', ['--port', '0', '--unixsocket', socket, '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
   started.push(p);
+  const exited = new Promise((r) => p.once('exit', r));
   const deadline = Date.now() + 10_000;
   while (!existsSync(socket)) {
     if (Date.now() > deadline || p.exitCode !== null) throw new Error('redis-server did not start');
     await sleep(20);
   }
-  return { socket, pid: p.pid! };
+  return { socket, pid: p.pid!, exited };
 }
 
 async function failure(p: Promise<unknown>): Promise<SwitchError> {
@@ -115,6 +116,9 @@ describe('a switch that goes away during an operation', () => {
       process.kill(r.pid, 'SIGKILL');
       const e = await pending;
       expect(e.code).toBe('UNREACHABLE');
+      // The server's sockets are all closed once it has exited (its connection may be reset
+      // before its listening socket is gone: a connect then would be reset, not refused).
+      await r.exited;
       expect(e.message).toMatch(
         new RegExp(
           `^spine1 \\(redis unix:${r.socket.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\): state unknown: transaction sent, connection lost mid-transaction \\((reset by the server \\(ECONNRESET\\)|the server closed the connection)\\), before its reply: it may have been applied, whole$`,
