@@ -2,20 +2,24 @@
 // rendered CONFIG_DB (written as a controller would: one HSET per entry, in the write order,
 // then `systemctl restart bgp` on every switch),
 // and memory per switch, for 2×4 and 4×16 fabrics. A script, not a test: it prints a table.
-// Convergence = every check of src/core/checks (ports, addresses, BGP consumed and Established,
-// ECMP routes to every other leaf's loopback, LLDP) passes on every switch.
+// Convergence = `clos verify` passes (every check of src/core/checks: ports, addresses, BGP
+// consumed and Established, ECMP routes to every other leaf's loopback, LLDP, on every switch),
+// judged by its watcher as the state changes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { buildChecks, evaluate, type Check } from '../src/core/checks/checks.ts';
+import { checkBuilder } from '../src/core/checks/checks.ts';
 import { writeRank } from '../src/core/diff/order.ts';
 import { toRedisForm } from '../src/core/render/render.ts';
 import { loadFabric } from '../src/io/fabric.ts';
 import { agentRequest, agentSocket } from '../src/lab/agent-client.ts';
 import { mapConcurrent } from '../src/services/concurrency.ts';
+import { openSession } from '../src/services/session.ts';
+import { verifyFabric } from '../src/services/verify.ts';
+import type { VerifyReport } from '../src/results/verify-schema.ts';
+import { labExecRunner } from '../src/lab/exec.ts';
 import { labDown } from '../src/lab/down.ts';
 import { isAlive, readRecords } from '../src/lab/processes.ts';
 import { type LabState, readState } from '../src/lab/state.ts';
@@ -26,7 +30,7 @@ import { fabricYaml } from '../test/lab/fabric-yaml.ts';
 const SIZES = (process.env.BENCH_SIZES ?? '2x4,4x16').split(',').map((s) => s.split('x').map(Number) as [spines: number, leaves: number]);
 const CONVERGENCE_TIMEOUT_MS = 180_000;
 const CLI = new URL('../bin/clos.js', import.meta.url).pathname;
-const DB = { APPL_DB: 0, CONFIG_DB: 4, STATE_DB: 6 } as const;
+const DB = { CONFIG_DB: 4 } as const;
 
 interface Result {
   fabric: string;
@@ -57,7 +61,7 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   const state = readState(name)!;
 
   const compiled = await loadFabric(file, { writeLock: false });
-  const conns = new Map(Object.values(state.switches).map((s) => [s.name, { cfg: redis(state, s.name, DB.CONFIG_DB), state: redis(state, s.name, DB.STATE_DB), appl: redis(state, s.name, DB.APPL_DB) }]));
+  const conns = new Map(Object.values(state.switches).map((s) => [s.name, { cfg: redis(state, s.name, DB.CONFIG_DB) }]));
   const tLoad = performance.now();
   await Promise.all(
     [...compiled.configs].map(async ([sw, db]) => {
@@ -75,21 +79,30 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   await mapConcurrent(Object.values(state.switches), 8, (s) => agentRequest(s.name, agentSocket(s.dir), 'restart-bgp', 120_000));
   const loadS = (performance.now() - tLoad) / 1000;
 
-  const checks = buildChecks(compiled.intents);
-  let failing = checks;
-  const deadline = performance.now() + CONVERGENCE_TIMEOUT_MS;
-  while (failing.length > 0 && performance.now() < deadline) {
-    failing = await failingChecks(checks, conns);
-    if (failing.length > 0) await sleep(200);
+  // Convergence as `clos verify` judges it, through its one watcher (keyspace events, a re-read
+  // of what changed), every switch watched at once.
+  const n = Object.keys(state.switches).length;
+  const session = await openSession(file, { writeLock: false }, { inventory: state.inventory, concurrency: n, labExec: labExecRunner });
+  let report: VerifyReport;
+  try {
+    report = await verifyFabric({
+      links: (name) => session.link(name),
+      checks: checkBuilder(session.loaded.intents, { flavourOf: (s) => session.inventory.switches[s.name]?.flavour ?? s.flavour }),
+      timeoutMs: CONVERGENCE_TIMEOUT_MS,
+      concurrency: n,
+      switches: session.switches,
+    });
+  } finally {
+    await session.close();
   }
   const tConv = performance.now();
-  const converged = failing.length === 0;
+  const converged = report.converged;
+  const failing = report.switches.flatMap((sw) => sw.checks.filter((c) => !c.pass).map((c) => `${sw.name}: ${c.id}`));
 
   const mem = await memory(state);
   for (const c of conns.values()) for (const r of Object.values(c)) r.disconnect();
   const tDown = performance.now();
   await labDown(name);
-  const n = Object.keys(state.switches).length;
   return {
     fabric: `${spines}×${leaves}`,
     switches: n,
@@ -98,7 +111,7 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
     writeS,
     convergedAfterLoadS: converged ? (tConv - tLoad) / 1000 : null,
     upToConvergedS: converged ? (tConv - t0) / 1000 : null,
-    failing: failing.slice(0, 5).map((c) => `${c.switch}: ${c.id}`),
+    failing: failing.slice(0, 5),
     rssMbPerSwitch: mem.rss / n / 1024,
     pssMbPerSwitch: mem.pss / n / 1024,
     downS: (performance.now() - tDown) / 1000,
@@ -107,29 +120,6 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
 
 function redis(state: LabState, sw: string, db: number): Redis {
   return new Redis({ path: join(state.switches[sw]!.dir, 'redis.sock'), db });
-}
-
-async function failingChecks(checks: readonly Check[], conns: Map<string, Record<'state' | 'appl', Redis>>): Promise<Check[]> {
-  const snapshots = new Map<string, Map<string, Record<string, string>>>();
-  const snap = async (sw: string, which: 'state' | 'appl') => {
-    const id = `${sw}/${which}`;
-    if (!snapshots.has(id)) {
-      const r = conns.get(sw)![which];
-      const keys = await r.keys('*');
-      const p = r.pipeline();
-      for (const k of keys) p.hgetall(k);
-      const vals = (await p.exec()) ?? [];
-      snapshots.set(id, new Map(keys.map((k, i) => [k, (vals[i]?.[1] ?? {}) as Record<string, string>])));
-    }
-    return snapshots.get(id)!;
-  };
-  const out: Check[] = [];
-  for (const c of checks) {
-    if (c.db === 'FRR') continue; // legacy-vs only; this bench runs the sonic flavour
-    const db = await snap(c.switch, c.db === 'STATE_DB' ? 'state' : 'appl');
-    if (!evaluate(c, db).pass) out.push(c);
-  }
-  return out;
 }
 
 /** RSS and PSS (shared pages divided among sharers) of every recorded live process and its

@@ -41,7 +41,8 @@ export async function startAgent(opts: {
     name: agentName(opts.id),
     cmd: process.execPath,
     // --import tsx resolves from cwd: run from the repository so its node_modules is found.
-    args: [...(COMPILED ? [] : ['--import', 'tsx']), AGENT_MAIN, config],
+    // CLOS_AGENT_CPU_PROF=DIR: the agent writes a V8 CPU profile there when it stops (lab down).
+    args: [...(COMPILED ? [] : ['--import', 'tsx']), ...(process.env.CLOS_AGENT_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CLOS_AGENT_CPU_PROF] : []), AGENT_MAIN, config],
     cwd: REPO,
     logFile,
   });

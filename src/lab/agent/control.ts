@@ -1,7 +1,7 @@
 // The agent's control channel, one unix socket per switch: how `systemctl restart bgp` inside
 // `clos lab exec` reaches the emulated routing service. Line protocol, one request per line:
 //   ping\n         → ok\n
-//   restart-bgp\n  → ok\n once FRR is back and the neighbors are re-pushed, or error <msg>\n
+//   restart-bgp\n  → ok\n once FRR is back (bgpcfgd then pushes the neighbors again), or error <msg>\n
 //   config-save\n  → ok\n once CONFIG_DB is in the startup config file (`config save -y`)
 //   config-reload\n → ok\n once CONFIG_DB is reloaded from it and the services restarted
 //   reboot\n       → ok\n once the switch is back up (config reload + STATE/APPL_DB, ports)
