@@ -44,6 +44,9 @@ class Helper {
   private readonly pending = new Map<number, (r: ExecResult) => void>();
   private nextId = 0;
   dead = false;
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
 
   constructor() {
     // No NODE_OPTIONS (a profiler or loader meant for the agent) and a small heap.
@@ -100,4 +103,9 @@ let helper: Helper | undefined;
 export function run(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
   if (!helper || helper.dead) helper = new Helper();
   return helper.run(cmd, args, opts.input ?? '', opts.timeoutMs ?? 10_000);
+}
+
+/** The helper's pid, once started (for the test that it dies with its agent). */
+export function helperPid(): number | undefined {
+  return helper?.dead ? undefined : helper?.pid;
 }
