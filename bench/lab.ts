@@ -89,6 +89,11 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
       links: (name) => session.link(name),
       checks: checkBuilder(session.loaded.intents, { flavourOf: (s) => session.inventory.switches[s.name]?.flavour ?? s.flavour }),
       timeoutMs: CONVERGENCE_TIMEOUT_MS,
+      // verify asks `vtysh -c 'show daemons'` of every switch each second (sessions pass only
+      // while the routing daemons run): a vtysh start costs about what a daemon's does, and 20
+      // a second would take half a core from the fabric being timed. Once every 10 s here: the
+      // first answer comes at once, and the verdict waits on STATE_DB/APPL_DB events, not on it.
+      frrPollMs: 10_000,
       concurrency: n,
       switches: session.switches,
     });
