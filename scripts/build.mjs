@@ -10,6 +10,7 @@
 // from the lockfile); every other package stays an import of node_modules.
 // The new tree is written beside dist/ and swapped in, so a running clos never sees half a build.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,19 +58,90 @@ const zodEnglishOnly = {
     }));
   },
 };
-const vendor = async (name, outdir) =>
-  build({
+// Each vendored package is a CommonJS bundle (<name>.cjs) that dist/vendor/load.js compiles with
+// V8's code cache (<name>.cache, made at the end of the build by a `clos validate` of the
+// example fabric, so it holds the functions a command runs, not only the top level): compiling
+// zod and yaml was most of what is left of a `clos validate` after Node's own start. <name>.js
+// is the ES module the rest of dist/ imports, its names taken from the bundle once loaded.
+const vendor = async (name, outdir) => {
+  const names = Object.keys(await import(name));
+  await build({
     plugins: name === 'zod' ? [zodEnglishOnly] : [],
-    stdin: { contents: `export { ${Object.keys(await import(name)).join(', ')} } from '${name}';`, resolveDir: ROOT, sourcefile: `vendor-${name}.js` },
-    outfile: join(outdir, 'vendor', `${name}.js`),
+    stdin: { contents: `export { ${names.join(', ')} } from '${name}';`, resolveDir: ROOT, sourcefile: `vendor-${name}.js` },
+    outfile: join(outdir, 'vendor', `${name}.cjs`),
     bundle: true,
     minify: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
-    banner: { js: "import { createRequire as __clos_require } from 'node:module'; const require = __clos_require(import.meta.url);" },
     logLevel: 'warning',
   });
+  // Export names may be reserved words (zod's `catch`, `enum`, `null`): bound to e0, e1, … first.
+  writeFileSync(
+    join(outdir, 'vendor', `${name}.js`),
+    [
+      `// ${name}, bundled by scripts/build.mjs; compiled with its code cache by load.js.`,
+      "import { vendored } from './load.js';",
+      `const m = vendored('${name}');`,
+      `const ${names.map((n, i) => `e${i} = m[${JSON.stringify(n)}]`).join(', ')};`,
+      `export { ${names.map((n, i) => `e${i} as ${n}`).join(', ')} };`,
+      '',
+    ].join('\n'),
+  );
+};
+
+// The loader: the bundle wrapped as CommonJS is, compiled as a vm.Script with its cache (V8
+// rejects a cache of another V8 version or other flags: it then just compiles), run once.
+// CLOS_VENDOR_CACHE_WRITE=1: each bundle's cache is written when the process exits.
+const LOADER = `// Written by scripts/build.mjs: loads a vendored bundle with V8's code cache.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+const require = createRequire(import.meta.url);
+const loaded = [];
+
+export function vendored(name) {
+  const file = fileURLToPath(new URL(\`./\${name}.cjs\`, import.meta.url));
+  const cacheFile = file.replace(/\\.cjs$/, '.cache');
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {}
+  const source = readFileSync(file, 'utf8');
+  const script = new Script(\`(function (exports, require, module, __filename, __dirname) {\${source}\\n})\`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module, file, dirname(file));
+  loaded.push({ name, script, cacheFile, cached: cachedData !== undefined && !script.cachedDataRejected });
+  return module.exports;
+}
+
+/** Each bundle loaded so far and whether its code cache was used. */
+export function vendorCacheUse() {
+  return loaded.map(({ name, cached }) => ({ name, cached }));
+}
+
+if (process.env.CLOS_VENDOR_CACHE_WRITE === '1') {
+  process.on('exit', () => {
+    for (const { script, cacheFile } of loaded) writeFileSync(cacheFile, script.createCachedData());
+  });
+}
+`;
+
+/** The code caches: a validate of the example fabric run on the new tree, its bundles' caches
+ *  written when it exits. Without them (no example, a failure) clos only starts slower. */
+function vendorCaches(tree) {
+  const example = join(ROOT, 'topologies', 'dc1.fabric.yaml');
+  if (!existsSync(example)) return;
+  const run = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', 'const { main } = await import(process.argv[1]); process.exitCode = await main(["node", "clos", "validate", process.argv[2]]);', join(tree, 'cli', 'main.js'), example],
+    { env: { ...process.env, CLOS_VENDOR_CACHE_WRITE: '1', NODE_OPTIONS: '' }, encoding: 'utf8' },
+  );
+  if (run.status !== 0) process.stderr.write(`build: no code cache for dist/vendor (validate of the example exited ${run.status}): ${run.stderr}\n`);
+}
 
 const all = files(SRC);
 const sources = all.filter((f) => f.endsWith('.ts'));
@@ -91,7 +163,9 @@ try {
     logLevel: 'warning',
   });
   await Promise.all(VENDORED.map((name) => vendor(name, next)));
+  writeFileSync(join(next, 'vendor', 'load.js'), LOADER);
   for (const a of assets) cpSync(a, join(next, relative(SRC, a)));
+  vendorCaches(next);
   // Stamped with the time the sources were read: an edit made during the build makes it stale.
   writeFileSync(join(next, 'BUILD'), `built from src/ by scripts/build.mjs at ${new Date(t0).toISOString()}\n`);
   utimesSync(join(next, 'BUILD'), new Date(t0), new Date(t0));
