@@ -10,6 +10,13 @@ import { isAlive, type ProcessRecord, readRecords, spawnDaemon, stopRecorded } f
 import type { SwitchRuntime } from '../../runtime.ts';
 import { VtyClient } from './vty.ts';
 
+/** The daemons' malloc with a fixed mmap threshold. glibc serves large blocks (bgpd gives every
+ *  peer buffers sized for 65,535-byte messages) with mmap, whose untouched pages cost nothing,
+ *  until a free raises its dynamic threshold; then they come from the heap, zeroed and
+ *  resident. Measured on the 8×64 lab: a spine's bgpd 72 → 60 MB PSS, a leaf's 15.8 → 14.2 MB,
+ *  zebra 9.2 → 6.7 MB. The lab's memory on one host; nothing FRR does changes. */
+const FRR_ENV: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };
+
 const DAEMONS = ['zebra', 'bgpd'] as const;
 type Daemon = (typeof DAEMONS)[number];
 
@@ -69,6 +76,7 @@ export class FrrService {
         netns: this.rt.namespace,
         logFile: join(dir, `${d}.out`),
         pidFile: join(dir, `${d}.pid`),
+        env: FRR_ENV,
       });
       await this.waitVty(d === 'zebra' ? this.zebra : this.bgpd);
     }
