@@ -35,6 +35,15 @@ describe('shutdown', () => {
 
   it('a bring-up in flight stops resumable; the next server resumes it to the end', async () => {
     const t = await memoryApi();
+    // Writes that take a while: on in-memory switches a whole bring-up can otherwise end
+    // between its first event and the shutdown.
+    for (const sw of t.lab.switches.values()) {
+      const write = sw.apply.bind(sw);
+      sw.apply = async (changes) => {
+        await new Promise((r) => setTimeout(r, 300));
+        return write(changes);
+      };
+    }
     const b = await t.app.inject({ method: 'POST', url: '/api/v1/fabrics/dc1/bringup', headers: bearer(t.operate), payload: {} });
     expect(b.statusCode).toBe(202);
     const run = t.app.clos.runs.get((b.json() as { run: string }).run)!;

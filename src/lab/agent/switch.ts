@@ -121,6 +121,7 @@ export class SwitchAgent {
       bgp: this.bgpcfgd ? task('bgpcfgd', () => this.bgpcfgd!.reconcile()) : undefined,
       lldp: this.lldp ? task('lldpmgrd', () => this.lldp!.reconcile()) : undefined,
     };
+    if (this.lldp) this.lldp.onRecheck = () => void (this.started && this.tasks.lldp?.trigger());
     const fpm = new FpmSyncd(this.ctx);
     this.fpmPoll = task('fpmsyncd', () => fpm.poll());
     this.polls.push(this.fpmPoll);

@@ -11,6 +11,7 @@ import { portArgs, systemNameArgs } from './commands.ts';
 import { lldpEntries, lldpEntryChanged } from './parse.ts';
 
 const TABLE = 'LLDP_ENTRY_TABLE';
+const RECHECK_MS = 2_000;
 /** A word lldpcli reads back unchanged between double quotes. */
 const PLAIN_WORD = /^[^"\\\r\n]*$/;
 
@@ -43,7 +44,10 @@ export class Lldp {
       const link = links.get(port);
       if (!link) continue;
       const args = portArgs(port, fields);
-      const id = `${link.ifindex} ${JSON.stringify(args)}`;
+      // lldpd takes a port into its list as the netdev comes up: a port configured before that
+      // may be one lldpd does not have yet (the setting then goes nowhere and the port keeps
+      // its MAC as port id). Configured again whenever its admin or carrier state changes.
+      const id = `${link.ifindex} ${link.up} ${link.lowerUp} ${JSON.stringify(args)}`;
       if (this.configured.get(port) !== id) pending.push({ port, args, id });
     }
     // One lldpcli for every port whose words can be quoted plainly (it reads commands from
@@ -64,6 +68,25 @@ export class Lldp {
       }
       this.done(p);
     }
+    this.recheckSoon(pending.filter((p) => this.configured.get(p.port) === p.id));
+  }
+
+  /** Called when ports configured a moment ago are to be configured once more. */
+  onRecheck?: () => void;
+  private readonly rechecked = new Set<string>();
+
+  /** Each setting is sent once more RECHECK_MS later (once per port and setting): lldpd may
+   *  have been adding the netdev while it was first sent. */
+  private recheckSoon(done: readonly { port: string; id: string }[]): void {
+    const fresh = done.filter((p) => !this.rechecked.has(`${p.port} ${p.id}`));
+    if (fresh.length === 0 || !this.onRecheck) return;
+    setTimeout(() => {
+      for (const p of fresh) {
+        this.rechecked.add(`${p.port} ${p.id}`);
+        if (this.configured.get(p.port) === p.id) this.configured.delete(p.port);
+      }
+      this.onRecheck?.();
+    }, RECHECK_MS).unref();
   }
 
   private done(p: { port: string; args: string[]; id: string }): void {
