@@ -163,7 +163,12 @@ export class RespReader {
       }
       for (;;) {
         const f = this.stack[this.stack.length - 1];
-        if (!f) return value;
+        if (!f) {
+          // The reply is whole: the strings kept for sharing point into its chunks, which a
+          // connection idle until its next read (a thousand of them) must not hold on to.
+          this.recent.length = 0;
+          return value;
+        }
         if (!f.put(value)) break;
         this.stack.pop();
         value = f.done;

@@ -106,7 +106,7 @@ export class SwitchAgent {
     if (sonic) {
       this.bgpcfgd = new BgpCfgd(this.ctx);
       this.bgpmon = new BgpMon(this.ctx);
-      if (rt.lldpdSocket) this.lldp = new Lldp(this.ctx, rt.lldpdSocket);
+      if (rt.lldpdSocket) this.lldp = new Lldp(this.ctx, rt.lldpdSocket, () => void (this.started && this.tasks.lldp?.trigger()));
     }
     const task = (name: string, step: () => Promise<void>) => new SerialTask(step, (e) => log.error({ err: e }, `${name} failed`));
     const portmgr = new PortMgr(this.ctx);
@@ -121,7 +121,6 @@ export class SwitchAgent {
       bgp: this.bgpcfgd ? task('bgpcfgd', () => this.bgpcfgd!.reconcile()) : undefined,
       lldp: this.lldp ? task('lldpmgrd', () => this.lldp!.reconcile()) : undefined,
     };
-    if (this.lldp) this.lldp.onRecheck = () => void (this.started && this.tasks.lldp?.trigger());
     const fpm = new FpmSyncd(this.ctx);
     this.fpmPoll = task('fpmsyncd', () => fpm.poll());
     this.polls.push(this.fpmPoll);

@@ -15,7 +15,8 @@ import { VtyClient } from './vty.ts';
  *  until a free raises its dynamic threshold; then they come from the heap, zeroed and
  *  resident. Measured on the 8×64 lab: a spine's bgpd 72 → 60 MB PSS, a leaf's 15.8 → 14.2 MB,
  *  zebra 9.2 → 6.7 MB. The lab's memory on one host; nothing FRR does changes. */
-const FRR_ENV: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=131072' };
+const MMAP_THRESHOLD = 'glibc.malloc.mmap_threshold=131072';
+const FRR_ENV: NodeJS.ProcessEnv = { ...process.env, GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ? `${process.env.GLIBC_TUNABLES}:${MMAP_THRESHOLD}` : MMAP_THRESHOLD };
 
 const DAEMONS = ['zebra', 'bgpd'] as const;
 type Daemon = (typeof DAEMONS)[number];

@@ -11,7 +11,7 @@ import { portArgs, systemNameArgs } from './commands.ts';
 import { lldpEntries, lldpEntryChanged } from './parse.ts';
 
 const TABLE = 'LLDP_ENTRY_TABLE';
-const RECHECK_MS = 2_000;
+export const RECHECK_MS = 2_000;
 /** A word lldpcli reads back unchanged between double quotes. */
 const PLAIN_WORD = /^[^"\\\r\n]*$/;
 
@@ -22,9 +22,11 @@ export class Lldp {
   /** pid/start time of the lldpd the ports were configured on. */
   private daemon?: string;
 
+  /** `recheck`: asked to run reconcile again (RECHECK_MS after ports were configured). */
   constructor(
     private readonly ctx: SwitchContext,
     private readonly socket: string,
+    private readonly recheck: () => void = () => {},
   ) {}
 
   private lldpcli(args: readonly string[]) {
@@ -71,21 +73,19 @@ export class Lldp {
     this.recheckSoon(pending.filter((p) => this.configured.get(p.port) === p.id));
   }
 
-  /** Called when ports configured a moment ago are to be configured once more. */
-  onRecheck?: () => void;
   private readonly rechecked = new Set<string>();
 
   /** Each setting is sent once more RECHECK_MS later (once per port and setting): lldpd may
    *  have been adding the netdev while it was first sent. */
   private recheckSoon(done: readonly { port: string; id: string }[]): void {
     const fresh = done.filter((p) => !this.rechecked.has(`${p.port} ${p.id}`));
-    if (fresh.length === 0 || !this.onRecheck) return;
+    if (fresh.length === 0) return;
     setTimeout(() => {
       for (const p of fresh) {
         this.rechecked.add(`${p.port} ${p.id}`);
         if (this.configured.get(p.port) === p.id) this.configured.delete(p.port);
       }
-      this.onRecheck?.();
+      this.recheck();
     }, RECHECK_MS).unref();
   }
 
