@@ -10,7 +10,7 @@ import type { Fields } from '../src/core/diff/flat.ts';
 import { decodeEntries, READ_SHAPE } from '../src/transport/redis.ts';
 import { RespReader, type Entries, type Reply } from '../src/transport/resp.ts';
 import { tableOf } from '../src/services/watch-kit.ts';
-import { type DbName, type Transport, type Unwatch } from '../src/transport/transport.ts';
+import type { DbName, Transport, Unwatch } from '../src/transport/transport.ts';
 
 const CHUNK = 64 * 1024;
 

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkBuilder } from '../src/core/checks/checks.ts';
 import { loadFabric } from '../src/io/fabric.ts';
+import { readRecords } from '../src/lab/processes.ts';
 import { StateDir, stateDirFor } from '../src/io/state-dir.ts';
 import { applyFabric } from '../src/services/apply.ts';
 import { driftFabric } from '../src/services/drift.ts';
@@ -41,17 +42,46 @@ function status(field: string): number {
 
 const fdLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
 
-/** The phase's result and wall time; its CPU time (this process's, user + system) is logged
- *  with the next log line: a phase far longer than its CPU waited on the redis-servers. */
+/** The redis-servers' pids (the parent's process records, CLOS_BENCH_REDIS_RECORDS): their CPU
+ *  time over a phase is what the switches spent serving it, on the same cores as the controller. */
+const redisPids = process.env.CLOS_BENCH_REDIS_RECORDS ? (await readRecords(process.env.CLOS_BENCH_REDIS_RECORDS)).map((r) => r.pid) : [];
+
+/** User + system CPU of every redis-server, in ms (/proc/<pid>/stat counts in USER_HZ, 100 on
+ *  Linux). Read outside the timed window (a thousand files). */
+function redisCpuMs(): number {
+  let ticks = 0;
+  for (const pid of redisPids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone: counts nothing
+    }
+  }
+  return ticks * 10;
+}
+
+/** The phase's result and wall time; its CPU time (this process's, user + system, and the
+ *  redis-servers') is logged with the next log line: a phase far longer than its CPU waited
+ *  on the redis-servers. */
 let lastCpuMs = 0;
+let lastRedisCpuMs = 0;
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const r0 = redisCpuMs();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const r = await fn();
   const c = process.cpuUsage(c0);
+  const ms = performance.now() - t0;
   lastCpuMs = (c.user + c.system) / 1000;
-  return [r, performance.now() - t0];
+  lastRedisCpuMs = redisCpuMs() - r0;
+  return [r, ms];
 }
+
+/** CPU per phase: the controller's and the redis-servers'. */
+const cpu: Record<string, { controllerMs: number; redisMs: number }> = {};
+const noteCpu = (phase: string) => (cpu[phase] = { controllerMs: lastCpuMs, redisMs: lastRedisCpuMs });
 
 /** A link to a switch: its transport, with an exec channel that does nothing: apply's restart
  *  of the bgp service after a first bring-up has no routing daemon to restart on a redis-only
@@ -79,12 +109,14 @@ try {
   if (!MEMORY) {
     let plans: Awaited<ReturnType<typeof planFabric>>;
     [plans, planMs] = await timed(() => planFabric(session));
+    noteCpu('plan');
     log(`plan ${(planMs / 1000).toFixed(2)} s`);
     const failed = plans.filter((p) => p.error);
     if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
     changes = plans.reduce((n, p) => n + p.changes.length, 0);
     let outcomes: Awaited<ReturnType<typeof applyFabric>>;
     [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
+    noteCpu('apply');
     log(`apply ${(applyMs / 1000).toFixed(2)} s`);
     const bad = outcomes.filter((o) => o.status !== 'applied');
     if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
@@ -95,6 +127,7 @@ try {
   const links = await Promise.all(session.switches.map((n) => session.link(n)));
   const verify = () => verifyFabric({ links, checks: checksOf, timeoutMs: 30_000, concurrency, switches: session.switches });
   const [v1, verifyMs] = await timed(verify);
+  noteCpu('verify');
   log(`verify ${(verifyMs / 1000).toFixed(2)} s`);
   if (!v1.converged) {
     const bad = v1.switches.filter((sw) => sw.passed < sw.total);
@@ -105,6 +138,7 @@ try {
   const [, verifyWarmMs] = await timed(verify);
 
   const [d1, driftMs] = await timed(() => driftFabric(session));
+  noteCpu('drift');
   log(`drift ${(driftMs / 1000).toFixed(2)} s`);
   const [d2, driftWarmMs] = await timed(() => driftFabric(session));
   if (d1.findings.length || d2.findings.length) throw new Error(`drift: ${d1.findings.length} finding(s) on a converged fabric, first: ${JSON.stringify(d1.findings[0])}`);
@@ -125,6 +159,7 @@ try {
       peakRss: status('VmHWM'),
       peakFds,
       fdLimit,
+      cpu,
     })}\n`,
   );
 } finally {
@@ -155,5 +190,6 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
-  process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s)\n`);
+  const redis = redisPids.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s` : '';
+  process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s${redis})\n`);
 }

@@ -54,6 +54,8 @@ interface Figures {
   fdLimit: number;
   redisRss: number;
   startMs: number;
+  /** CPU per phase (plan, apply, verify, drift): the controller's and the redis-servers'. */
+  cpu?: Record<string, { controllerMs: number; redisMs: number }>;
 }
 
 let current: RedisFabric | undefined;
@@ -81,9 +83,9 @@ async function redisRss(records: string): Promise<number> {
 }
 
 /** The controller on a redis fabric (its fabric file and inventory), or `--memory` on a fabric file. */
-function runController(args: readonly string[]): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
+function runController(args: readonly string[], redisRecords?: string): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
   const script = fileURLToPath(new URL('./scale-controller.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(redisRecords ? { CLOS_BENCH_REDIS_RECORDS: redisRecords } : {}) } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
@@ -112,7 +114,7 @@ async function measure(spines: number, leaves: number): Promise<Figures> {
   const startMs = performance.now() - t0;
   log(`${n} switches: ${n} redis-servers on ${addrs[0]}…${addrs.at(-1)}:${REDIS_PORT} started and seeded in ${(startMs / 1000).toFixed(1)} s`);
   try {
-    const f = await runController([current.file, current.inventory]);
+    const f = await runController([current.file, current.inventory], current.records);
     return { ...f, redisRss: await redisRss(current.records), startMs };
   } finally {
     await stop();
@@ -170,6 +172,17 @@ function report(rows: readonly Figures[]): void {
   const big = rows.at(-1)!;
   const met = big.planMs + big.applyMs < TARGET_MS && big.verifyMs < TARGET_MS && big.driftMs < TARGET_MS && big.peakRss < TARGET_RSS && big.peakFds < big.fdLimit;
   lines.push(`At ${big.switches.toLocaleString('en')} switches: plan + apply, verify and drift each under 3 s, peak RSS under 1 GB, descriptors inside the limit: ${met ? 'met' : 'NOT met'}.`);
+  // The floor a phase cannot go under on this host: its CPU (controller + redis-servers) spread
+  // over every core with nothing idle.
+  if (big.cpu) {
+    const cores = availableParallelism();
+    const phase = (names: string[], label: string) => {
+      const c = names.reduce((sum, n) => sum + (big.cpu![n]?.controllerMs ?? 0), 0);
+      const r = names.reduce((sum, n) => sum + (big.cpu![n]?.redisMs ?? 0), 0);
+      return `${label} controller ${s(c)} + redis-servers ${s(r)} = floor ${s((c + r) / cores)}`;
+    };
+    lines.push('', `CPU at ${big.switches.toLocaleString('en')} switches, and the wall time it cannot go under on ${cores} cores: ${[phase(['plan', 'apply'], 'plan + apply:'), phase(['verify'], 'verify:'), phase(['drift'], 'drift:')].join('; ')}.`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
