@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkBuilder } from '../src/core/checks/checks.ts';
 import { loadFabric } from '../src/io/fabric.ts';
-import { readRecords } from '../src/lab/processes.ts';
+import { cpuTimeMs, readRecords } from '../src/lab/processes.ts';
 import { StateDir, stateDirFor } from '../src/io/state-dir.ts';
 import { applyFabric } from '../src/services/apply.ts';
 import { driftFabric } from '../src/services/drift.ts';
@@ -42,25 +42,12 @@ function status(field: string): number {
 
 const fdLimit = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
 
-/** The redis-servers' pids (the parent's process records, CLOS_BENCH_REDIS_RECORDS): their CPU
- *  time over a phase is what the switches spent serving it, on the same cores as the controller. */
-const redisPids = process.env.CLOS_BENCH_REDIS_RECORDS ? (await readRecords(process.env.CLOS_BENCH_REDIS_RECORDS)).map((r) => r.pid) : [];
+/** The redis-servers (the parent's process records, CLOS_BENCH_REDIS_RECORDS): their CPU time
+ *  over a phase is what the switches spent serving it, on the same cores as the controller. */
+const redisServers = process.env.CLOS_BENCH_REDIS_RECORDS ? await readRecords(process.env.CLOS_BENCH_REDIS_RECORDS) : [];
 
-/** User + system CPU of every redis-server, in ms (/proc/<pid>/stat counts in USER_HZ, 100 on
- *  Linux). Read outside the timed window (a thousand files). */
-function redisCpuMs(): number {
-  let ticks = 0;
-  for (const pid of redisPids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
-    } catch {
-      // gone: counts nothing
-    }
-  }
-  return ticks * 10;
-}
+/** CPU time of every redis-server so far, in ms. Read outside the timed window (a thousand files). */
+const redisCpuMs = () => redisServers.reduce((sum, r) => sum + (cpuTimeMs(r) ?? 0), 0);
 
 /** The phase's result and wall time; its CPU time (this process's, user + system, and the
  *  redis-servers') is logged with the next log line: a phase far longer than its CPU waited
@@ -190,6 +177,6 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
-  const redis = redisPids.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s` : '';
+  const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s` : '';
   process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s${redis})\n`);
 }

@@ -232,6 +232,8 @@ interface Stat {
   readonly comm: string;
   readonly state: string;
   readonly startTime: number;
+  /** utime + stime, in clock ticks (USER_HZ: 100 on Linux). */
+  readonly cpuTicks: number;
 }
 
 function readStat(pid: number): Stat | undefined {
@@ -245,11 +247,18 @@ function readStat(pid: number): Stat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   const rest = text.slice(close + 2).split(' '); // rest[0] is field 3 (state)
-  return { comm: text.slice(open + 1, close), state: rest[0] ?? '', startTime: Number(rest[19]) };
+  return { comm: text.slice(open + 1, close), state: rest[0] ?? '', startTime: Number(rest[19]), cpuTicks: Number(rest[11]) + Number(rest[12]) };
 }
 
 export function readStartTime(pid: number): number | undefined {
   return readStat(pid)?.startTime;
+}
+
+/** The CPU time (user + system) a recorded process has used so far, in ms; undefined once it
+ *  is gone or its pid is another process's. */
+export function cpuTimeMs(r: ProcessRecord): number | undefined {
+  const st = readStat(r.pid);
+  return st && st.startTime === r.startTime && st.state !== 'Z' ? st.cpuTicks * 10 : undefined;
 }
 
 /** The daemon a forking launcher left behind: the pid in the pid file, verified by command

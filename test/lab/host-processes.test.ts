@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isAlive, LAUNCHER, readRecords, spawnDaemon, stopRecorded } from '../../src/lab/processes.ts';
+import { cpuTimeMs, isAlive, LAUNCHER, readRecords, readStartTime, spawnDaemon, stopRecorded } from '../../src/lab/processes.ts';
 
 let dir: string;
 let records: string;
@@ -86,6 +86,15 @@ describe('isAlive', () => {
     const rec = (await readRecords(records)).find((r) => r.name === 'sleeper')!;
     expect(isAlive({ ...rec, startTime: rec.startTime - 1 })).toBe(false);
     expect(isAlive({ ...rec, comm: 'redis-server' })).toBe(false);
+  });
+
+  it('cpuTimeMs: the CPU a recorded process used, none for a reused pid', () => {
+    const self = { name: 'self', pid: process.pid, startTime: readStartTime(process.pid)!, comm: 'node', cmd: 'node', args: [] };
+    const before = cpuTimeMs(self)!;
+    const until = process.cpuUsage().user + 60_000; // 60 ms of CPU at least (µs)
+    while (process.cpuUsage().user < until) Math.sqrt(Math.random());
+    expect(cpuTimeMs(self)! - before).toBeGreaterThanOrEqual(40);
+    expect(cpuTimeMs({ ...self, startTime: self.startTime - 1 })).toBeUndefined();
   });
 
   it('is false for a zombie', async () => {

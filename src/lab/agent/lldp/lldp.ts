@@ -73,16 +73,17 @@ export class Lldp {
     this.recheckSoon(pending.filter((p) => this.configured.get(p.port) === p.id));
   }
 
-  private readonly rechecked = new Set<string>();
+  /** Per port, the setting last sent once more (one entry per port, however often it changes). */
+  private readonly rechecked = new Map<string, string>();
 
   /** Each setting is sent once more RECHECK_MS later (once per port and setting): lldpd may
    *  have been adding the netdev while it was first sent. */
   private recheckSoon(done: readonly { port: string; id: string }[]): void {
-    const fresh = done.filter((p) => !this.rechecked.has(`${p.port} ${p.id}`));
+    const fresh = done.filter((p) => this.rechecked.get(p.port) !== p.id);
     if (fresh.length === 0) return;
     setTimeout(() => {
       for (const p of fresh) {
-        this.rechecked.add(`${p.port} ${p.id}`);
+        this.rechecked.set(p.port, p.id);
         if (this.configured.get(p.port) === p.id) this.configured.delete(p.port);
       }
       this.recheck();
