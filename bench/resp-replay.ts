@@ -1,23 +1,26 @@
 // bench:scale --memory: a switch whose databases are held in the controller's process, read
 // through the Redis transport's own decoding. A read is answered with the bytes a redis-server
-// would send for it (the read script's reply, keys sorted, the NULL:NULL filler of an
-// entry without fields), encoded once and then handed to the RESP parser in 64 KiB chunks, as a
-// socket delivers them, and decoded by decodeEntries: the controller's CPU of a read, without
-// the 1,000 redis-servers and their sockets. Watches never fire (nothing changes); no writes.
-// The encoding is done when the switch is made, before anything is timed.
+// would send for its two transactions (the keys listed in no particular order, as a server's
+// hash table lists them; then their hashes in the order asked, the NULL:NULL filler of an entry
+// without fields), encoded once and then handed to the RESP parser in 64 KiB chunks, as a socket
+// delivers them, and decoded by listedKeys and readEntries: the controller's CPU of a read,
+// without the 1,000 redis-servers and their sockets. Watches never fire (nothing changes); no
+// writes. The encoding is done when the switch is made, before anything is timed.
 import type { Change } from '../src/core/diff/diff.ts';
 import type { Fields } from '../src/core/diff/flat.ts';
-import { decodeEntries, READ_SHAPE } from '../src/transport/redis.ts';
-import { RespReader, type Entries, type Reply } from '../src/transport/resp.ts';
+import { listedKeys, readEntries, readScope } from '../src/transport/redis.ts';
+import { RespReader, type Reply, type ReplyShape } from '../src/transport/resp.ts';
 import { tableOf } from '../src/services/watch-kit.ts';
-import type { DbName, Transport, Unwatch } from '../src/transport/transport.ts';
+import { SEPARATOR, type DbName, type Transport, type Unwatch } from '../src/transport/transport.ts';
 
 const CHUNK = 64 * 1024;
 
-/** One table's entries as the read script's reply lists them. */
+/** One table as the server would send it: its keys as KEYS lists them (bulk strings, without
+ *  the list's header), its hashes as HGETALL answers them, in key order. */
 interface EncodedTable {
   readonly entries: number;
-  readonly wire: Buffer;
+  readonly keys: Buffer;
+  readonly hashes: Buffer;
 }
 
 export class ReplayTransport implements Transport {
@@ -36,16 +39,21 @@ export class ReplayTransport implements Transport {
 
   async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
     const have = this.tables[db];
-    const parts = (tables ? [...new Set(tables)] : [...have.keys()]).sort().flatMap((t) => have.get(t) ?? []);
-    const entries = parts.reduce((n, p) => n + p.entries, 0);
-    const wire = Buffer.concat([Buffer.from(`*1\r\n*${entries * 2}\r\n`), ...parts.map((p) => p.wire)]);
-    const reader = new RespReader();
-    let reply: Reply | undefined;
-    for (let at = 0; reply === undefined && at < wire.length; at += CHUNK) {
-      reader.feed(wire.subarray(at, at + CHUNK));
-      reply = reader.next(READ_SHAPE[0]);
-    }
-    return decodeEntries((reply as Reply[])[0] as Entries);
+    const scope = readScope(db, tables);
+    const names = tables ? [...new Set(tables)] : [...have.keys()];
+    const got = names.flatMap((t) => have.get(t) ?? []);
+    // The first transaction's EXEC: SELECT's OK, one list per pattern (one of everything for
+    // the whole database), SELECT's OK.
+    const lists = tables ? names.map((t) => have.get(t) ?? { entries: 0, keys: Buffer.alloc(0) }) : [{ entries: got.reduce((n, p) => n + p.entries, 0), keys: Buffer.concat(got.map((p) => p.keys)) }];
+    const listed = Buffer.concat([Buffer.from(`*${lists.length + 2}\r\n+OK\r\n`), ...lists.flatMap((l) => [Buffer.from(`*${l.entries}\r\n`), l.keys]), Buffer.from('+OK\r\n')]);
+    const keys = listedKeys([scope], parse(listed) as Reply[]);
+    if (keys[0]!.length === 0) return new Map();
+    // The second: SELECT's OK, the hashes in the keys' sorted order (a table's keys share its
+    // name and separator, so the tables come in that order, each sorted), SELECT's OK.
+    const sep = SEPARATOR[db];
+    const blocks = names.filter((t) => have.has(t)).sort((a, b) => (a + sep < b + sep ? -1 : 1));
+    const values = Buffer.concat([Buffer.from(`*${keys[0]!.length + 2}\r\n+OK\r\n`), ...blocks.map((t) => have.get(t)!.hashes), Buffer.from('+OK\r\n')]);
+    return readEntries(keys, parse(values, 'hashes') as Reply[])[0]!;
   }
 
   async apply(_changes: readonly Change[]): Promise<void> {
@@ -59,10 +67,20 @@ export class ReplayTransport implements Transport {
   async close(): Promise<void> {}
 }
 
-/** Each table's entries sorted, as the read script sorts them (a read of several tables lists
- *  them table after table: sorted as a whole unless one table's name is a prefix of another's,
- *  like CONFIG_DB's PORT and PORTCHANNEL, which decodeEntries then sorts), an entry without
- *  fields as the NULL:NULL filler. */
+/** A reply's bytes through the RESP parser, in a socket's chunks. */
+function parse(wire: Buffer, shape?: ReplyShape): Reply {
+  const reader = new RespReader();
+  let reply: Reply | undefined;
+  for (let at = 0; reply === undefined && at < wire.length; at += CHUNK) {
+    reader.feed(wire.subarray(at, at + CHUNK));
+    reply = reader.next(shape);
+  }
+  if (reply === undefined) throw new Error('replay: an incomplete reply');
+  return reply;
+}
+
+/** Each table's keys in a fixed shuffled order (a server's hash table has none: the client
+ *  sorts), its hashes in sorted key order, an entry without fields as the NULL:NULL filler. */
 function encodeTables(db: DbName, entries: ReadonlyMap<string, Fields>): Map<string, EncodedTable> {
   const byTable = new Map<string, string[]>();
   for (const k of entries.keys()) {
@@ -75,13 +93,17 @@ function encodeTables(db: DbName, entries: ReadonlyMap<string, Fields>): Map<str
   const out = new Map<string, EncodedTable>();
   for (const [table, keys] of byTable) {
     keys.sort();
-    const parts: string[] = [];
+    const hashes: string[] = [];
     for (const k of keys) {
       const f = Object.entries(entries.get(k)!);
       if (f.length === 0) f.push(['NULL', 'NULL']);
-      parts.push(bulk(k), `*${f.length * 2}\r\n`, ...f.map(([n, v]) => bulk(n) + bulk(v)));
+      hashes.push(`*${f.length * 2}\r\n`, ...f.map(([n, v]) => bulk(n) + bulk(v)));
     }
-    out.set(table, { entries: keys.length, wire: Buffer.from(parts.join('')) });
+    // A multiplicative stride through the keys: every key once, in no sorted order.
+    const shuffled: string[] = [];
+    const stride = keys.length % 7919 === 0 ? 1 : 7919;
+    for (let i = 0, j = 0; i < keys.length; i++, j = (j + stride) % keys.length) shuffled.push(bulk(keys[j]!));
+    out.set(table, { entries: keys.length, keys: Buffer.from(shuffled.join('')), hashes: Buffer.from(hashes.join('')) });
   }
   return out;
 }

@@ -1,11 +1,11 @@
 // The Redis transport: SONiC's databases over ONE lean RESP connection per switch (resp.ts):
-// reads are one script call (every table asked for, of one or several databases, in one round
-// trip), one switch's change set is ONE MULTI/EXEC, so SONiC's daemons never see a partial entry
+// reads are two transactions (list the keys of every table asked for, of one or several
+// databases, then read them: two round trips), one switch's change set is ONE MULTI/EXEC, so SONiC's daemons never see a partial entry
 // and a failure leaves nothing half-written. Keyspace watches share a second RESP connection.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
-import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, type Entries, type Reply, type ReplyShape, type RespTarget } from './resp.ts';
+import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, NO_HASH, type Reply, type ReplyShape, type RespTarget } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 /** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
@@ -20,47 +20,110 @@ export function describeRedis(e: RedisEndpoint): string {
   return e.socket ? `redis unix:${e.socket}` : `redis ${e.host ?? '127.0.0.1'}:${e.port ?? 6379}${e.tls ? ' (TLS)' : ''}`;
 }
 
-// Reads run as one Lua script, as SONiC's own swss-common reads a table whole (Table::dump runs
-// table_dump.lua): per database asked for, SELECT it (a script's SELECT does not change the
-// connection's database), KEYS of each table's pattern, HGETALL of each key. One request, one
-// reply, and an atomic snapshot: no key deleted between listing and reading. Keys that are not
-// hashes (CONFIG_DB_INITIALIZED) are skipped. The keys come sorted (by the server, in C: a read
-// of a 1,000-switch fabric's ROUTE_TABLE is a thousand keys, on each of a thousand switches);
-// decodeEntries sorts what does not (Lua compares with the server's collation, C's in SONiC).
-// ARGV: number of reads, then per read: db id, number of patterns, the patterns.
-const READ_SCRIPT = `
-local out, i = {}, 2
-for r = 1, tonumber(ARGV[1]) do
-  redis.call('SELECT', ARGV[i])
-  local n, keys, entries = tonumber(ARGV[i + 1]), {}, {}
-  i = i + 2
-  for _ = 1, n do
-    for _, k in ipairs(redis.call('KEYS', ARGV[i])) do keys[#keys + 1] = k end
-    i = i + 1
-  end
-  table.sort(keys)
-  for _, k in ipairs(keys) do
-    local h = redis.pcall('HGETALL', k)
-    if h.err == nil then
-      entries[#entries + 1] = k
-      entries[#entries + 1] = h
-    end
-  end
-  out[r] = entries
-end
-return out`;
+// Reads are native commands, as SONiC's own daemons read (swss-common's Table::getKeys lists with
+// KEYS, Table::get is HGETALL), in two transactions per batch of reads: the first lists the keys
+// (per database asked for, SELECT it and KEYS each table's pattern), the second reads them (SELECT,
+// HGETALL of each key). Each is one request and one round trip, and each is of one moment (MULTI/
+// EXEC); a key deleted between the two reads as gone (its HGETALL is empty), one added between
+// them is read next time. Both end with SELECT of CONFIG_DB, the connection's database for writes.
+// One Lua script (EVAL) doing the same in one round trip cost the switch's redis 2.5 to 3 times
+// the CPU, its replies going through Lua tables and back: 6.9 ms against 2.5 ms for drift's read
+// of a 1,000-switch fabric's leaf (1,300 keys), of a thousand switches the most of verify's time.
+// Keys that are not hashes (CONFIG_DB_INITIALIZED) are skipped.
 
-/** The read script's reply, decoded as it is parsed: per read, key → fields. */
-export const READ_SHAPE: readonly ReplyShape[] = ['tables'];
+/** What one read lists: a database and the KEYS patterns of its tables. */
+export interface ReadScope {
+  readonly db: DbName;
+  readonly patterns: readonly string[];
+}
+
+export function readScope(db: DbName, tables: readonly string[] | undefined): ReadScope {
+  return { db, patterns: tables ? [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`) : ['*'] };
+}
+
+const BACK_TO_CONFIG_DB = ['SELECT', String(DB_ID.CONFIG_DB)];
+
+/** The first transaction of a batch of reads: their keys. */
+export function listCommands(reads: readonly ReadScope[]): string[][] {
+  const cmds: string[][] = [['MULTI']];
+  for (const r of reads) {
+    cmds.push(['SELECT', String(DB_ID[r.db])]);
+    for (const p of r.patterns) cmds.push(['KEYS', p]);
+  }
+  cmds.push(BACK_TO_CONFIG_DB, ['EXEC']);
+  return cmds;
+}
+
+/** Each read's keys, from the first transaction's EXEC reply: sorted (JavaScript's string order,
+ *  the byte order of SONiC's ASCII keys), so a read comes out the same whatever the server's
+ *  hash-table order. */
+export function listedKeys(reads: readonly ReadScope[], exec: readonly Reply[]): string[][] {
+  let at = 0;
+  return reads.map((r) => {
+    at++; // SELECT's OK
+    let keys: string[] = [];
+    for (let i = 0; i < r.patterns.length; i++) {
+      const listed = exec[at++];
+      if (!Array.isArray(listed)) throw listed instanceof RespError ? listed : new RespError(`KEYS ${r.patterns[i]} answered ${String(listed)}, not a list`);
+      keys = keys.length ? keys.concat(listed as string[]) : (listed as string[]);
+    }
+    return keys.sort();
+  });
+}
+
+/** The second transaction: every listed key's hash, read by read. */
+export function valueCommands(reads: readonly ReadScope[], keys: readonly (readonly string[])[]): string[][] {
+  const cmds: string[][] = [['MULTI']];
+  reads.forEach((r, i) => {
+    if (keys[i]!.length === 0) return;
+    cmds.push(['SELECT', String(DB_ID[r.db])]);
+    for (const k of keys[i]!) cmds.push(['HGETALL', k]);
+  });
+  cmds.push(BACK_TO_CONFIG_DB, ['EXEC']);
+  return cmds;
+}
+
+/** Each read's entries, key → fields in the keys' order, from the second transaction's EXEC
+ *  reply (parsed with shape 'hashes'): a key gone since it was listed and one that is not a hash
+ *  left out, the NULL:NULL filler dropped (an entry with no fields reads as {}). */
+export function readEntries(keys: readonly (readonly string[])[], exec: readonly Reply[]): Map<string, Fields>[] {
+  let at = 0;
+  return keys.map((ks) => {
+    const m = new Map<string, Fields>();
+    if (ks.length) at++; // SELECT's OK
+    for (const k of ks) {
+      const reply = exec[at++];
+      if (reply instanceof RespError) {
+        if (reply.message.startsWith('WRONGTYPE')) continue;
+        throw reply;
+      }
+      const fields = entryOf(reply);
+      if (fields) m.set(k, fields);
+    }
+    return m;
+  });
+}
+
+/** An HGETALL's reply (shape 'hashes') as an entry: undefined when there is no such key. */
+function entryOf(reply: Reply | undefined): Fields | undefined {
+  if (reply === NO_HASH) return undefined;
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply) || reply instanceof RespError) throw new RespError(`HGETALL answered ${String(reply)}, not a hash`);
+  return reply.NULL === undefined ? reply : withoutFiller(reply);
+}
+
+/** The shapes of a transaction's replies: its EXEC's given, the others' (OK, QUEUED) none. */
+function execShaped(cmds: readonly unknown[], shape: ReplyShape): (ReplyShape | undefined)[] {
+  const shapes = new Array<ReplyShape | undefined>(cmds.length).fill(undefined);
+  shapes[cmds.length - 1] = shape;
+  return shapes;
+}
 
 /** A table name as a KEYS pattern matches it literally. */
 function globEscape(s: string): string {
   return s.replace(/[\\*?[\]]/g, '\\$&');
 }
 
-interface ReadRequest {
-  readonly db: DbName;
-  readonly tables: readonly string[] | undefined;
+interface ReadRequest extends ReadScope {
   readonly resolve: (m: Map<string, Fields>) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -71,7 +134,7 @@ export class RedisTransport implements Transport {
   private sub: Promise<RespConnection> | undefined;
   /** Keyspace patterns subscribed to, and who watches each. */
   private readonly watchers = new Map<string, Set<(channel: string) => void>>();
-  /** Reads asked for in this tick: they go out as one script call. */
+  /** Reads asked for in this tick: they go out together (two transactions in all). */
   private batch: ReadRequest[] = [];
 
   constructor(
@@ -92,13 +155,14 @@ export class RedisTransport implements Transport {
     return new SwitchError(f.code, this.switchName, this.endpoint, f.code === 'REJECTED' ? f.words : `cannot connect: ${f.words}`, { cause: e });
   }
 
-  /** The one connection to the switch (reads and transactions; CONFIG_DB selected). */
+  /** The one connection to the switch (reads and transactions; CONFIG_DB selected once its
+   *  handshake is answered). */
   private connection(): Promise<RespConnection> {
     if (this.conn) {
       const current = this.conn;
       return current.then((c) => (c.isOpen ? c : (this.drop(current), this.connection())));
     }
-    const opened = this.open(DB_ID.CONFIG_DB).catch((e: unknown) => {
+    const opened = this.connect(DB_ID.CONFIG_DB).catch((e: unknown) => {
       if (this.conn === opened) this.conn = undefined;
       throw e;
     });
@@ -106,15 +170,26 @@ export class RedisTransport implements Transport {
     return opened;
   }
 
-  private async open(db: number): Promise<RespConnection> {
+  /** Connected, AUTH and SELECT on their way (see handshake). */
+  private async connect(db: number): Promise<RespConnection> {
     const t = this.target;
     try {
-      return await RespConnection.open(
+      return await RespConnection.connect(
         { ...(t.socket ? { socket: t.socket } : { host: t.host ?? '127.0.0.1', port: t.port ?? 6379 }), ...(t.tls && !t.socket ? { tls: t.tls } : {}), ...(t.username ? { username: t.username } : {}), ...(t.password ? { password: t.password } : {}) },
         db,
         t.connectTimeoutMs ?? 3000,
         this.commandTimeoutMs,
       );
+    } catch (e) {
+      throw this.fail(e);
+    }
+  }
+
+  /** The connection's AUTH and SELECT answered; a failure as the switch's error (the connection
+   *  is closed then: the next request opens another). */
+  private async handshake(c: RespConnection): Promise<void> {
+    try {
+      await c.ready;
     } catch (e) {
       // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
       if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
@@ -123,12 +198,23 @@ export class RedisTransport implements Transport {
   }
 
   /** Sends on the connection; once more on a new one if the descriptor budget closed the old
-   *  one while it was idle (nothing was sent on it: safe even for a transaction). */
-  private async request(cmds: readonly (readonly string[])[], shapes?: readonly (ReplyShape | undefined)[]): Promise<Reply[]> {
+   *  one while it was idle (nothing was sent on it: safe even for a transaction). A write
+   *  waits for the handshake (it must land in CONFIG_DB, authenticated); a read (`early`: it
+   *  selects its own databases, and writes nothing) goes out with it, a round trip sooner, and
+   *  fails with the handshake's error if that fails. */
+  private async request(cmds: readonly (readonly string[])[], shapes?: readonly (ReplyShape | undefined)[], early = false): Promise<Reply[]> {
     for (let attempt = 0; ; attempt++) {
       const conn = await this.connection();
       try {
-        return await conn.send(cmds, this.commandTimeoutMs, shapes);
+        if (!early) await this.handshake(conn);
+        const replies = conn.send(cmds, this.commandTimeoutMs, shapes);
+        if (early) {
+          await this.handshake(conn).catch((e: unknown) => {
+            replies.catch(() => undefined);
+            throw e;
+          });
+        }
+        return await replies;
       } catch (e) {
         if (!(e instanceof RespEvicted) || attempt > 0) throw e;
       }
@@ -143,41 +229,45 @@ export class RedisTransport implements Transport {
 
   read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
     return new Promise((resolve, reject) => {
-      if (this.batch.push({ db, tables, resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
+      if (this.batch.push({ ...readScope(db, tables), resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
     });
   }
 
   /** Every read asked for in one tick (drift's three databases, plan's CONFIG_DB and flavour
-   *  probe) as one script call: one request, one round trip. */
+   *  probe) in the same two transactions: two requests, two round trips. */
   private async readBatch(): Promise<void> {
     const reads = this.batch;
     this.batch = [];
-    const argv: string[] = ['EVAL', READ_SCRIPT, '0', String(reads.length)];
-    for (const r of reads) {
-      const patterns = r.tables ? [...new Set(r.tables)].map((t) => `${globEscape(t)}${SEPARATOR[r.db]}*`) : ['*'];
-      argv.push(String(DB_ID[r.db]), String(patterns.length), ...patterns);
-    }
-    let reply: Reply;
     try {
-      reply = (await this.request([argv], READ_SHAPE))[0]!;
+      const keys = listedKeys(reads, await this.readRound(listCommands(reads), 'keys'));
+      const values = keys.some((k) => k.length > 0) ? await this.readRound(valueCommands(reads, keys), 'hashes') : [];
+      readEntries(keys, values).forEach((m, i) => reads[i]!.resolve(m));
     } catch (e) {
-      if (!(e instanceof SwitchError)) this.drop();
       const err =
-        e instanceof RespTimeout
-          ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
-          : e instanceof RespClosed
-            ? new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e })
-            : this.fail(e);
+        e instanceof RespError
+          ? new SwitchError('REJECTED', this.switchName, this.endpoint, `read refused: ${e.message}${/NOPERM|unknown command/i.test(e.message) ? ' (clos reads with MULTI/EXEC, SELECT, KEYS and HGETALL: the redis user needs +multi, +exec, +select, +keys, +hgetall)' : ''}`)
+          : e;
       for (const r of reads) r.reject(err);
-      return;
     }
-    if (!Array.isArray(reply)) {
-      const msg = reply instanceof RespError ? reply.message : String(reply);
-      const err = new SwitchError('REJECTED', this.switchName, this.endpoint, `read refused: ${msg}${/NOPERM|unknown command/i.test(msg) ? ' (clos reads with EVAL: the redis user needs +eval, +keys, +hgetall, +select)' : ''}`);
-      for (const r of reads) r.reject(err);
-      return;
+  }
+
+  /** One transaction of a read: its EXEC's reply. Rejects with a SwitchError (no connection, no
+   *  reply in time, connection lost) or the server's RespError (refused: nothing was run). */
+  private async readRound(cmds: readonly (readonly string[])[], shape: ReplyShape): Promise<Reply[]> {
+    let replies: Reply[];
+    try {
+      replies = await this.request(cmds, execShaped(cmds, shape), true);
+    } catch (e) {
+      if (e instanceof SwitchError) throw e;
+      this.drop();
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      if (e instanceof RespClosed) throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e });
+      throw this.fail(e);
     }
-    reads.forEach((r, i) => r.resolve(decodeEntries(reply[i] as Entries)));
+    const exec = replies[replies.length - 1];
+    if (Array.isArray(exec)) return exec;
+    // Refused while queuing (EXECABORT): the command's own error says why.
+    throw replies.find((r): r is RespError => r instanceof RespError) ?? new RespError(`transaction answered ${String(exec)}`);
   }
 
   async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {
@@ -188,7 +278,7 @@ export class RedisTransport implements Transport {
     const cmds: string[][] = [['MULTI'], ...changes.flatMap(changeCommands), ...touched.map((k) => ['HGETALL', k]), ['EXEC']];
     let replies: Reply[];
     try {
-      replies = await this.request(cmds);
+      replies = await this.request(cmds, execShaped(cmds, 'hashes'));
     } catch (e) {
       if (e instanceof SwitchError) throw e; // could not connect: nothing sent
       this.drop();
@@ -221,11 +311,8 @@ export class RedisTransport implements Transport {
     const readBack = new Map<string, Fields>();
     const first = exec.length - touched.length;
     for (let i = 0; i < touched.length; i++) {
-      const flat = exec[first + i] as string[];
-      if (flat.length === 0) continue;
-      const hash: Record<string, string> = {};
-      for (let j = 0; j + 1 < flat.length; j += 2) if (flat[j] !== 'NULL') hash[flat[j]!] = flat[j + 1]!;
-      readBack.set(touched[i]!, hash);
+      const fields = entryOf(exec[first + i]);
+      if (fields) readBack.set(touched[i]!, fields);
     }
     return { readBack };
   }
@@ -238,7 +325,8 @@ export class RedisTransport implements Transport {
       const current = this.sub;
       return current.then((c) => (c.isOpen ? c : (this.sub === current && (this.sub = undefined), this.subscriber())));
     }
-    const opened = this.open(0).then(async (c) => {
+    const opened = this.connect(0).then(async (c) => {
+      await this.handshake(c);
       c.onPush = ([, pattern, channel]) => {
         for (const h of this.watchers.get(pattern as string) ?? []) h(channel as string);
       };
@@ -310,24 +398,6 @@ export class RedisTransport implements Transport {
     this.watchers.clear();
     void sub?.then((s) => s.close(), () => undefined);
   }
-}
-
-/** One read's part of the script's reply, key → fields as parsed, as a map sorted by key (in
- *  the order given when it is sorted already, as the script sorts), the NULL:NULL filler entry
- *  dropped (an entry with no fields reads as {}). */
-export function decodeEntries(read: Entries): Map<string, Fields> {
-  let sorted = true;
-  let filler = false;
-  let last: string | undefined;
-  read.forEach((fields, key) => {
-    if (last !== undefined && !(last < key)) sorted = false;
-    if (fields.NULL !== undefined) filler = true;
-    last = key;
-  });
-  if (sorted && !filler) return read;
-  const entries = [...read].map(([k, v]): [string, Fields] => [k, v.NULL === undefined ? v : withoutFiller(v)]);
-  if (!sorted) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return new Map(entries);
 }
 
 function withoutFiller(fields: Fields): Fields {

@@ -1,5 +1,5 @@
 // A minimal RESP2 connection: a switch's whole change set as ONE write (MULTI … EXEC) with its
-// replies parsed in one go, and reads as one script call. ioredis's per-command machinery (a
+// replies parsed in one go, and reads as two such transactions (list the keys, read them). ioredis's per-command machinery (a
 // Command, a promise and a timer per command) costs two to three times what redis itself spends
 // on a few thousand commands; here a request is one buffer, one timer, one parse. Keyspace
 // watches use it too (a subscribed connection's notifications arrive through onPush).
@@ -9,15 +9,21 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { connections } from './budget.ts';
 
-export type Reply = string | number | null | RespError | Reply[] | Entries;
+export type Reply = string | number | null | RespError | Reply[] | Hash;
 
-/** A list of keys and their hashes ([key, [field, value, …], …]) as a parser of shape 'tables'
- *  makes it: key → fields, in the order sent. */
-export type Entries = Map<string, Record<string, string>>;
+/** A hash's fields and values (field, value, … on the wire) as a parser of shape 'hashes'
+ *  makes it: field → value. */
+export type Hash = Record<string, string>;
 
 /** What a reply is known to hold, so that it is decoded into its final form as it is parsed.
- *  'tables': an array of Entries lists (the Redis transport's read script answers so). */
-export type ReplyShape = 'tables';
+ *  'hashes': an array (a transaction's EXEC) whose arrays are hashes (HGETALL's replies), each
+ *  made an object, an empty one NO_HASH; its other elements (an OK, a count, an error) as they
+ *  are. 'keys': an array (EXEC) of lists of keys, each string its own copy, not a slice of the
+ *  chunk it came in (sorting slices costs three times as much). */
+export type ReplyShape = 'hashes' | 'keys';
+
+/** An empty hash in a 'hashes' reply: HGETALL of a key that does not exist. */
+export const NO_HASH: Hash = Object.freeze(Object.create(null) as Hash);
 
 /** An error reply of the server (`-ERR …`, `-EXECABORT …`). */
 export class RespError extends Error {
@@ -41,12 +47,20 @@ export class RespEvicted extends RespClosed {
 }
 
 export function encodeCommands(cmds: readonly (readonly string[])[]): Buffer {
+  // Lengths counted in characters first: for ASCII (SONiC's keys and values, nearly always)
+  // that is the byte length, and the encoding's length says whether it was.
+  const text = encodeWith(cmds, (a) => a.length);
+  const bytes = Buffer.from(text);
+  return bytes.length === text.length ? bytes : Buffer.from(encodeWith(cmds, (a) => Buffer.byteLength(a)));
+}
+
+function encodeWith(cmds: readonly (readonly string[])[], length: (a: string) => number): string {
   const parts: string[] = [];
   for (const c of cmds) {
     parts.push(`*${c.length}\r\n`);
-    for (const a of c) parts.push(`$${Buffer.byteLength(a)}\r\n${a}\r\n`);
+    for (const a of c) parts.push(`$${length(a)}\r\n${a}\r\n`);
   }
-  return Buffer.from(parts.join(''));
+  return parts.join('');
 }
 
 /** A timeout that only fires once the I/O that arrived meanwhile has been handled: a timer is
@@ -69,43 +83,36 @@ const SCALAR = 1;
 const ARRAY = 2;
 
 const LIST = 0; // an array
-const TABLES = 1; // a 'tables' reply: its elements are Entries lists
-const ENTRIES = 2; // key, hash, key, hash, … → Entries
-const FIELDS = 3; // field, value, … → an object
+const HASHES = 1; // a 'hashes' reply: its arrays are hashes
+const FIELDS = 2; // field, value, … → an object
 
 /** An array being filled. */
 class Frame {
   filled = 0;
   readonly arr: Reply[] | undefined;
-  readonly map: Entries | undefined;
-  readonly obj: Record<string, string> | undefined;
+  readonly obj: Hash | undefined;
   private key = '';
 
   constructor(
-    readonly kind: typeof LIST | typeof TABLES | typeof ENTRIES | typeof FIELDS,
+    readonly kind: typeof LIST | typeof HASHES | typeof FIELDS,
     readonly length: number,
   ) {
-    this.arr = kind === LIST || kind === TABLES ? new Array<Reply>(length) : undefined;
-    this.map = kind === ENTRIES ? new Map() : undefined;
-    this.obj = kind === FIELDS ? (Object.create(null) as Record<string, string>) : undefined;
+    this.arr = kind === FIELDS ? undefined : new Array<Reply>(length);
+    this.obj = kind === FIELDS ? (Object.create(null) as Hash) : undefined;
   }
 
   /** Takes the next element; true once full. */
   put(value: Reply): boolean {
     const i = this.filled++;
     if (this.arr) this.arr[i] = value;
-    else if ((i & 1) === 0) {
-      if (typeof value !== 'string') throw new RespError('not a table read’s reply: a key that is not a string');
-      this.key = value;
-    } else if (this.map) {
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof RespError || value instanceof Map) throw new RespError('not a table read’s reply: a key without its hash');
-      this.map.set(this.key, value as Record<string, string>);
-    } else this.obj![this.key] = value as string;
+    else if (typeof value !== 'string') throw new RespError('not a hash: a field or value that is not a string');
+    else if ((i & 1) === 0) this.key = value;
+    else this.obj![this.key] = value;
     return this.filled === this.length;
   }
 
   get done(): Reply {
-    return this.arr ?? this.map ?? (this.obj as unknown as Reply);
+    return this.arr ?? this.obj!;
   }
 }
 
@@ -123,9 +130,8 @@ export class RespReader {
   /** Arrays being filled, innermost last. */
   private readonly stack: Frame[] = [];
   private shape: ReplyShape | undefined;
-  /** In hashes of a 'tables' reply: the string last read at each position of a hash. Entries of
-   *  a table have the same fields, often the same values (a leaf's routes to other leaves all go
-   *  through every spine): an equal string is that one again, not a new one. */
+  /** In hashes of a 'hashes' reply: the string last read at each field's position of a hash.
+   *  Entries of a table have the same fields: an equal string is that one again, not a new one. */
   private readonly recent: { str: string; buf: Buffer; at: number; len: number }[] = [];
   private value: Reply = null;
   private length = 0;
@@ -142,6 +148,11 @@ export class RespReader {
     return this.text === null ? this.buf.toString('utf8', start, end) : this.text.slice(start, end);
   }
 
+  /** The bytes start…end as a string of its own (UTF-8). */
+  private copy(start: number, end: number): string {
+    return this.buf.toString('utf8', start, end);
+  }
+
   /** The next complete reply, or undefined when more data is needed. `shape`: what the next
    *  reply holds, if known (it applies from the reply's first byte on). */
   next(shape?: ReplyShape): Reply | undefined {
@@ -153,13 +164,12 @@ export class RespReader {
       let value = this.value;
       // An array header opens a frame; a value fills the innermost frame, closing full ones.
       if (kind === ARRAY) {
-        const inner = !top ? (this.shape === 'tables' ? TABLES : LIST) : top.kind === TABLES ? ENTRIES : top.kind === ENTRIES ? FIELDS : LIST;
-        const frame = new Frame(inner, this.length);
+        const inner = !top ? (this.shape === 'hashes' ? HASHES : LIST) : top.kind === HASHES ? FIELDS : LIST;
         if (this.length > 0) {
-          this.stack.push(frame);
+          this.stack.push(new Frame(inner, this.length));
           continue;
         }
-        value = frame.done;
+        value = inner === FIELDS ? NO_HASH : [];
       }
       for (;;) {
         const f = this.stack[this.stack.length - 1];
@@ -223,7 +233,7 @@ export class RespReader {
 
   /** One element at pos: a scalar (in `value`) or an array header (its length in `length`).
    *  No object per element: a read of 100,000 entries has millions of them. `slot`: its
-   *  position in a hash of a 'tables' reply (-1: not in one). */
+   *  position in a hash of a 'hashes' reply (-1: not in one). */
   private element(slot: number): typeof INCOMPLETE | typeof SCALAR | typeof ARRAY {
     const at = this.pos;
     if (at >= this.buf.length) return INCOMPLETE;
@@ -242,7 +252,7 @@ export class RespReader {
         }
         if (this.buf.length < end + n + 2) return INCOMPLETE;
         this.pos = end + n + 2;
-        this.value = slot >= 0 && (slot & 1) === 0 ? this.recentStr(slot, end, end + n) : this.str(end, end + n);
+        this.value = slot >= 0 && (slot & 1) === 0 ? this.recentStr(slot, end, end + n) : this.shape === 'keys' ? this.copy(end, end + n) : this.str(end, end + n);
         return SCALAR;
       }
       case 0x2a: {
@@ -298,9 +308,12 @@ export class RespConnection {
     sock.on('close', () => this.fail(new RespClosed('the server closed the connection')));
   }
 
-  /** Connects, authenticates and selects the database; rejects with the cause (the socket's
-   *  error with its errno, a RespTimeout, or the server's RespError to AUTH). */
-  static async open(t: RespTarget, db: number, timeoutMs: number, replyTimeoutMs = timeoutMs): Promise<RespConnection> {
+  /** Connects (rejects with the socket's error, its errno named); AUTH and SELECT are sent and
+   *  their answer is `ready`, which rejects with a RespTimeout or the server's RespError (the
+   *  connection then closed). Commands sent before it settles go out with them, in
+   *  the same write: for those that do not depend on them (a read selects its own databases),
+   *  a round trip saved; whatever writes waits for `ready`. */
+  static async connect(t: RespTarget, db: number, timeoutMs: number, replyTimeoutMs = timeoutMs): Promise<RespConnection> {
     connections.makeRoom();
     const sock = await new Promise<Socket>((resolve, reject) => {
       const s: Socket = t.socket
@@ -335,16 +348,16 @@ export class RespConnection {
     const hello: string[][] = [];
     if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
     hello.push(['SELECT', String(db)]);
-    try {
-      const replies = await conn.send(hello, replyTimeoutMs);
+    conn.ready = conn.send(hello, replyTimeoutMs).then((replies) => {
       const err = replies.find((r): r is RespError => r instanceof RespError);
       if (err) throw err;
-    } catch (e) {
-      conn.close();
-      throw e;
-    }
+    });
+    conn.ready.catch(() => conn.close());
     return conn;
   }
+
+  /** AUTH and SELECT answered (see connect). */
+  ready: Promise<void> = Promise.resolve();
 
   /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
    *  reply per command (decoded to its shape, where one is given). On timeout the connection is

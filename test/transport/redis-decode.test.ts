@@ -1,15 +1,16 @@
-// What a read's reply becomes: parsed straight into key → fields (shape 'tables'), entries
-// sorted by key whatever order they arrive in (the read script sorts them; the server's
-// collation may not be ours), in the order given when sorted already, the NULL:NULL filler
-// dropped; and the same strings as a plain parse, in any chunking.
+// What a read's two transactions' replies become: the keys listed (in whatever order the server
+// lists them) sorted per read, then each key's hash parsed straight into an object (shape
+// 'hashes'), a key gone since it was listed or not a hash left out, the NULL:NULL filler dropped;
+// and the same strings as a plain parse, in any chunking.
 import { describe, expect, it } from 'vitest';
-import { decodeEntries, READ_SHAPE } from '../../src/transport/redis.ts';
-import { RespReader, type Entries, type Reply, type ReplyShape } from '../../src/transport/resp.ts';
+import { listCommands, listedKeys, readEntries, readScope, valueCommands } from '../../src/transport/redis.ts';
+import { RespError, RespReader, type Reply, type ReplyShape } from '../../src/transport/resp.ts';
 
-type Read = (string | string[])[];
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
-const wire = (reads: readonly Read[]) =>
-  Buffer.from(`*${reads.length}\r\n${reads.map((r) => `*${r.length}\r\n${r.map((x) => (Array.isArray(x) ? `*${x.length}\r\n${x.map(bulk).join('')}` : bulk(x))).join('')}`).join('')}`);
+const list = (xs: readonly string[]) => `*${xs.length}\r\n${xs.map(bulk).join('')}`;
+/** An EXEC reply: OK, lists, hashes (null: an empty HGETALL), errors. */
+const exec = (items: readonly ('OK' | readonly string[] | Error | null)[]) =>
+  Buffer.from(`*${items.length}\r\n${items.map((x) => (x === 'OK' ? '+OK\r\n' : x === null ? '*0\r\n' : x instanceof Error ? `-${x.message}\r\n` : list(x))).join('')}`);
 
 function parse(bytes: Buffer, size: number, shape: ReplyShape | undefined): Reply {
   const r = new RespReader();
@@ -20,47 +21,58 @@ function parse(bytes: Buffer, size: number, shape: ReplyShape | undefined): Repl
   }
   return out!;
 }
-const decoded = (reads: readonly Read[], size = 1 << 20) => (parse(wire(reads), size, READ_SHAPE[0]) as Entries[]).map((m) => [...decodeEntries(m)]);
 
-describe('a read reply', () => {
-  it('keeps a field named __proto__ as a field (a hash is data, not an object’s prototype)', () => {
-    const [[[key, fields]]] = decoded([['A|1', ['__proto__', 'x', 'NULL', 'NULL']]]) as [[[string, Record<string, string>]]];
-    expect(key).toBe('A|1');
-    expect(Object.keys(fields)).toEqual(['__proto__']);
-    expect(fields.__proto__).toBe('x');
+describe('a read', () => {
+  const reads = [readScope('CONFIG_DB', ['PORT', 'PORTCHANNEL', 'PORT']), readScope('APPL_DB', ['ROUTE_TABLE']), readScope('STATE_DB', undefined)];
+
+  it('lists each database’s tables (once each, literally) in one transaction that ends back on CONFIG_DB', () => {
+    expect(listCommands(reads)).toEqual([['MULTI'], ['SELECT', '4'], ['KEYS', 'PORT|*'], ['KEYS', 'PORTCHANNEL|*'], ['SELECT', '0'], ['KEYS', 'ROUTE_TABLE:*'], ['SELECT', '6'], ['KEYS', '*'], ['SELECT', '4'], ['EXEC']]);
+    expect(readScope('CONFIG_DB', ['A*B[1]?']).patterns).toEqual(['A\\*B\\[1\\]\\?|*']);
   });
-  it('keeps a sorted reply in its order, the filler entry dropped', () => {
-    expect(decoded([['A|1', ['x', '1', 'y', '2'], 'A|2', ['NULL', 'NULL'], 'B|1', ['z', 'é', 'NULL', 'NULL']], []])).toEqual([
-      [
-        ['A|1', { x: '1', y: '2' }],
-        ['A|2', {}],
-        ['B|1', { z: 'é' }],
-      ],
-      [],
+
+  it('sorts each read’s keys, whatever order they are listed in, and reads them in that order', () => {
+    const listed = parse(exec(['OK', ['PORT|Ethernet4', 'PORT|Ethernet0'], ['PORTCHANNEL|PortChannel1'], 'OK', [], 'OK', ['B', 'A'], 'OK']), 64, undefined) as Reply[];
+    const keys = listedKeys(reads, listed);
+    expect(keys).toEqual([['PORTCHANNEL|PortChannel1', 'PORT|Ethernet0', 'PORT|Ethernet4'], [], ['A', 'B']]);
+    // A read with no keys selects nothing.
+    expect(valueCommands(reads, keys)).toEqual([['MULTI'], ['SELECT', '4'], ['HGETALL', 'PORTCHANNEL|PortChannel1'], ['HGETALL', 'PORT|Ethernet0'], ['HGETALL', 'PORT|Ethernet4'], ['SELECT', '6'], ['HGETALL', 'A'], ['HGETALL', 'B'], ['SELECT', '4'], ['EXEC']]);
+  });
+
+  it('leaves out a key gone since it was listed and one that is not a hash; drops the filler; keeps __proto__ a field', () => {
+    const keys = [['PORTCHANNEL|PortChannel1', 'PORT|Ethernet0', 'PORT|Ethernet4'], [], ['A', 'CONFIG_DB_INITIALIZED']];
+    const values = parse(exec(['OK', ['NULL', 'NULL'], ['mtu', '9100', '__proto__', 'x'], null, 'OK', ['z', 'é', 'NULL', 'NULL'], new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), 'OK']), 5, 'hashes') as Reply[];
+    const [config, appl, state] = readEntries(keys, values);
+    expect([...config!]).toEqual([
+      ['PORTCHANNEL|PortChannel1', {}],
+      ['PORT|Ethernet0', Object.fromEntries([['mtu', '9100'], ['__proto__', 'x']])],
     ]);
+    expect(Object.keys(config!.get('PORT|Ethernet0')!)).toEqual(['mtu', '__proto__']);
+    expect(appl!.size).toBe(0);
+    expect([...state!]).toEqual([['A', { z: 'é' }]]);
   });
 
-  it('sorts a reply that is not sorted (JavaScript string order)', () => {
-    const [m] = decoded([['PORT|Ethernet4', ['mtu', '9100'], 'PORTCHANNEL|PortChannel1', ['NULL', 'NULL'], 'PORT|Ethernet0', ['mtu', '1500'], 'ÉTAT|1', ['a', 'b']]]);
-    expect(m!.map(([k]) => k)).toEqual(['PORTCHANNEL|PortChannel1', 'PORT|Ethernet0', 'PORT|Ethernet4', 'ÉTAT|1']);
-    expect(m![1]).toEqual(['PORT|Ethernet0', { mtu: '1500' }]);
+  it('fails on any other error in its reply (the server’s own words)', () => {
+    const values = parse(exec(['OK', new Error('NOPERM this user has no permissions to access one of the keys'), 'OK']), 64, 'hashes') as Reply[];
+    expect(() => readEntries([['A']], values)).toThrow(RespError);
+    expect(() => readEntries([['A']], values)).toThrow(/NOPERM/);
+    const listed = parse(exec(['OK', new Error('ERR no such thing'), 'OK']), 64, undefined) as Reply[];
+    expect(() => listedKeys([readScope('CONFIG_DB', ['PORT'])], listed)).toThrow(/no such thing/);
   });
 
-  it('holds what a plain parse holds, equal values repeated or not, in any chunking', () => {
-    const routes: Read = [];
-    for (let i = 0; i < 300; i++) routes.push(`ROUTE_TABLE:10.0.${i >> 8}.${i & 255}`, ['nexthop', i % 7 ? '10.64.0.1,10.64.0.3' : `10.64.1.${i}`, 'ifname', i % 5 ? 'Ethernet0,Ethernet4' : 'Ethernet8', 'protocol', 'bgp', ...(i % 11 ? [] : ['weight', 'é'])]);
-    const plain = parse(wire([routes]), 1 << 20, undefined) as string[][][];
-    const want = new Map<string, Record<string, string>>();
-    for (let i = 0; i < routes.length; i += 2) {
-      const kv = plain[0]![i + 1] as unknown as string[];
-      want.set(routes[i] as string, Object.fromEntries(Array.from({ length: kv.length / 2 }, (_, j) => [kv[2 * j]!, kv[2 * j + 1]!])));
+  it('parses hashes into what a plain parse holds, equal field names shared, in any chunking', () => {
+    const keys: string[] = [];
+    const hashes: string[][] = [];
+    for (let i = 0; i < 300; i++) {
+      keys.push(`ROUTE_TABLE:10.0.${i >> 8}.${i & 255}`);
+      hashes.push(['nexthop', i % 7 ? '10.64.0.1,10.64.0.3' : `10.64.1.${i}`, 'ifname', i % 5 ? 'Ethernet0,Ethernet4' : 'Ethernet8', 'protocol', 'bgp', ...(i % 11 ? [] : ['weight', 'é'])]);
     }
-    const sorted = [...want].sort(([a], [b]) => (a < b ? -1 : 1));
-    for (const size of [7, 100, 4096]) expect(decoded([routes], size)).toEqual([sorted]);
+    const wire = exec(['OK', ...hashes, 'OK']);
+    const plain = (parse(wire, 1 << 20, undefined) as string[][]).slice(1, -1);
+    const want = keys.map((k, i) => [k, Object.fromEntries(Array.from({ length: plain[i]!.length / 2 }, (_, j) => [plain[i]![2 * j]!, plain[i]![2 * j + 1]!]))]);
+    for (const size of [7, 100, 4096]) expect([...readEntries([keys], parse(wire, size, 'hashes') as Reply[])[0]!]).toEqual(want);
   });
 
-  it('is refused when it is not shaped as one', () => {
-    expect(() => parse(Buffer.from('*1\r\n*2\r\n$1\r\nA\r\n$1\r\nx\r\n'), 64, 'tables')).toThrow(/a key without its hash/);
-    expect(() => parse(Buffer.from('*1\r\n*2\r\n:1\r\n*0\r\n'), 64, 'tables')).toThrow(/a key that is not a string/);
+  it('is refused when a hash is not shaped as one', () => {
+    expect(() => parse(Buffer.from('*1\r\n*2\r\n:1\r\n$1\r\nx\r\n'), 64, 'hashes')).toThrow(/not a string/);
   });
 });

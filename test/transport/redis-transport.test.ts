@@ -5,6 +5,7 @@
 // applied", never "nothing applied", and must not queue anything more behind it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -203,6 +204,74 @@ describe('RedisTransport connections', () => {
     } finally {
       probe.disconnect();
       await t.close();
+    }
+  });
+});
+
+/** A unix socket in front of the redis-server that passes what the client sends at once, and
+ *  holds the server's answers until released: what the client sent before any answer shows. */
+async function holdingProxy(path: string): Promise<{ sentBeforeAnswer: () => string; release: () => void; close: () => Promise<void> }> {
+  let early = '';
+  let held = true;
+  const waiting: (() => void)[] = [];
+  const socks: Socket[] = [];
+  const proxy = createServer((client) => {
+    const upstream = netConnect({ path: socket });
+    socks.push(client, upstream);
+    client.on('data', (d) => {
+      if (held) early += d.toString();
+      upstream.write(d);
+    });
+    upstream.on('data', (d) => (held ? waiting.push(() => client.write(d)) : client.write(d)));
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(path, r));
+  return {
+    sentBeforeAnswer: () => early,
+    release: () => {
+      held = false;
+      for (const w of waiting.splice(0)) w();
+    },
+    close: () => {
+      for (const s of socks) s.destroy();
+      return new Promise((r) => proxy.close(() => r()));
+    },
+  };
+}
+
+describe('RedisTransport on a new connection', () => {
+  it('a read goes out with AUTH/SELECT, not a round trip after them; a write waits for their answer', async () => {
+    const probe = new Redis({ path: socket, db: DB_ID.APPL_DB });
+    await probe.hset('HOLD_TABLE:10.9.0.0/31', { nexthop: '10.0.0.1' });
+    const reading = await holdingProxy(join(dir, 'read-proxy.sock'));
+    const writing = await holdingProxy(join(dir, 'write-proxy.sock'));
+    const reader = new RedisTransport('leaf10', { socket: join(dir, 'read-proxy.sock') });
+    const writer = new RedisTransport('leaf11', { socket: join(dir, 'write-proxy.sock') });
+    try {
+      const read = reader.read('APPL_DB', ['HOLD_TABLE']);
+      const write = writer.apply([{ op: 'add', key: 'VLAN|Vlan9', set: { vlanid: '9' }, after: { vlanid: '9' }, impact: 'none' }] as Change[]);
+      for (const deadline = Date.now() + 5_000; !/KEYS/.test(reading.sentBeforeAnswer()) && Date.now() < deadline; ) await sleep(10);
+      await sleep(100);
+      expect(reading.sentBeforeAnswer()).toMatch(/SELECT[\s\S]*MULTI[\s\S]*KEYS[\s\S]*HOLD_TABLE:\*[\s\S]*EXEC/);
+      expect(writing.sentBeforeAnswer()).toMatch(/SELECT/);
+      expect(writing.sentBeforeAnswer()).not.toMatch(/MULTI|HSET/);
+      reading.release();
+      writing.release();
+      expect([...(await read)]).toEqual([['HOLD_TABLE:10.9.0.0/31', { nexthop: '10.0.0.1' }]]);
+      await write;
+      await probe.select(DB_ID.CONFIG_DB);
+      expect(await probe.hgetall('VLAN|Vlan9')).toEqual({ vlanid: '9' });
+    } finally {
+      await probe.select(DB_ID.APPL_DB);
+      await probe.del('HOLD_TABLE:10.9.0.0/31');
+      await probe.select(DB_ID.CONFIG_DB);
+      await probe.del('VLAN|Vlan9');
+      probe.disconnect();
+      await reader.close();
+      await writer.close();
+      await reading.close();
+      await writing.close();
     }
   });
 });
