@@ -54,6 +54,7 @@ const redisCpuMs = () => redisServers.reduce((sum, r) => sum + (cpuTimeMs(r) ?? 
  *  on the redis-servers. */
 let lastCpuMs = 0;
 let lastRedisCpuMs = 0;
+let lastMs = 0;
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const r0 = redisCpuMs();
   const t0 = performance.now();
@@ -63,12 +64,27 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const ms = performance.now() - t0;
   lastCpuMs = (c.user + c.system) / 1000;
   lastRedisCpuMs = redisCpuMs() - r0;
+  lastMs = ms;
   return [r, ms];
 }
 
-/** CPU per phase: the controller's and the redis-servers'. */
-const cpu: Record<string, { controllerMs: number; redisMs: number }> = {};
-const noteCpu = (phase: string) => (cpu[phase] = { controllerMs: lastCpuMs, redisMs: lastRedisCpuMs });
+/** The redis-servers' CPU per ms of wall time while nobody talks to them: their background
+ *  work (serverCron, at SONiC's hz), which a thousand servers on one host spend whatever the
+ *  controller does, and which a fabric's switches each spend on their own CPU. Measured over
+ *  IDLE_MS before the phases. */
+const IDLE_MS = 3_000;
+let redisIdleRate = 0;
+if (redisServers.length) {
+  const r0 = redisCpuMs();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  redisIdleRate = (redisCpuMs() - r0) / (performance.now() - t0);
+}
+
+/** CPU per phase: the controller's, the redis-servers' and of theirs what idle servers would
+ *  have spent in the phase's time. */
+const cpu: Record<string, { controllerMs: number; redisMs: number; redisIdleMs: number }> = {};
+const noteCpu = (phase: string) => (cpu[phase] = { controllerMs: lastCpuMs, redisMs: lastRedisCpuMs, redisIdleMs: redisIdleRate * lastMs });
 
 /** A link to a switch: its transport, with an exec channel that does nothing: apply's restart
  *  of the bgp service after a first bring-up has no routing daemon to restart on a redis-only
@@ -147,6 +163,7 @@ try {
       peakFds,
       fdLimit,
       cpu,
+      redisIdleCores: redisIdleRate,
     })}\n`,
   );
 } finally {
@@ -177,6 +194,6 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
-  const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s` : '';
+  const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s, of it ${((redisIdleRate * lastMs) / 1000).toFixed(2)} s their idle background` : '';
   process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s${redis})\n`);
 }
