@@ -7,7 +7,7 @@
 // judged by its watcher as the state changes.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { checkBuilder } from '../src/core/checks/checks.ts';
@@ -45,6 +45,14 @@ interface Result {
   rssMbPerSwitch: number;
   pssMbPerSwitch: number;
   downS: number;
+  /** The host's CPU time (every process, every core: /proc/stat) from `lab up` to converged. */
+  hostCpuS: number;
+}
+
+/** CPU time the host has spent (not idle, not waiting for I/O), in seconds since boot. */
+function hostCpuS(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100; // USER_HZ
 }
 
 async function benchOne(spines: number, leaves: number, dir: string): Promise<Result> {
@@ -54,6 +62,7 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
   await labDown(name);
 
   // `clos lab up` as users run it: the CLI process from dist/ (the agent then runs compiled).
+  const c0 = hostCpuS();
   const t0 = performance.now();
   const up = spawnSync(process.execPath, [CLI, 'lab', 'up', file, '--bgpmon-interval', '1000'], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   if (up.status !== 0) throw new Error(`clos lab up exited ${up.status}: ${up.stderr}`);
@@ -101,6 +110,7 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
     await session.close();
   }
   const tConv = performance.now();
+  const cpuS = hostCpuS() - c0;
   const converged = report.converged;
   const failing = report.switches.flatMap((sw) => sw.checks.filter((c) => !c.pass).map((c) => `${sw.name}: ${c.id}`));
 
@@ -120,6 +130,7 @@ async function benchOne(spines: number, leaves: number, dir: string): Promise<Re
     rssMbPerSwitch: mem.rss / n / 1024,
     pssMbPerSwitch: mem.pss / n / 1024,
     downS: (performance.now() - tDown) / 1000,
+    hostCpuS: cpuS,
   };
 }
 
@@ -171,11 +182,14 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 const f = (x: number | null, d = 1) => (x === null ? 'not converged' : x.toFixed(d));
-console.log('| fabric | switches | lab up | CONFIG_DB load + restart bgp (of which writes) | converged after load | up → converged | RSS / switch | PSS / switch | lab down |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+const cores = availableParallelism();
+// The host's CPU from `lab up` to converged over its cores: no bring-up on this host can take
+// less (switches, FRR, lldpd, redis, the agent, and clos itself all run on the same cores).
+console.log(`| fabric | switches | lab up | CONFIG_DB load + restart bgp (of which writes) | converged after load | up → converged | host CPU up → converged (floor on ${cores} cores) | RSS / switch | PSS / switch | lab down |`);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   console.log(
-    `| ${r.fabric} | ${r.switches} | ${f(r.upS)} s | ${f(r.loadS, 2)} s (${f(r.writeS, 2)} s) | ${f(r.convergedAfterLoadS)} s | ${f(r.upToConvergedS)} s | ${f(r.rssMbPerSwitch)} MB | ${f(r.pssMbPerSwitch)} MB | ${f(r.downS)} s |`,
+    `| ${r.fabric} | ${r.switches} | ${f(r.upS)} s | ${f(r.loadS, 2)} s (${f(r.writeS, 2)} s) | ${f(r.convergedAfterLoadS)} s | ${f(r.upToConvergedS)} s | ${f(r.hostCpuS)} s (${f(r.hostCpuS / cores)} s) | ${f(r.rssMbPerSwitch)} MB | ${f(r.pssMbPerSwitch)} MB | ${f(r.downS)} s |`,
   );
   if (r.failing.length > 0) console.log(`  still failing: ${r.failing.join('; ')}`);
 }
