@@ -125,6 +125,39 @@ describe('RedisTransport.close', () => {
   });
 });
 
+describe('RedisTransport.read', () => {
+  it('reads a whole database sorted, skips a key that is not a hash, drops the filler; a write after reads of other databases still lands in CONFIG_DB', async () => {
+    const t = new RedisTransport('leaf12', { socket });
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    const state = new Redis({ path: socket, db: DB_ID.STATE_DB });
+    try {
+      await probe.flushdb();
+      await probe.set('CONFIG_DB_INITIALIZED', '1');
+      await probe.hset('PORT|Ethernet8', { mtu: '9100' });
+      await probe.hset('INTERFACE|Ethernet0', { NULL: 'NULL' });
+      await probe.hset('PORTCHANNEL|PortChannel1', { mtu: '9100', NULL: 'NULL' });
+      await probe.hset('PORT|Ethernet0', { mtu: '1500' });
+      await state.hset('PORT_TABLE|Ethernet0', { state: 'ok' });
+      expect([...(await t.read('CONFIG_DB'))]).toEqual([
+        ['INTERFACE|Ethernet0', {}],
+        ['PORTCHANNEL|PortChannel1', { mtu: '9100' }],
+        ['PORT|Ethernet0', { mtu: '1500' }],
+        ['PORT|Ethernet8', { mtu: '9100' }],
+      ]);
+      expect([...(await t.read('STATE_DB', ['PORT_TABLE']))]).toEqual([['PORT_TABLE|Ethernet0', { state: 'ok' }]]);
+      await t.apply([{ op: 'add', key: 'VLAN|Vlan12', set: { vlanid: '12' }, after: { vlanid: '12' }, impact: 'none' }] as Change[]);
+      expect(await probe.hgetall('VLAN|Vlan12')).toEqual({ vlanid: '12' });
+      expect(await state.exists('VLAN|Vlan12')).toBe(0);
+    } finally {
+      await probe.flushdb();
+      await state.del('PORT_TABLE|Ethernet0');
+      probe.disconnect();
+      state.disconnect();
+      await t.close();
+    }
+  });
+});
+
 describe('RedisTransport.apply', () => {
   it('writes the change set in one transaction and returns what it reads back in it', async () => {
     const t = new RedisTransport('leaf3', { socket });
