@@ -169,6 +169,9 @@ async function profiled<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A process.cpuUsage() difference in ms (user + system). */
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -221,15 +224,21 @@ async function main(): Promise<void> {
       let plans: SwitchPlan[];
       let planMs: number;
       let applyMs: number;
+      let planCpu: number;
+      let applyCpu: number;
       try {
         const tp = performance.now();
+        const cp = process.cpuUsage();
         plans = await profiled(`plan-${round + 1}`, () => planFabric(session));
         planMs = performance.now() - tp;
+        planCpu = cpuMs(process.cpuUsage(cp));
         const failed = plans.filter((p) => p.error);
         if (failed.length) throw new Error(`plan failed on ${failed.map((p) => `${p.switch}: ${p.error!.message}`).join('; ')}`);
         const ta = performance.now();
+        const ca = process.cpuUsage();
         const outcomes = await profiled(`apply-${round + 1}`, () => applyFabric(session, plans));
         applyMs = performance.now() - ta;
+        applyCpu = cpuMs(process.cpuUsage(ca));
         const bad = outcomes.filter((o) => o.status !== 'applied');
         if (bad.length) throw new Error(`apply: ${bad.map((o) => `${o.switch} ${o.status}${o.error ? `: ${o.error.message}` : ''}`).join('; ')}`);
       } finally {
@@ -261,7 +270,7 @@ async function main(): Promise<void> {
       }
       await checkSame(switches, plans);
       rounds.push({ planMs, applyMs, pipeMs });
-      log(`round ${round + 1}: plan ${planMs.toFixed(0)} ms, apply ${applyMs.toFixed(0)} ms, redis-cli --pipe ${pipeMs.toFixed(0)} ms`);
+      log(`round ${round + 1}: plan ${planMs.toFixed(0)} ms (clos CPU ${planCpu.toFixed(0)} ms), apply ${applyMs.toFixed(0)} ms (clos CPU ${applyCpu.toFixed(0)} ms), redis-cli --pipe ${pipeMs.toFixed(0)} ms`);
     }
     report(switches.length, total, rounds);
   } finally {

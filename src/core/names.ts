@@ -19,8 +19,18 @@ const isUpper = (c: number) => c >= 65 && c <= 90;
 let collator: Intl.Collator | undefined;
 
 function compareAscii(a: string, b: string): number | undefined {
-  let i = 0;
-  let j = 0;
+  // The common prefix first (CONFIG_DB keys share their table's name and more): equal characters
+  // decide nothing, except that a run of digits counts by its value as a whole, so the compare
+  // starts again at the run the prefix ends in.
+  const n = Math.min(a.length, b.length);
+  let p = 0;
+  for (; p < n; p++) {
+    const c = a.charCodeAt(p);
+    if (c !== b.charCodeAt(p) || c >= 128 || PRIMARY[c] === 0) break;
+  }
+  while (p > 0 && isDigit(a.charCodeAt(p - 1))) p--;
+  let i = p;
+  let j = p;
   let caseDiff = 0; // the first difference of case only (lower before upper), if nothing else differs
   while (i < a.length && j < b.length) {
     const ca = a.charCodeAt(i);

@@ -5,7 +5,7 @@
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
-import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, NO_HASH, type Reply, type ReplyShape, type RespTarget } from './resp.ts';
+import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, NO_HASH, hashFields, type Reply, type ReplyShape, type RespTarget } from './resp.ts';
 import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
 
 /** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
@@ -402,7 +402,7 @@ export class RedisTransport implements Transport {
 }
 
 function withoutFiller(fields: Fields): Fields {
-  const out: Record<string, string> = Object.create(null);
+  const out = hashFields();
   for (const f in fields) if (f !== 'NULL') out[f] = fields[f]!;
   return out;
 }

@@ -37,7 +37,9 @@ export function adoptionGroups(changes: readonly Change[], intent: Pick<SwitchIn
   for (const c of foreign) {
     const { table, rest } = parts(c.key);
     const g = groupOf(table, rest);
-    byGroup.set(g, [...(byGroup.get(g) ?? []), c]);
+    const same = byGroup.get(g);
+    if (same) same.push(c);
+    else byGroup.set(g, [c]);
   }
   const ports = (cs: readonly Change[]) => cs.map((c) => parts(c.key)).map((p) => (p.table === 'VLAN_MEMBER' ? p.rest : p.first));
   const onFabric = (cs: readonly Change[]) => {

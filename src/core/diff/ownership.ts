@@ -29,13 +29,17 @@ export function ownershipOf(intent: Pick<SwitchIntent, 'platform' | 'keep'>): Ow
  *  and PORT are clos's field by field only (the fields it renders), never removed. */
 export function owns(o: Ownership, fullKey: string): boolean {
   if (o.keep.has(fullKey)) return false;
-  const { table, key } = splitKey(fullKey);
-  if (OWNED_TABLES.includes(table)) return true;
-  const first = splitKey(key).table;
-  if (table === 'LOOPBACK_INTERFACE') return first === 'Loopback0';
-  if (table === 'INTERFACE') return o.ports.has(first);
-  return false;
+  // Asked of every key a switch holds in scope, at every plan and drift: no splitting.
+  const i = fullKey.indexOf('|');
+  const table = i < 0 ? fullKey : fullKey.slice(0, i);
+  if (OWNED.has(table)) return true;
+  if (i < 0 || (table !== 'LOOPBACK_INTERFACE' && table !== 'INTERFACE')) return false;
+  const j = fullKey.indexOf('|', i + 1);
+  const first = j < 0 ? fullKey.slice(i + 1) : fullKey.slice(i + 1, j);
+  return table === 'LOOPBACK_INTERFACE' ? first === 'Loopback0' : o.ports.has(first);
 }
+
+const OWNED: ReadonlySet<string> = new Set(OWNED_TABLES);
 
 /** A kept entry keeps what SONiC needs under it: an address its bare interface key (intfmgrd
  *  removes the addresses of an interface whose key goes), a VLAN member or VLAN interface its
