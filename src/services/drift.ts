@@ -16,7 +16,7 @@ import type { DriftReport } from '../results/drift-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { SwitchError, type ExecChannel } from '../transport/transport.ts';
 import { routingDaemonsDown } from './watch/daemons.ts';
-import { showBgpSummary } from './plan.ts';
+import { expectedConfigKeys, showBgpSummary } from './plan.ts';
 import { mapConcurrent } from './concurrency.ts';
 import type { FabricSession } from './session.ts';
 
@@ -68,14 +68,14 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
     setFlavour(flavour);
     const t = link.transport;
-    const [actual, state, appl, lastApplied, startup] = await Promise.all([
-      t.read('CONFIG_DB', CONFIG_READ_TABLES),
+    const desired = session.desired.get(name)!;
+    const lastApplied = await session.state.lastApplied(name);
+    const [actual, state, appl, startup] = await Promise.all([
+      t.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(session.intents.get(name)!, desired, lastApplied) }),
       t.read('STATE_DB', STATE_TABLES),
       t.read('APPL_DB', APPL_TABLES),
-      session.state.lastApplied(name),
       readStartup(link),
     ]);
-    const desired = session.desired.get(name)!;
     const ownership = ownershipOf(session.intents.get(name)!);
     const changes = diffConfig({ desired, actual, ownership, ...(lastApplied ? { lastApplied } : {}) });
     let frr: FlatDb | undefined;

@@ -61,7 +61,7 @@ export async function planSwitch(
 ): Promise<SwitchPlan> {
   const restartOwed = owed.restart;
   // Asked for together: the transport sends both reads as one request (one round trip).
-  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES), probeFlavour(link)]);
+  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(intent, desired, lastApplied) }), probeFlavour(link, intent)]);
   const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
   const refused = refusals(intent, actual, pools);
   const adoption = adoptionGroups(changes, intent);
@@ -85,11 +85,22 @@ export async function planSwitch(
   };
 }
 
+/** The CONFIG_DB keys a switch is expected to hold in clos's scope: what clos renders for it,
+ *  what it applied before, and its platform's ports (SONiC creates PORT entries for every port
+ *  of the platform). The Redis transport reads them with the listing (ReadOptions). */
+export function expectedConfigKeys(intent: Pick<SwitchIntent, 'platform'>, desired: FlatDb, lastApplied: FlatDb | undefined): string[] {
+  const keys = [...desired.keys()];
+  if (lastApplied) for (const k of lastApplied.keys()) if (!desired.has(k)) keys.push(k);
+  for (const p of intent.platform.ports) keys.push(`PORT|${p.name}`);
+  return keys;
+}
+
 /** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
  *  (STATE_DB BGP_PEER_CONFIGURED_TABLE exists only where bgpcfgd runs), then the inventory's
  *  word, else SONiC's default; apply confirms it after the first write. */
-async function probeFlavour(link: SwitchLink): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
-  const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE']);
+async function probeFlavour(link: SwitchLink, intent: Pick<SwitchIntent, 'neighbors'>): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
+  // Expected: bgpcfgd's record of each neighbor clos configures (a converged switch's).
+  const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], { expect: intent.neighbors.map((n) => `BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`) });
   if (consumed.size > 0) return { flavour: 'sonic', source: 'observed' };
   if (link.flavourHint) return { flavour: link.flavourHint, source: 'inventory' };
   return { flavour: 'sonic', source: 'default' };

@@ -1,12 +1,13 @@
 // The Redis transport: SONiC's databases over ONE lean RESP connection per switch (resp.ts):
 // reads are two transactions (list the keys of every table asked for, of one or several
-// databases, then read them: two round trips), one switch's change set is ONE MULTI/EXEC, so
+// databases, then read them: two round trips; one when every key found was expected), one
+// switch's change set is ONE MULTI/EXEC, so
 // SONiC's daemons never see a partial entry and a failure leaves nothing half-written. Keyspace watches share a second RESP connection.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
 import { RespClosed, RespConnection, RespError, RespEvicted, RespTimeout, NO_HASH, hashFields, type Reply, type ReplyShape, type RespTarget } from './resp.ts';
-import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Transport, type Unwatch } from './transport.ts';
+import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type ReadOptions, type Transport, type Unwatch } from './transport.ts';
 
 /** Where a switch's redis is: RespTarget's fields (host/port or socket, username, the password
  *  itself — resolved by the caller from the environment, never logged — and TLS files). */
@@ -29,17 +30,27 @@ export function describeRedis(e: RedisEndpoint): string {
 // One Lua script (EVAL) doing the same in one round trip cost the switch's redis 2.5 to 3 times
 // the CPU, its replies going through Lua tables and back: 6.9–7.5 ms against 2.5–3.3 ms for
 // drift's read of a 1,000-switch fabric's leaf (1,300 keys). On a new connection the first
-// transaction goes out with AUTH/SELECT, so a first read still takes two round trips in all.
+// transaction goes out with AUTH/SELECT, so a first read takes no more round trips than a later one.
 // Keys that are not hashes (CONFIG_DB_INITIALIZED) are skipped.
+// Keys the caller expects (ReadOptions.expect: plan and drift know what a switch should hold)
+// are read in a third transaction sent with the first, in the same write: the second then reads
+// only the keys listed that were not expected, and is not sent when there are none. A read of a
+// converged switch, or of a factory one whose keys are its platform's ports, is one round trip.
+// An expected key that is not listed is not in the result (it was created after the listing, or
+// does not exist): the listing decides which keys a read holds, with or without expectations.
 
-/** What one read lists: a database and the KEYS patterns of its tables. */
+/** What one read lists: a database and the KEYS patterns of its tables; the keys expected
+ *  among them (their values read with the listing). */
 export interface ReadScope {
   readonly db: DbName;
   readonly patterns: readonly string[];
+  readonly expect: readonly string[];
 }
 
-export function readScope(db: DbName, tables: readonly string[] | undefined): ReadScope {
-  return { db, patterns: tables ? [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`) : ['*'] };
+export function readScope(db: DbName, tables: readonly string[] | undefined, expect?: Iterable<string>): ReadScope {
+  // Expected keys are taken as given: one of a table not read, or given twice, costs the
+  // server an HGETALL and changes nothing (the listing decides what the read holds).
+  return { db, patterns: tables ? [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`) : ['*'], expect: expect ? [...expect] : [] };
 }
 
 const BACK_TO_CONFIG_DB = ['SELECT', String(DB_ID.CONFIG_DB)];
@@ -70,6 +81,40 @@ export function listedKeys(reads: readonly ReadScope[], exec: readonly Reply[]):
     }
     return keys.sort();
   });
+}
+
+/** The transaction sent with the first: every expected key's hash, read by read; undefined
+ *  when no read expects any. */
+export function expectCommands(reads: readonly ReadScope[]): string[][] | undefined {
+  return reads.some((r) => r.expect.length > 0) ? valueCommands(reads, reads.map((r) => r.expect)) : undefined;
+}
+
+/** Each read's expected keys, from that transaction's EXEC reply: key → its fields, or null
+ *  when it is no hash there (absent, or not a hash). */
+export function expectedEntries(reads: readonly ReadScope[], exec: readonly Reply[]): Map<string, Fields | null>[] {
+  const found = readEntries(reads.map((r) => r.expect), exec);
+  return reads.map((r, i) => {
+    const m = new Map<string, Fields | null>();
+    for (const k of r.expect) m.set(k, found[i]!.get(k) ?? null);
+    return m;
+  });
+}
+
+/** Listed keys whose values are still to be read: those not expected. */
+export function unexpectedKeys(keys: readonly (readonly string[])[], known: readonly ReadonlyMap<string, Fields | null>[]): string[][] {
+  return keys.map((ks, i) => (known[i]?.size ? ks.filter((k) => !known[i]!.has(k)) : [...ks]));
+}
+
+/** A read's entries in its listed keys' order: each from the expected keys' values or, for
+ *  the others, from the second transaction's. */
+export function mergeEntries(keys: readonly string[], known: ReadonlyMap<string, Fields | null> | undefined, rest: ReadonlyMap<string, Fields>): Map<string, Fields> {
+  if (!known?.size) return rest as Map<string, Fields>;
+  const m = new Map<string, Fields>();
+  for (const k of keys) {
+    const v = known.has(k) ? known.get(k) : rest.get(k);
+    if (v) m.set(k, v);
+  }
+  return m;
 }
 
 /** The second transaction: every listed key's hash, read by read. */
@@ -135,7 +180,7 @@ export class RedisTransport implements Transport {
   private sub: Promise<RespConnection> | undefined;
   /** Keyspace patterns subscribed to, and who watches each. */
   private readonly watchers = new Map<string, Set<(channel: string) => void>>();
-  /** Reads asked for in this tick: they go out together (two transactions in all). */
+  /** Reads asked for in this tick: they go out together (one or two round trips in all). */
   private batch: ReadRequest[] = [];
 
   constructor(
@@ -228,21 +273,26 @@ export class RedisTransport implements Transport {
     void which.then((c) => c.close(), () => undefined);
   }
 
-  read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+  read(db: DbName, tables?: readonly string[], opts?: ReadOptions): Promise<Map<string, Fields>> {
     return new Promise((resolve, reject) => {
-      if (this.batch.push({ ...readScope(db, tables), resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
+      if (this.batch.push({ ...readScope(db, tables, opts?.expect), resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
     });
   }
 
   /** Every read asked for in one tick (drift's three databases, plan's CONFIG_DB and flavour
-   *  probe) in the same two transactions: two requests, two round trips. */
+   *  probe) in the same transactions: the listing with the expected keys' values (one request),
+   *  then the values of the keys not expected (a second, when there are any). */
   private async readBatch(): Promise<void> {
     const reads = this.batch;
     this.batch = [];
     try {
-      const keys = listedKeys(reads, await this.readRound(listCommands(reads), 'keys'));
-      const values = keys.some((k) => k.length > 0) ? await this.readRound(valueCommands(reads, keys), 'hashes') : [];
-      readEntries(keys, values).forEach((m, i) => reads[i]!.resolve(m));
+      const early = expectCommands(reads);
+      const [listed, expected] = await this.readRounds(early ? [[listCommands(reads), 'keys'], [early, 'hashes']] : [[listCommands(reads), 'keys']]);
+      const keys = listedKeys(reads, listed!);
+      const known = expected ? expectedEntries(reads, expected) : [];
+      const rest = unexpectedKeys(keys, known);
+      const values = rest.some((k) => k.length > 0) ? (await this.readRounds([[valueCommands(reads, rest), 'hashes']]))[0]! : [];
+      readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(mergeEntries(keys[i]!, known[i], m)));
     } catch (e) {
       const err =
         e instanceof RespError
@@ -252,12 +302,15 @@ export class RedisTransport implements Transport {
     }
   }
 
-  /** One transaction of a read: its EXEC's reply. Rejects with a SwitchError (no connection, no
-   *  reply in time, connection lost) or the server's RespError (refused: nothing was run). */
-  private async readRound(cmds: readonly (readonly string[])[], shape: ReplyShape): Promise<Reply[]> {
+  /** Transactions of a read sent together (one request, one round trip): each one's EXEC
+   *  reply. Rejects with a SwitchError (no connection, no reply in time, connection lost) or
+   *  the server's RespError (a transaction refused: nothing of it was run). */
+  private async readRounds(transactions: readonly (readonly [readonly string[][], ReplyShape])[]): Promise<Reply[][]> {
+    const cmds = transactions.flatMap(([c]) => c);
+    const shapes = transactions.flatMap(([c, shape]) => execShaped(c, shape));
     let replies: Reply[];
     try {
-      replies = await this.request(cmds, execShaped(cmds, shape), true);
+      replies = await this.request(cmds, shapes, true);
     } catch (e) {
       if (e instanceof SwitchError) throw e;
       this.drop();
@@ -265,10 +318,14 @@ export class RedisTransport implements Transport {
       if (e instanceof RespClosed) throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e });
       throw this.fail(e);
     }
-    const exec = replies[replies.length - 1];
-    if (Array.isArray(exec)) return exec;
-    // Refused while queuing (EXECABORT): the command's own error says why.
-    throw replies.find((r): r is RespError => r instanceof RespError) ?? new RespError(`transaction answered ${String(exec)}`);
+    let at = 0;
+    return transactions.map(([c]) => {
+      const own = replies.slice(at, (at += c.length));
+      const exec = own[own.length - 1];
+      if (Array.isArray(exec)) return exec;
+      // Refused while queuing (EXECABORT): the command's own error says why.
+      throw own.find((r): r is RespError => r instanceof RespError) ?? new RespError(`transaction answered ${String(exec)}`);
+    });
   }
 
   async apply(changes: readonly Change[]): Promise<ApplyReceipt | void> {

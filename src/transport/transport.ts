@@ -15,7 +15,7 @@ export interface Transport {
   readonly endpoint: string;
   /** Entries of the given tables (all tables when omitted), keyed `TABLE<sep>key`, decoded:
    *  the NULL:NULL filler entry dropped, list fields kept as `name@`. */
-  read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>>;
+  read(db: DbName, tables?: readonly string[], opts?: ReadOptions): Promise<Map<string, Fields>>;
   /** Applies one switch's change set all-or-nothing (MULTI/EXEC, or one gNMI SetRequest).
    *  A transport that can read the changed keys back in the same transaction returns them
    *  (saves apply a separate read of every managed table). */
@@ -27,6 +27,14 @@ export interface Transport {
 }
 
 export type Unwatch = () => Promise<void>;
+
+export interface ReadOptions {
+  /** Keys the caller expects to find (what it renders, what it applied before, the platform's
+   *  ports): a hint, never a filter. The Redis transport reads their values in the same round
+   *  trip as it lists the keys, so a read that finds only expected keys is one round trip, not
+   *  two. The result is the same with or without it. */
+  readonly expect?: Iterable<string>;
+}
 
 export interface ApplyReceipt {
   /** Every key the change set touched, as the switch holds it right after the write (read

@@ -3,7 +3,7 @@
 // 'hashes'), a key gone since it was listed or not a hash left out, the NULL:NULL filler dropped;
 // and the same strings as a plain parse, in any chunking.
 import { describe, expect, it } from 'vitest';
-import { listCommands, listedKeys, readEntries, readScope, valueCommands } from '../../src/transport/redis.ts';
+import { expectCommands, expectedEntries, listCommands, listedKeys, mergeEntries, readEntries, readScope, unexpectedKeys, valueCommands } from '../../src/transport/redis.ts';
 import { RespError, RespReader, type Reply, type ReplyShape } from '../../src/transport/resp.ts';
 
 const bulk = (s: string) => `$${Buffer.byteLength(s)}\r\n${s}\r\n`;
@@ -49,6 +49,27 @@ describe('a read', () => {
     expect(Object.keys(config!.get('PORT|Ethernet0')!)).toEqual(['mtu', '__proto__']);
     expect(appl!.size).toBe(0);
     expect([...state!]).toEqual([['A', { z: 'é' }]]);
+  });
+
+  it('reads expected keys with the listing; only the others are read after it, and the result is in listed order', () => {
+    const wanted = [readScope('CONFIG_DB', ['PORT', 'VLAN'], ['PORT|Ethernet4', 'VLAN|Vlan9', 'PORT|Ethernet0', 'PORT|Ethernet8']), readScope('STATE_DB', ['PORT_TABLE'])];
+    // Sent in the same write as the listing: the expected keys of the reads that have any.
+    expect(expectCommands(wanted)).toEqual([['MULTI'], ['SELECT', '4'], ['HGETALL', 'PORT|Ethernet4'], ['HGETALL', 'VLAN|Vlan9'], ['HGETALL', 'PORT|Ethernet0'], ['HGETALL', 'PORT|Ethernet8'], ['SELECT', '4'], ['EXEC']]);
+    expect(expectCommands([readScope('STATE_DB', ['PORT_TABLE'])])).toBeUndefined();
+    const keys = listedKeys(wanted, parse(exec(['OK', ['PORT|Ethernet8', 'PORT|Ethernet0', 'PORT|Ethernet4', 'PORT|Ethernet12'], ['VLAN|Vlan9'], 'OK', ['PORT_TABLE|Ethernet0'], 'OK']), 64, undefined) as Reply[]);
+    // Ethernet4 listed, then deleted before its HGETALL; Vlan9 not a hash; Ethernet12 not expected.
+    const expectedReply = parse(exec(['OK', null, new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), ['mtu', '9100'], ['NULL', 'NULL'], 'OK']), 7, 'hashes') as Reply[];
+    const known = expectedEntries(wanted, expectedReply);
+    const rest = unexpectedKeys(keys, known);
+    expect(rest).toEqual([['PORT|Ethernet12'], ['PORT_TABLE|Ethernet0']]);
+    expect(valueCommands(wanted, rest)).toEqual([['MULTI'], ['SELECT', '4'], ['HGETALL', 'PORT|Ethernet12'], ['SELECT', '6'], ['HGETALL', 'PORT_TABLE|Ethernet0'], ['SELECT', '4'], ['EXEC']]);
+    const after = readEntries(rest, parse(exec(['OK', ['mtu', '1500'], 'OK', ['state', 'ok'], 'OK']), 64, 'hashes') as Reply[]);
+    expect([...mergeEntries(keys[0]!, known[0], after[0]!)]).toEqual([
+      ['PORT|Ethernet0', { mtu: '9100' }],
+      ['PORT|Ethernet12', { mtu: '1500' }],
+      ['PORT|Ethernet8', {}],
+    ]);
+    expect([...mergeEntries(keys[1]!, known[1], after[1]!)]).toEqual([['PORT_TABLE|Ethernet0', { state: 'ok' }]]);
   });
 
   it('fails on any other error in its reply (the server’s own words)', () => {

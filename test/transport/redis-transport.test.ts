@@ -243,8 +243,9 @@ describe('RedisTransport connections', () => {
 
 /** A unix socket in front of the redis-server that passes what the client sends at once, and
  *  holds the server's answers until released: what the client sent before any answer shows. */
-async function holdingProxy(path: string): Promise<{ sentBeforeAnswer: () => string; release: () => void; close: () => Promise<void> }> {
+async function holdingProxy(path: string): Promise<{ sentBeforeAnswer: () => string; sentAfterRelease: () => string; release: () => void; close: () => Promise<void> }> {
   let early = '';
+  let late = '';
   let held = true;
   const waiting: (() => void)[] = [];
   const socks: Socket[] = [];
@@ -253,6 +254,7 @@ async function holdingProxy(path: string): Promise<{ sentBeforeAnswer: () => str
     socks.push(client, upstream);
     client.on('data', (d) => {
       if (held) early += d.toString();
+      else late += d.toString();
       upstream.write(d);
     });
     upstream.on('data', (d) => (held ? waiting.push(() => client.write(d)) : client.write(d)));
@@ -262,6 +264,7 @@ async function holdingProxy(path: string): Promise<{ sentBeforeAnswer: () => str
   await new Promise<void>((r) => proxy.listen(path, r));
   return {
     sentBeforeAnswer: () => early,
+    sentAfterRelease: () => late,
     release: () => {
       held = false;
       for (const w of waiting.splice(0)) w();
@@ -305,6 +308,56 @@ describe('RedisTransport on a new connection', () => {
       await writer.close();
       await reading.close();
       await writing.close();
+    }
+  });
+});
+
+describe('RedisTransport.read with expected keys', () => {
+  it('finding only expected keys is one round trip; a key not expected costs one more; the result is the same without expectations', async () => {
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    const keys = ['PORT|Ethernet100', 'PORT|Ethernet104', 'PORT|Ethernet108', 'VLAN|Vlan77'];
+    await probe.del(...keys);
+    await probe.hset('PORT|Ethernet100', { mtu: '9100' });
+    await probe.hset('PORT|Ethernet104', { NULL: 'NULL' });
+    await probe.set('PORT|Ethernet108', 'not a hash');
+    await probe.hset('VLAN|Vlan77', { vlanid: '77' });
+    const plain = new RedisTransport('leaf13', { socket });
+    try {
+      const want = [...(await plain.read('CONFIG_DB', ['PORT', 'VLAN']))];
+      expect(want.filter(([k]) => keys.includes(k))).toEqual([['PORT|Ethernet100', { mtu: '9100' }], ['PORT|Ethernet104', {}], ['VLAN|Vlan77', { vlanid: '77' }]]);
+      // Expected: every key there (the one that is no hash too), one that does not exist, one of
+      // a table not read; then only some of them.
+      const there = [...(await probe.keys('PORT|*')), ...(await probe.keys('VLAN|*'))];
+      const all = [...there, 'PORT|Ethernet112', 'BGP_NEIGHBOR|10.0.0.1'];
+      const some = ['PORT|Ethernet100', 'PORT|Ethernet112', 'PORT|Ethernet108'];
+      for (const [expectKeys, secondRound] of [[all, []], [some, there.filter((k) => !some.includes(k))]] as const) {
+        const proxy = await holdingProxy(join(dir, 'expect-proxy.sock'));
+        const t = new RedisTransport('leaf13', { socket: join(dir, 'expect-proxy.sock') });
+        try {
+          const read = t.read('CONFIG_DB', ['PORT', 'VLAN'], { expect: expectKeys });
+          for (const deadline = Date.now() + 5_000; !/HGETALL/.test(proxy.sentBeforeAnswer()) && Date.now() < deadline; ) await sleep(10);
+          await sleep(50);
+          // The listing and the expected keys' values in the same write, before any answer.
+          expect(proxy.sentBeforeAnswer()).toMatch(/KEYS[\s\S]*PORT\|\*[\s\S]*EXEC[\s\S]*MULTI[\s\S]*HGETALL[\s\S]*EXEC/);
+          for (const k of expectKeys) expect(proxy.sentBeforeAnswer()).toContain(k);
+          proxy.release();
+          expect([...(await read)]).toEqual(want);
+          const after = proxy.sentAfterRelease();
+          if (secondRound.length === 0) expect(after).toBe('');
+          else {
+            expect(after).toMatch(/MULTI[\s\S]*HGETALL[\s\S]*EXEC/);
+            expect(after.match(/HGETALL/g)).toHaveLength(secondRound.length);
+            for (const k of secondRound) expect(after).toContain(k);
+          }
+        } finally {
+          await t.close();
+          await proxy.close();
+        }
+      }
+    } finally {
+      await probe.del(...keys);
+      probe.disconnect();
+      await plain.close();
     }
   });
 });
