@@ -41,6 +41,7 @@ export type DiffInput =
   | (DiffBase & { readonly exact: { readonly scope: Iterable<string> }; readonly ownership?: undefined });
 
 const RESTART_FIELDS = ['bgp_asn', 'bgp_router_id'];
+const NONE: readonly string[] = [];
 
 export function diffConfig(input: DiffInput): Change[] {
   const { desired, actual, lastApplied } = input;
@@ -57,9 +58,8 @@ export function diffConfig(input: DiffInput): Change[] {
     }
     let set: Record<string, string> | undefined;
     for (const f in want) if (have[f] !== want[f]) (set ??= {})[f] = want[f]!;
-    const dropped = input.exact
-      ? Object.keys(have).filter((f) => !(f in want))
-      : Object.keys(lastApplied?.get(key) ?? {}).filter((f) => !(f in want) && f in have);
+    const was = input.exact ? have : lastApplied?.get(key);
+    const dropped = was ? Object.keys(was).filter((f) => !(f in want) && (input.exact || f in have)) : NONE;
     if (!set && dropped.length === 0) continue;
     set ??= {};
     const after: Record<string, string> = { ...have, ...set };
@@ -102,15 +102,17 @@ function inWriteOrder(changes: readonly Change[], direction: 1 | -1): Change[] {
 }
 
 function updateOf(key: string, before: Fields, after: Fields, set: Fields, unset: readonly string[]): Change {
-  const { table, key: k } = splitKey(key);
+  const base = { op: 'update' as const, key, set, ...(unset.length ? { unset } : {}), before, after };
+  // Most updates are of neither (a factory's ports): decided without splitting the key.
+  const neighbor = key.startsWith('BGP_NEIGHBOR|');
+  if (!neighbor && key !== 'DEVICE_METADATA|localhost') return { ...base, impact: 'none' };
   const fields = [...Object.keys(set), ...unset];
-  if (table === 'BGP_NEIGHBOR' && fields.some((f) => f !== 'admin_status')) {
+  if (neighbor && fields.some((f) => f !== 'admin_status')) {
     // bgpcfgd applies only admin_status to an existing neighbor; anything else is ignored
     // until the key is deleted and written again.
     return { op: 'replace', key, set: after, before, after, impact: 'session-reset', why: `bgpcfgd ignores changes of ${fields.filter((f) => f !== 'admin_status').join(', ')} on a live neighbor: delete and re-add` };
   }
-  const base = { op: 'update' as const, key, set, ...(unset.length ? { unset } : {}), before, after };
-  if (table === 'DEVICE_METADATA' && k === 'localhost') {
+  if (!neighbor) {
     const restart = fields.filter((f) => RESTART_FIELDS.includes(f));
     if (restart.length > 0) {
       const first = !before.bgp_asn;

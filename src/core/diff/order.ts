@@ -29,17 +29,21 @@ export const WRITE_ORDER: readonly Step[] = [
 
 /** A step's position depends on the table and whether the key has parts (a bare interface key
  *  or an address): worked out once per kind, as a diff ranks thousands of keys. */
-const ranks = new Map<string, number>();
+const ranks = new Map<string, [bare: number | undefined, parts: number | undefined]>();
 
 /** Position of a key in the write order; unknown tables go after everything. */
 export function writeRank(fullKey: string): number {
-  const { table, key } = splitKey(fullKey);
-  const kind = key.includes('|') ? `${table}|` : table;
-  let rank = ranks.get(kind);
+  const at = fullKey.indexOf('|');
+  const table = at < 0 ? fullKey : fullKey.slice(0, at);
+  const parts = at >= 0 && fullKey.indexOf('|', at + 1) >= 0;
+  let byParts = ranks.get(table);
+  if (byParts === undefined) ranks.set(table, (byParts = [undefined, undefined]));
+  let rank = byParts[parts ? 1 : 0];
   if (rank === undefined) {
+    const { key } = splitKey(fullKey);
     const i = WRITE_ORDER.findIndex((s) => s.matches(table, key));
     rank = i < 0 ? WRITE_ORDER.length : i;
-    ranks.set(kind, rank);
+    byParts[parts ? 1 : 0] = rank;
   }
   return rank;
 }
