@@ -1,9 +1,9 @@
 // bench:scale --memory: a switch whose databases are held in the controller's process, read
 // through the Redis transport's own decoding. A read is answered with the bytes a redis-server
 // would send for its two transactions (the keys listed in no particular order, as a server's
-// hash table lists them; then their hashes in the order asked, the NULL:NULL filler of an entry
-// without fields), encoded once and then handed to the RESP parser in 64 KiB chunks, as a socket
-// delivers them, and decoded by listedKeys and readEntries: the controller's CPU of a read,
+// hash table lists them; then their hashes in the order asked — sorted, or as listed for an
+// unordered read —, the NULL:NULL filler of an entry without fields), encoded once and then
+// handed to the RESP parser in 64 KiB chunks, as a socket delivers them, and decoded by listedKeys and readEntries: the controller's CPU of a read,
 // without the 1,000 redis-servers and their sockets. Watches never fire (nothing changes); no
 // writes. The encoding is done when the switch is made, before anything is timed.
 import type { Change } from '../src/core/diff/diff.ts';
@@ -11,7 +11,7 @@ import type { Fields } from '../src/core/diff/flat.ts';
 import { listedKeys, readEntries, readScope } from '../src/transport/redis.ts';
 import { RespReader, type Reply, type ReplyShape } from '../src/transport/resp.ts';
 import { tableOf } from '../src/services/watch-kit.ts';
-import { SEPARATOR, type DbName, type Transport, type Unwatch } from '../src/transport/transport.ts';
+import { SEPARATOR, type DbName, type ReadOptions, type Transport, type Unwatch } from '../src/transport/transport.ts';
 
 const CHUNK = 64 * 1024;
 
@@ -21,6 +21,8 @@ interface EncodedTable {
   readonly entries: number;
   readonly keys: Buffer;
   readonly hashes: Buffer;
+  /** The hashes in the keys' listed order (an unordered read asks for them so). */
+  readonly listedHashes: Buffer;
 }
 
 export class ReplayTransport implements Transport {
@@ -37,9 +39,9 @@ export class ReplayTransport implements Transport {
     this.tables = { CONFIG_DB: encodeTables('CONFIG_DB', dbs.CONFIG_DB), STATE_DB: encodeTables('STATE_DB', dbs.STATE_DB), APPL_DB: encodeTables('APPL_DB', dbs.APPL_DB) };
   }
 
-  async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+  async read(db: DbName, tables?: readonly string[], opts?: ReadOptions): Promise<Map<string, Fields>> {
     const have = this.tables[db];
-    const scope = readScope(db, tables);
+    const scope = readScope(db, tables, undefined, opts?.unordered);
     const names = tables ? [...new Set(tables)] : [...have.keys()];
     const got = names.flatMap((t) => have.get(t) ?? []);
     // The first transaction's EXEC: SELECT's OK, one list per pattern (one of everything for
@@ -50,9 +52,11 @@ export class ReplayTransport implements Transport {
     if (keys[0]!.length === 0) return new Map();
     // The second: SELECT's OK, the hashes in the keys' sorted order (a table's keys share its
     // name and separator, so the tables come in that order, each sorted), SELECT's OK.
+    // Unordered: the hashes in the order listed (the tables in the order asked, each as listed).
     const sep = SEPARATOR[db];
-    const blocks = names.filter((t) => have.has(t)).sort((a, b) => (a + sep < b + sep ? -1 : 1));
-    const values = Buffer.concat([Buffer.from(`*${keys[0]!.length + 2}\r\n+OK\r\n`), ...blocks.map((t) => have.get(t)!.hashes), Buffer.from('+OK\r\n')]);
+    const present = names.filter((t) => have.has(t));
+    const blocks = scope.sorted ? present.sort((a, b) => (a + sep < b + sep ? -1 : 1)).map((t) => have.get(t)!.hashes) : present.map((t) => have.get(t)!.listedHashes);
+    const values = Buffer.concat([Buffer.from(`*${keys[0]!.length + 2}\r\n+OK\r\n`), ...blocks, Buffer.from('+OK\r\n')]);
     return readEntries(keys, parse(values, 'hashes') as Reply[])[0]!;
   }
 
@@ -93,17 +97,16 @@ function encodeTables(db: DbName, entries: ReadonlyMap<string, Fields>): Map<str
   const out = new Map<string, EncodedTable>();
   for (const [table, keys] of byTable) {
     keys.sort();
-    const hashes: string[] = [];
-    for (const k of keys) {
+    const hash = (k: string): string => {
       const f = Object.entries(entries.get(k)!);
       if (f.length === 0) f.push(['NULL', 'NULL']);
-      hashes.push(`*${f.length * 2}\r\n`, ...f.map(([n, v]) => bulk(n) + bulk(v)));
-    }
+      return `*${f.length * 2}\r\n${f.map(([n, v]) => bulk(n) + bulk(v)).join('')}`;
+    };
     // A multiplicative stride through the keys: every key once, in no sorted order.
     const shuffled: string[] = [];
     const stride = keys.length % 7919 === 0 ? 1 : 7919;
-    for (let i = 0, j = 0; i < keys.length; i++, j = (j + stride) % keys.length) shuffled.push(bulk(keys[j]!));
-    out.set(table, { entries: keys.length, keys: Buffer.from(shuffled.join('')), hashes: Buffer.from(hashes.join('')) });
+    for (let i = 0, j = 0; i < keys.length; i++, j = (j + stride) % keys.length) shuffled.push(keys[j]!);
+    out.set(table, { entries: keys.length, keys: Buffer.from(shuffled.map(bulk).join('')), hashes: Buffer.from(keys.map(hash).join('')), listedHashes: Buffer.from(shuffled.map(hash).join('')) });
   }
   return out;
 }

@@ -45,12 +45,14 @@ export interface ReadScope {
   readonly db: DbName;
   readonly patterns: readonly string[];
   readonly expect: readonly string[];
+  /** Its keys sorted (ReadOptions.unordered: not). */
+  readonly sorted: boolean;
 }
 
-export function readScope(db: DbName, tables: readonly string[] | undefined, expect?: Iterable<string>): ReadScope {
+export function readScope(db: DbName, tables: readonly string[] | undefined, expect?: Iterable<string>, unordered = false): ReadScope {
   // Expected keys are taken as given: one of a table not read, or given twice, costs the
   // server an HGETALL and changes nothing (the listing decides what the read holds).
-  return { db, patterns: tables ? [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`) : ['*'], expect: expect ? [...expect] : [] };
+  return { db, patterns: tables ? [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`) : ['*'], expect: expect ? [...expect] : [], sorted: !unordered };
 }
 
 const BACK_TO_CONFIG_DB = ['SELECT', String(DB_ID.CONFIG_DB)];
@@ -68,7 +70,7 @@ export function listCommands(reads: readonly ReadScope[]): string[][] {
 
 /** Each read's keys, from the first transaction's EXEC reply: sorted (JavaScript's string order,
  *  the byte order of SONiC's ASCII keys), so a read comes out the same whatever the server's
- *  hash-table order. */
+ *  hash-table order; an unordered read's as listed (a table's together). */
 export function listedKeys(reads: readonly ReadScope[], exec: readonly Reply[]): string[][] {
   let at = 0;
   return reads.map((r) => {
@@ -79,7 +81,7 @@ export function listedKeys(reads: readonly ReadScope[], exec: readonly Reply[]):
       if (!Array.isArray(listed)) throw listed instanceof RespError ? listed : new RespError(`KEYS ${r.patterns[i]} answered ${String(listed)}, not a list`);
       keys = keys.length ? keys.concat(listed as string[]) : (listed as string[]);
     }
-    return keys.sort();
+    return r.sorted ? keys.sort() : keys;
   });
 }
 
@@ -275,7 +277,7 @@ export class RedisTransport implements Transport {
 
   read(db: DbName, tables?: readonly string[], opts?: ReadOptions): Promise<Map<string, Fields>> {
     return new Promise((resolve, reject) => {
-      if (this.batch.push({ ...readScope(db, tables, opts?.expect), resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
+      if (this.batch.push({ ...readScope(db, tables, opts?.expect, opts?.unordered), resolve, reject }) === 1) process.nextTick(() => void this.readBatch());
     });
   }
 

@@ -34,6 +34,10 @@ export interface ReadOptions {
    *  trip as it lists the keys, so a read that finds only expected keys is one round trip, not
    *  two. The result is the same with or without it. */
   readonly expect?: Iterable<string>;
+  /** The caller only looks keys up: they may come in the server's order (a table's keys
+   *  together), not sorted. Sorting verify's million route keys at 1,000 switches was a fifth
+   *  of its CPU. Without it, the Redis transport's keys come sorted. */
+  readonly unordered?: boolean;
 }
 
 export interface ApplyReceipt {

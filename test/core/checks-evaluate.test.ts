@@ -71,3 +71,11 @@ describe('passes', () => {
     expect(results.map(([p]) => p)).toEqual([true, false, false, true, false, true, false, false, true, true, false]);
   });
 });
+
+describe('an only-keys check', () => {
+  it('names what it did not expect in natural order, whatever order the read came in', () => {
+    const only: Check = { ...route, kind: 'bgp-unexpected', db: 'STATE_DB', expect: { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: ['NEIGH_STATE_TABLE|10.0.0.1'] } };
+    const listed = db({ 'NEIGH_STATE_TABLE|10.0.0.12': {}, 'NEIGH_STATE_TABLE|10.0.0.1': {}, 'NEIGH_STATE_TABLE|10.0.0.9': {}, 'NEIGH_STATE_TABLE|10.0.0.10': {} });
+    expect(evaluate(only, listed)).toEqual({ pass: false, seen: 'unexpected: 10.0.0.9, 10.0.0.10, 10.0.0.12' });
+  });
+});

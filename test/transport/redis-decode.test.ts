@@ -34,6 +34,8 @@ describe('a read', () => {
     const listed = parse(exec(['OK', ['PORT|Ethernet4', 'PORT|Ethernet0'], ['PORTCHANNEL|PortChannel1'], 'OK', [], 'OK', ['B', 'A'], 'OK']), 64, undefined) as Reply[];
     const keys = listedKeys(reads, listed);
     expect(keys).toEqual([['PORTCHANNEL|PortChannel1', 'PORT|Ethernet0', 'PORT|Ethernet4'], [], ['A', 'B']]);
+    // Unordered (ReadOptions.unordered: only looked up): as listed.
+    expect(listedKeys([readScope('CONFIG_DB', ['PORT'], undefined, true)], parse(exec(['OK', ['PORT|Ethernet4', 'PORT|Ethernet0'], 'OK']), 64, undefined) as Reply[])).toEqual([['PORT|Ethernet4', 'PORT|Ethernet0']]);
     // A read with no keys selects nothing.
     expect(valueCommands(reads, keys)).toEqual([['MULTI'], ['SELECT', '4'], ['HGETALL', 'PORTCHANNEL|PortChannel1'], ['HGETALL', 'PORT|Ethernet0'], ['HGETALL', 'PORT|Ethernet4'], ['SELECT', '6'], ['HGETALL', 'A'], ['HGETALL', 'B'], ['SELECT', '4'], ['EXEC']]);
   });

@@ -3,6 +3,7 @@
 // verify, drift and bring-up gates alike (as FRR's topotests compare JSON subsets with a wait).
 import type { SwitchIntent } from '../model.ts';
 import type { Fields, FlatDb } from '../diff/flat.ts';
+import { compareNames } from '../names.ts';
 
 /** STATE_DB and APPL_DB as SONiC has them; FRR is `show bgp summary json` read through the exec
  *  channel, presented as NEIGH_STATE_TABLE|<ip> {state} (switches without bgpmon). */
@@ -152,7 +153,8 @@ export function evaluate(check: Check, db: FlatDb): Observation {
     }
     case 'only-keys': {
       const allowed = new Set(e.allowed);
-      const extra = [...db.keys()].filter((k) => k.startsWith(e.prefix) && !allowed.has(k)).map((k) => k.slice(e.prefix.length));
+      // Sorted: a read may come in the server's order (ReadOptions.unordered).
+      const extra = [...db.keys()].filter((k) => k.startsWith(e.prefix) && !allowed.has(k)).map((k) => k.slice(e.prefix.length)).sort(compareNames);
       return { pass: extra.length === 0, seen: extra.length === 0 ? 'none' : `unexpected: ${extra.join(', ')}` };
     }
     case 'lldp': {

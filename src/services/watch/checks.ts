@@ -214,6 +214,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
             clock,
             debounceMs: o.debounceMs ?? 50,
             ...(o.resyncMs === undefined ? {} : { resyncMs: o.resyncMs }),
+            unordered: true, // checks look their keys up (only-keys sorts what it reports)
             onRead: (snap, read) =>
               judge(
                 g,

@@ -19,6 +19,8 @@ export interface TableWatchOptions {
   /** After every read: the tables just read and the keys whose events caused it (undefined for
    *  a full read, the first one included). */
   readonly onRead: (snapshot: Snapshot, tables: readonly string[], keys: ReadonlySet<string> | undefined) => void;
+  /** Only looked up by key (verify's checks): read without sorting (ReadOptions.unordered). */
+  readonly unordered?: boolean;
   /** A re-read failed (the first read throws instead). The loop goes on unless stopped. */
   readonly onError: (e: unknown) => void;
 }
@@ -43,10 +45,11 @@ export async function watchTables(transport: Transport, db: DbName, tables: read
   const read = async (which: readonly string[], keys: ReadonlySet<string> | undefined, last = false) => {
     reading = true;
     try {
-      const fresh = await transport.read(db, which);
+      const fresh = await transport.read(db, which, o.unordered ? { unordered: true } : undefined);
       if (stopped && !last) return;
       for (const t of which) snapshot.set(t, new Map());
-      // Keys come sorted, a table's together: its name is found once per table, not per key.
+      // A table's keys come together (sorted, or as listed): its name is found once per run of
+      // them, not per key.
       let prefix: string | undefined;
       let into: Map<string, Fields> | undefined;
       fresh.forEach((v, k) => {
