@@ -73,7 +73,8 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     const [actual, state, appl, startup] = await Promise.all([
       t.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(session.intents.get(name)!, desired, lastApplied) }),
       t.read('STATE_DB', STATE_TABLES),
-      t.read('APPL_DB', APPL_TABLES),
+      // Only looked up by the checks (routes, ports, interfaces, LLDP): not sorted.
+      t.read('APPL_DB', APPL_TABLES, { unordered: true }),
       readStartup(link),
     ]);
     const ownership = ownershipOf(session.intents.get(name)!);

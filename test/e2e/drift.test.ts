@@ -192,9 +192,10 @@ describe('clos drift on the emulated fabric', () => {
         expect(await page.locator('#findings tr.root').count()).toBe(1);
       });
     } finally {
+      // Also after a failure: the tests after this one start from a converged fabric.
       ip('-n', ns('leaf1'), 'link', 'set', 'Ethernet124', 'up');
+      await converged();
     }
-    await converged();
     expect((await driftUntil((x) => x.findings.length === 0)).drift).toBe(false);
   });
 
@@ -211,8 +212,11 @@ describe('clos drift on the emulated fabric', () => {
     await replug(s2, s1);
     try {
       // Until both ends have learned their new neighbours over LLDP (each end's lldpd and agent
-      // in their own time), a finding can only quote the end that has.
-      const bothEnds = (x: DriftReport) => x.findings.filter((f) => f.class === 'cabling' && f.actual.includes('; ')).length === 2;
+      // in their own time), a finding can only quote the end that has. A re-created port is
+      // first advertised with its MAC as port id, as on SONiC, until lldpmgrd sets its name
+      // (the next LLDP frame carries it): a finding quoting a MAC is not settled yet.
+      const mac = /\b[0-9a-f]{2}(:[0-9a-f]{2}){5}\b/;
+      const bothEnds = (x: DriftReport) => x.findings.filter((f) => f.class === 'cabling' && f.actual.includes('; ') && !mac.test(f.actual)).length === 2;
       const r = await driftUntil((x) => bothEnds(x) && x.findings.some((f) => f.object.startsWith('BGP session')), 90_000);
       const cabling = r.findings.filter((f) => f.class === 'cabling');
       expect(cabling.map((f) => [f.switch, f.object, f.severity, f.remediation.kind, f.remediation.text])).toEqual([
@@ -227,9 +231,10 @@ describe('clos drift on the emulated fabric', () => {
         for (const id of ['#link-leaf1--spine1', '#link-leaf1--spine2']) expect(await page.$eval(id, (e) => getComputedStyle(e).stroke)).toBe(rgb(STATE_COLOURS.error));
       });
     } finally {
+      // Also after a failure: the tests after this one start from a converged fabric.
       await replug(s1, s2);
+      await converged();
     }
-    await converged();
     expect((await driftUntil((x) => x.findings.length === 0)).drift).toBe(false);
   }, 240_000);
 

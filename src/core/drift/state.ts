@@ -14,7 +14,7 @@ export interface SwitchState {
   readonly name: string;
   readonly flavour: Flavour;
   readonly state: FlatDb; // STATE_DB, the tables the checks read
-  readonly appl: FlatDb; // APPL_DB, the tables the checks read
+  readonly appl: FlatDb; // APPL_DB, the tables the checks read (in no particular order: only looked up)
   /** NEIGH_STATE_TABLE from `show bgp summary json` (switches without bgpmon); undefined when
    *  FRR could not be read: its checks are then not judged. */
   readonly frr?: FlatDb;

@@ -13,3 +13,10 @@ export function portArgs(port: string, fields: Fields): string[] {
   if (fields.description) args.push('description', fields.description);
   return args;
 }
+
+/** Whether lldpd advertises a port as portArgs configured it (its id and description). */
+export function portTakes(seen: { readonly idType: string; readonly id: string; readonly descr: string } | undefined, args: readonly string[]): boolean {
+  if (!seen || seen.idType !== 'local' || seen.id !== args[6]) return false;
+  const d = args.indexOf('description');
+  return d < 0 || seen.descr === args[d + 1];
+}

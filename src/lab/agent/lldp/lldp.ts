@@ -7,11 +7,15 @@ import type { SwitchContext } from '../context.ts';
 import { isAlive, readRecords } from '../../processes.ts';
 import { run } from '../exec.ts';
 import { configuredPorts } from '../portmgr/ports.ts';
-import { portArgs, systemNameArgs } from './commands.ts';
-import { lldpEntries, lldpEntryChanged } from './parse.ts';
+import { portArgs, portTakes, systemNameArgs } from './commands.ts';
+import { lldpEntries, lldpEntryChanged, localPorts } from './parse.ts';
 
 const TABLE = 'LLDP_ENTRY_TABLE';
+/** After ports are configured: when lldpd is asked whether it took the settings. */
 export const RECHECK_MS = 2_000;
+/** Sends of one setting to a port that is up before lldpmgrd gives up on it, logged (SONiC's
+ *  lldpmgrd gives up on a failing command after a few retries too). */
+export const MAX_SENDS = 15;
 /** A word lldpcli reads back unchanged between double quotes. */
 const PLAIN_WORD = /^[^"\\\r\n]*$/;
 
@@ -70,24 +74,55 @@ export class Lldp {
       }
       this.done(p);
     }
-    this.recheckSoon(pending.filter((p) => this.configured.get(p.port) === p.id));
+    this.confirmSoon(pending.filter((p) => this.configured.get(p.port) === p.id));
   }
 
-  /** Per port, the setting last sent once more (one entry per port, however often it changes). */
-  private readonly rechecked = new Map<string, string>();
+  /** Settings sent to ports that are up, not yet seen in lldpd's own view of its ports. lldpcli
+   *  answers 0 for a port lldpd has not taken in yet (it takes a netdev in as it comes up, in
+   *  its own time): the setting then goes nowhere, and the port keeps its MAC as port id. So
+   *  RECHECK_MS after a send lldpd is asked (`show interfaces`), and a setting it does not show
+   *  is sent again, until it does (at most MAX_SENDS times). */
+  private readonly unconfirmed = new Map<string, { id: string; args: readonly string[]; sends: number }>();
+  private confirming = false;
 
-  /** Each setting is sent once more RECHECK_MS later (once per port and setting): lldpd may
-   *  have been adding the netdev while it was first sent. */
-  private recheckSoon(done: readonly { port: string; id: string }[]): void {
-    const fresh = done.filter((p) => this.rechecked.get(p.port) !== p.id);
-    if (fresh.length === 0) return;
-    setTimeout(() => {
-      for (const p of fresh) {
-        this.rechecked.set(p.port, p.id);
-        if (this.configured.get(p.port) === p.id) this.configured.delete(p.port);
+  private confirmSoon(done: readonly { port: string; args: readonly string[]; id: string }[]): void {
+    const links = this.ctx.links();
+    for (const p of done) {
+      const link = links.get(p.port);
+      // A port that is down is configured again when it comes up (its state is in the id).
+      if (!link?.up || !link.lowerUp) continue;
+      const before = this.unconfirmed.get(p.port);
+      this.unconfirmed.set(p.port, { id: p.id, args: p.args, sends: (before?.id === p.id ? before.sends : 0) + 1 });
+    }
+    if (this.confirming || this.unconfirmed.size === 0) return;
+    this.confirming = true;
+    setTimeout(() => void this.confirm(), RECHECK_MS).unref();
+  }
+
+  private async confirm(): Promise<void> {
+    const r = await this.lldpcli(['-f', 'json0', 'show', 'interfaces']);
+    this.confirming = false;
+    let seen: ReturnType<typeof localPorts> | undefined;
+    try {
+      seen = r.code === 0 ? localPorts(JSON.parse(r.stdout || '{}')) : undefined;
+    } catch {
+      seen = undefined;
+    }
+    let resend = false;
+    for (const [port, u] of this.unconfirmed) {
+      // Superseded by a newer setting (or state), confirmed on its own.
+      if (this.configured.get(port) !== u.id) this.unconfirmed.delete(port);
+      else if (seen && portTakes(seen.get(port), u.args)) this.unconfirmed.delete(port);
+      else if (u.sends >= MAX_SENDS) {
+        this.ctx.log.error({ port, args: u.args }, `lldpmgrd: lldpd did not take the port's settings after ${u.sends} sends`);
+        this.unconfirmed.delete(port);
+      } else {
+        this.configured.delete(port); // the next reconcile sends it again
+        resend = true;
       }
-      this.recheck();
-    }, RECHECK_MS).unref();
+    }
+    if (resend) this.recheck();
+    else if (this.unconfirmed.size > 0) this.confirmSoon([]);
   }
 
   private done(p: { port: string; args: string[]; id: string }): void {

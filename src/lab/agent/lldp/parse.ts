@@ -96,3 +96,18 @@ export function lldpEntryChanged(old: Fields | undefined, next: Fields): boolean
   for (const k of keys) if (old[k] !== next[k]) return true;
   return false;
 }
+
+/** What lldpd advertises for each of its own ports (`lldpcli -f json0 show interfaces`): the port
+ *  id and description it sends. A port lldpd has not taken in is not there. */
+export function localPorts(json0: unknown): Map<string, { readonly idType: string; readonly id: string; readonly descr: string }> {
+  const out = new Map<string, { idType: string; id: string; descr: string }>();
+  const lldp = (json0 as { lldp?: readonly { interface?: readonly Json0Interface[] }[] } | undefined)?.lldp;
+  for (const block of lldp ?? []) {
+    for (const itf of block.interface ?? []) {
+      if (!itf.name) continue;
+      const port = itf.port?.[0];
+      out.set(itf.name, { idType: port?.id?.[0]?.type ?? '', id: port?.id?.[0]?.value ?? '', descr: port?.descr?.[0]?.value ?? '' });
+    }
+  }
+  return out;
+}
