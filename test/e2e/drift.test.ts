@@ -131,41 +131,51 @@ describe('clos drift on the emulated fabric', () => {
   });
 
   it('config drift made by hand is found once each, in its class, with the change apply makes; apply fixes it', async () => {
-    // A field changed with redis-cli.
-    expect(await redisCli('leaf1', 'HSET', 'PORT|Ethernet120', 'description', 'patched by hand')).toBe('0');
-    let r = await driftUntil((x) => x.findings.length > 0);
-    expect(r.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
-    expect(r.findings[0]).toMatchObject({ severity: 'warning', expected: 'description=spine1:Ethernet0', actual: 'description=patched by hand', remediation: { kind: 'apply', text: 'clos apply: update PORT|Ethernet120 description=spine1:Ethernet0' } });
-    expect((await drift('--transport', 'gnmi')).report.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
+    // Also after a failure, the hand edits are undone (by apply) for the tests after this one.
+    let fixed = false;
+    try {
+      // A field changed with redis-cli.
+      expect(await redisCli('leaf1', 'HSET', 'PORT|Ethernet120', 'description', 'patched by hand')).toBe('0');
+      let r = await driftUntil((x) => x.findings.length > 0);
+      expect(r.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
+      expect(r.findings[0]).toMatchObject({ severity: 'warning', expected: 'description=spine1:Ethernet0', actual: 'description=patched by hand', remediation: { kind: 'apply', text: 'clos apply: update PORT|Ethernet120 description=spine1:Ethernet0' } });
+      expect((await drift('--transport', 'gnmi')).report.findings.map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120']);
 
-    // A BGP_NEIGHBOR deleted: the session and the routes through it go, and point at it.
-    expect(await redisCli('leaf2', 'DEL', 'BGP_NEIGHBOR|10.1.0.6')).toBe('1');
-    r = await driftUntil((x) => x.findings.some((f) => f.object.startsWith('BGP session leaf2')));
-    const missing = only(r, 'leaf2/missing/BGP_NEIGHBOR|10.1.0.6');
-    expect(missing).toMatchObject({ severity: 'error', actual: '(absent)', link: 'leaf2 -- spine2', remediation: { change: { op: 'add', key: 'BGP_NEIGHBOR|10.1.0.6' } } });
-    expect(missing.remediation.text).toBe('clos apply: add BGP_NEIGHBOR|10.1.0.6 admin_status=up asn=65100 holdtime=9 keepalive=3 local_addr=10.1.0.7 name=spine2 nhopself=0 rrclient=0');
-    expect(roots(r).map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120', missing.id]);
-    expect(only(r, 'leaf2/not-converged/BGP session leaf2 10.1.0.7 -- spine2 10.1.0.6').causedBy).toBe(missing.id);
+      // A BGP_NEIGHBOR deleted: the session and the routes through it go, and point at it.
+      expect(await redisCli('leaf2', 'DEL', 'BGP_NEIGHBOR|10.1.0.6')).toBe('1');
+      r = await driftUntil((x) => x.findings.some((f) => f.object.startsWith('BGP session leaf2')));
+      const missing = only(r, 'leaf2/missing/BGP_NEIGHBOR|10.1.0.6');
+      expect(missing).toMatchObject({ severity: 'error', actual: '(absent)', link: 'leaf2 -- spine2', remediation: { change: { op: 'add', key: 'BGP_NEIGHBOR|10.1.0.6' } } });
+      expect(missing.remediation.text).toBe('clos apply: add BGP_NEIGHBOR|10.1.0.6 admin_status=up asn=65100 holdtime=9 keepalive=3 local_addr=10.1.0.7 name=spine2 nhopself=0 rrclient=0');
+      expect(roots(r).map((f) => f.id)).toEqual(['leaf1/changed-outside/PORT|Ethernet120', missing.id]);
+      expect(only(r, 'leaf2/not-converged/BGP session leaf2 10.1.0.7 -- spine2 10.1.0.6').causedBy).toBe(missing.id);
 
-    // An unknown neighbor added (bgpcfgd pushes it to FRR: a session nobody intended).
-    await redisCli('leaf1', 'HSET', 'BGP_NEIGHBOR|10.1.0.200', 'asn', '65200', 'admin_status', 'up', 'name', 'rogue');
-    r = await driftUntil((x) => x.findings.some((f) => f.object === 'BGP session 10.1.0.200 (not in the fabric file)'));
-    const extra = only(r, 'leaf1/foreign/BGP_NEIGHBOR|10.1.0.200');
-    expect(extra).toMatchObject({ severity: 'warning', expected: '(absent: clos owns this scope)', actual: 'asn=65200 admin_status=up name=rogue', remediation: { text: 'clos apply: delete BGP_NEIGHBOR|10.1.0.200 (whole entry) (session removed)' } });
-    expect(only(r, 'leaf1/not-converged/BGP session 10.1.0.200 (not in the fabric file)').causedBy).toBe(extra.id);
-    expect(roots(r).map((f) => f.id)).toEqual(['leaf1/foreign/BGP_NEIGHBOR|10.1.0.200', 'leaf1/changed-outside/PORT|Ethernet120', missing.id]);
-    expect(r.findings.filter((f) => f.class !== 'not-converged').map((f) => f.class).sort()).toEqual(['changed-outside', 'foreign', 'missing']);
+      // An unknown neighbor added (bgpcfgd pushes it to FRR: a session nobody intended).
+      await redisCli('leaf1', 'HSET', 'BGP_NEIGHBOR|10.1.0.200', 'asn', '65200', 'admin_status', 'up', 'name', 'rogue');
+      r = await driftUntil((x) => x.findings.some((f) => f.object === 'BGP session 10.1.0.200 (not in the fabric file)'));
+      const extra = only(r, 'leaf1/foreign/BGP_NEIGHBOR|10.1.0.200');
+      expect(extra).toMatchObject({ severity: 'warning', expected: '(absent: clos owns this scope)', actual: 'asn=65200 admin_status=up name=rogue', remediation: { text: 'clos apply: delete BGP_NEIGHBOR|10.1.0.200 (whole entry) (session removed)' } });
+      expect(only(r, 'leaf1/not-converged/BGP session 10.1.0.200 (not in the fabric file)').causedBy).toBe(extra.id);
+      expect(roots(r).map((f) => f.id)).toEqual(['leaf1/foreign/BGP_NEIGHBOR|10.1.0.200', 'leaf1/changed-outside/PORT|Ethernet120', missing.id]);
+      expect(r.findings.filter((f) => f.class !== 'not-converged').map((f) => f.class).sort()).toEqual(['changed-outside', 'foreign', 'missing']);
 
-    // `clos apply` makes exactly these changes, and drift is then empty.
-    const plan = await runCli('plan', file, '--json');
-    expect(plan.code).toBe(10);
-    const changes = (JSON.parse(plan.stdout) as { switches: { switch: string; changes: { op: string; key: string }[] }[] }).switches.flatMap((s) => s.changes.map((c) => `${s.switch} ${c.op} ${c.key}`));
-    expect(changes.sort()).toEqual(['leaf1 delete BGP_NEIGHBOR|10.1.0.200', 'leaf1 update PORT|Ethernet120', 'leaf2 add BGP_NEIGHBOR|10.1.0.6']);
-    const apply = await runCli('apply', file, '--yes');
-    expect(apply.code, apply.stdout).toBe(0);
-    await converged();
-    r = await driftUntil((x) => x.findings.length === 0);
-    expect(r.drift).toBe(false);
+      // `clos apply` makes exactly these changes, and drift is then empty.
+      const plan = await runCli('plan', file, '--json');
+      expect(plan.code).toBe(10);
+      const changes = (JSON.parse(plan.stdout) as { switches: { switch: string; changes: { op: string; key: string }[] }[] }).switches.flatMap((s) => s.changes.map((c) => `${s.switch} ${c.op} ${c.key}`));
+      expect(changes.sort()).toEqual(['leaf1 delete BGP_NEIGHBOR|10.1.0.200', 'leaf1 update PORT|Ethernet120', 'leaf2 add BGP_NEIGHBOR|10.1.0.6']);
+      const apply = await runCli('apply', file, '--yes');
+      expect(apply.code, apply.stdout).toBe(0);
+      await converged();
+      r = await driftUntil((x) => x.findings.length === 0);
+      expect(r.drift).toBe(false);
+      fixed = true;
+    } finally {
+      if (!fixed) {
+        await runCli('apply', file, '--yes');
+        await converged();
+      }
+    }
   });
 
   it('a link set down is one not-converged finding at the end that was shut; the picture shows it red in Chromium', async () => {
