@@ -1,8 +1,8 @@
 // The Redis transport: SONiC's databases over ONE lean RESP connection per switch (resp.ts):
 // reads are two transactions (list the keys of every table asked for, of one or several
 // databases, then read them: two round trips; one when every key found was expected), one
-// switch's change set is ONE MULTI/EXEC, so
-// SONiC's daemons never see a partial entry and a failure leaves nothing half-written. Keyspace watches share a second RESP connection.
+// switch's change set is ONE MULTI/EXEC, so SONiC's daemons never see a partial entry and a
+// failure leaves nothing half-written. Keyspace watches share a second RESP connection.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
 import { connectFailure } from './net-errors.ts';
@@ -91,29 +91,19 @@ export function expectCommands(reads: readonly ReadScope[]): string[][] | undefi
   return reads.some((r) => r.expect.length > 0) ? valueCommands(reads, reads.map((r) => r.expect)) : undefined;
 }
 
-/** Each read's expected keys, from that transaction's EXEC reply: key → its fields, or null
- *  when it is no hash there (absent, or not a hash). */
-export function expectedEntries(reads: readonly ReadScope[], exec: readonly Reply[]): Map<string, Fields | null>[] {
-  const found = readEntries(reads.map((r) => r.expect), exec);
-  return reads.map((r, i) => {
-    const m = new Map<string, Fields | null>();
-    for (const k of r.expect) m.set(k, found[i]!.get(k) ?? null);
-    return m;
-  });
-}
-
 /** Listed keys whose values are still to be read: those not expected. */
-export function unexpectedKeys(keys: readonly (readonly string[])[], known: readonly ReadonlyMap<string, Fields | null>[]): string[][] {
-  return keys.map((ks, i) => (known[i]?.size ? ks.filter((k) => !known[i]!.has(k)) : [...ks]));
+export function unexpectedKeys(keys: readonly (readonly string[])[], expected: readonly ReadonlySet<string>[]): string[][] {
+  return keys.map((ks, i) => (expected[i]?.size ? ks.filter((k) => !expected[i]!.has(k)) : [...ks]));
 }
 
-/** A read's entries in its listed keys' order: each from the expected keys' values or, for
- *  the others, from the second transaction's. */
-export function mergeEntries(keys: readonly string[], known: ReadonlyMap<string, Fields | null> | undefined, rest: ReadonlyMap<string, Fields>): Map<string, Fields> {
-  if (!known?.size) return rest as Map<string, Fields>;
+/** A read's entries in its listed keys' order: an expected key's from the expected keys'
+ *  values (absent there: gone since it was listed, or not a hash), the others' from the
+ *  second transaction's. */
+export function mergeEntries(keys: readonly string[], expected: ReadonlySet<string> | undefined, early: ReadonlyMap<string, Fields> | undefined, rest: ReadonlyMap<string, Fields>): Map<string, Fields> {
+  if (!expected?.size || !early) return rest as Map<string, Fields>;
   const m = new Map<string, Fields>();
   for (const k of keys) {
-    const v = known.has(k) ? known.get(k) : rest.get(k);
+    const v = expected.has(k) ? early.get(k) : rest.get(k);
     if (v) m.set(k, v);
   }
   return m;
@@ -288,13 +278,14 @@ export class RedisTransport implements Transport {
     const reads = this.batch;
     this.batch = [];
     try {
-      const early = expectCommands(reads);
-      const [listed, expected] = await this.readRounds(early ? [[listCommands(reads), 'keys'], [early, 'hashes']] : [[listCommands(reads), 'keys']]);
+      const withListing = expectCommands(reads);
+      const [listed, expected] = await this.readRounds(withListing ? [[listCommands(reads), 'keys'], [withListing, 'hashes']] : [[listCommands(reads), 'keys']]);
       const keys = listedKeys(reads, listed!);
-      const known = expected ? expectedEntries(reads, expected) : [];
-      const rest = unexpectedKeys(keys, known);
+      const wanted = reads.map((r) => new Set(r.expect));
+      const early = expected ? readEntries(reads.map((r) => r.expect), expected) : [];
+      const rest = unexpectedKeys(keys, wanted);
       const values = rest.some((k) => k.length > 0) ? (await this.readRounds([[valueCommands(reads, rest), 'hashes']]))[0]! : [];
-      readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(mergeEntries(keys[i]!, known[i], m)));
+      readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(mergeEntries(keys[i]!, wanted[i], early[i], m)));
     } catch (e) {
       const err =
         e instanceof RespError
@@ -308,15 +299,12 @@ export class RedisTransport implements Transport {
    *  reply. Rejects with a SwitchError (no connection, no reply in time, connection lost) or
    *  the server's RespError (a transaction refused: nothing of it was run). */
   private async readRounds(transactions: readonly (readonly [readonly string[][], ReplyShape])[]): Promise<Reply[][]> {
-    // Plain loops: flatMap's generic path costs more than the rest of a read's bookkeeping.
+    // Joined with loops: flatMap's generic path cost more than the rest of a read's bookkeeping.
     const cmds: (readonly string[])[] = [];
     const shapes: (ReplyShape | undefined)[] = [];
     for (const [c, shape] of transactions) {
-      for (const cmd of c) {
-        cmds.push(cmd);
-        shapes.push(undefined);
-      }
-      shapes[shapes.length - 1] = shape; // its EXEC's
+      for (const cmd of c) cmds.push(cmd);
+      for (const s of execShaped(c, shape)) shapes.push(s);
     }
     let replies: Reply[];
     try {

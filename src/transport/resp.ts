@@ -1,8 +1,9 @@
 // A minimal RESP2 connection: a switch's whole change set as ONE write (MULTI … EXEC) with its
-// replies parsed in one go, and reads as two such transactions (list the keys, read them).
+// replies parsed in one go, and reads as such transactions (list the keys, read them).
 // ioredis's per-command machinery (a Command, a promise and a timer per command) costs two to
-// three times what redis itself spends on a few thousand commands; here a request is one buffer, one timer, one parse. Keyspace
-// watches use it too (a subscribed connection's notifications arrive through onPush).
+// three times what redis itself spends on a few thousand commands; here a request is one
+// buffer, one timer, one parse. Keyspace watches use it too (a subscribed connection's
+// notifications arrive through onPush).
 import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';

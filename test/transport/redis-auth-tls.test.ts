@@ -44,7 +44,7 @@ function makeCa(name: string): void {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'clos-redis-auth-'));
   authSocket = join(dir, 'auth.sock');
-  await start(['--port', '0', '--unixsocket', authSocket, '--requirepass', 's3cret', '--user', 'clos', 'on', '>pw2', '~*', '&*', '+@all', '--user', 'reader', 'on', '>pw3', '~*', '+multi', '+exec', '+select', '+keys', '+hgetall', '--user', 'nokeys', 'on', '>pw4', '~*', '+multi', '+exec', '+select', '+hgetall'], () => {
+  await start(['--port', '0', '--unixsocket', authSocket, '--requirepass', 's3cret', '--user', 'clos', 'on', '>pw2', '~*', '&*', '+@all', '--user', 'reader', 'on', '>pw3', '~*', '+multi', '+exec', '+select', '+keys', '+hgetall', '--user', 'nokeys', 'on', '>pw4', '~*', '+multi', '+exec', '+select', '+hgetall', '--user', 'nohash', 'on', '>pw5', '~*', '+multi', '+exec', '+select', '+keys'], () => {
     if (!existsSync(authSocket)) return false;
     try {
       return execFileSync('redis-cli', ['-s', authSocket, '--user', 'clos', '--pass', 'pw2', '--no-auth-warning', 'PING'], { encoding: 'utf8' }).trim() === 'PONG';
@@ -112,17 +112,25 @@ describe('RedisTransport credentials', () => {
     const seed = new Redis({ path: authSocket, password: 's3cret', db: DB_ID.APPL_DB });
     const reader = new RedisTransport('leaf4', { socket: authSocket, username: 'reader', password: 'pw3' });
     const denied = new RedisTransport('leaf5', { socket: authSocket, username: 'nokeys', password: 'pw4' });
+    const noHgetall = new RedisTransport('leaf6', { socket: authSocket, username: 'nohash', password: 'pw5' });
     try {
       await seed.hset('ROUTE_TABLE:10.1.0.0/31', { nexthop: '10.0.0.1', ifname: 'Ethernet0' });
       expect([...(await reader.read('APPL_DB', ['ROUTE_TABLE']))]).toEqual([['ROUTE_TABLE:10.1.0.0/31', { nexthop: '10.0.0.1', ifname: 'Ethernet0' }]]);
+      // With expected keys (read with the listing) the same commands, the same result.
+      expect([...(await reader.read('APPL_DB', ['ROUTE_TABLE'], { expect: ['ROUTE_TABLE:10.1.0.0/31', 'ROUTE_TABLE:10.9.0.0/31'] }))]).toEqual([['ROUTE_TABLE:10.1.0.0/31', { nexthop: '10.0.0.1', ifname: 'Ethernet0' }]]);
       const err = await denied.read('APPL_DB', ['ROUTE_TABLE']).then(() => undefined, (e: unknown) => e as SwitchError);
       expect(err?.code).toBe('REJECTED');
       expect(err?.message).toMatch(/^leaf5 \(redis unix:.*\): read refused: .*NOPERM.*keys.*the redis user needs \+multi, \+exec, \+select, \+keys, \+hgetall\)$/);
+      // The expected keys' transaction refused (no +hgetall): the read is refused, saying so.
+      const noHash = await noHgetall.read('APPL_DB', ['ROUTE_TABLE'], { expect: ['ROUTE_TABLE:10.1.0.0/31'] }).then(() => undefined, (e: unknown) => e as SwitchError);
+      expect(noHash?.code).toBe('REJECTED');
+      expect(noHash?.message).toMatch(/^leaf6 \(redis unix:.*\): read refused: .*NOPERM.*hgetall.*the redis user needs \+multi, \+exec, \+select, \+keys, \+hgetall\)$/);
     } finally {
       await seed.del('ROUTE_TABLE:10.1.0.0/31');
       seed.disconnect();
       await reader.close();
       await denied.close();
+      await noHgetall.close();
     }
   });
 

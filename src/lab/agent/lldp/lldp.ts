@@ -121,8 +121,8 @@ export class Lldp {
         resend = true;
       }
     }
+    // Every port left is sent again: its send asks for the next check.
     if (resend) this.recheck();
-    else if (this.unconfirmed.size > 0) this.confirmSoon([]);
   }
 
   private done(p: { port: string; args: string[]; id: string }): void {
