@@ -3,7 +3,7 @@
 // bgpmon), and the startup config through the exec channel (`cat /etc/sonic/config_db.json`),
 // all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
 // A switch that does not answer is one `unreachable` finding; the others go on.
-import { checkBuilder, neighStateFromFrr } from '../core/checks/checks.ts';
+import { checkBuilder, lookedUp, neighStateFromFrr, heldKeys, type Check } from '../core/checks/checks.ts';
 import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
 import { diffConfig } from '../core/diff/diff.ts';
 import type { FlatDb } from '../core/diff/flat.ts';
@@ -43,10 +43,15 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   const judge = new DriftJudge(intents);
   const judged = await mapConcurrent(session.switches, session.concurrency, async (name) => {
     const intent = session.intents.get(name)!;
-    const reading = await readSwitch(session, name, (f) => flavours.set(name, f ?? intent.flavour));
+    let checks: readonly Check[] = [];
+    const reading = await readSwitch(session, name, (f) => {
+      flavours.set(name, f ?? intent.flavour);
+      // Built once the switch's flavour is known, before its reads: they expect what the checks look up.
+      return (checks = checksOf(name));
+    });
     if (!flavours.has(name)) flavours.set(name, intent.flavour);
     endpoints.set(name, reading.endpoint);
-    return judge.judge(reading, reading.state ? checksOf(name) : []);
+    return judge.judge(reading, reading.state ? checks : []);
   });
   const findings = judge.findings(judged, (peer) => (flavours.get(peer) ?? session.intents.get(peer)?.flavour) === 'sonic');
   return buildDriftReport({
@@ -60,21 +65,23 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   });
 }
 
-async function readSwitch(session: FabricSession, name: string, setFlavour: (f: Flavour | undefined) => void): Promise<SwitchReading> {
+/** setFlavour: told the switch's flavour before anything is read; answers its checks, whose
+ *  keys the STATE_DB and APPL_DB reads expect (a converged switch is read in one round trip). */
+async function readSwitch(session: FabricSession, name: string, setFlavour: (f: Flavour | undefined) => readonly Check[]): Promise<SwitchReading> {
   let endpoint: string | null = null;
   try {
     const link = await session.link(name);
     endpoint = link.transport.endpoint;
     const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
-    setFlavour(flavour);
+    const expected = expectedStateKeys(setFlavour(flavour), session, name);
     const t = link.transport;
     const desired = session.desired.get(name)!;
     const lastApplied = await session.state.lastApplied(name);
     const [actual, state, appl, startup] = await Promise.all([
       t.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(session.intents.get(name)!, desired, lastApplied) }),
-      t.read('STATE_DB', STATE_TABLES),
+      t.read('STATE_DB', STATE_TABLES, { expect: expected.STATE_DB }),
       // Only looked up by the checks (routes, ports, interfaces, LLDP): not sorted.
-      t.read('APPL_DB', APPL_TABLES, { unordered: true }),
+      t.read('APPL_DB', APPL_TABLES, { expect: expected.APPL_DB, unordered: true }),
       readStartup(link),
     ]);
     const ownership = ownershipOf(session.intents.get(name)!);
@@ -106,6 +113,15 @@ async function readSwitch(session: FabricSession, name: string, setFlavour: (f: 
     const ep = e instanceof SwitchError ? e.endpoint : (endpoint ?? inventoryEndpoint(session, name));
     return { name, endpoint: ep, error: { code: err.code ?? 'UNREACHABLE', message: err.message ?? String(e), endpoint: ep } };
   }
+}
+
+/** The keys the checks look up, by database (FRR's are not read from redis), and what else a
+ *  converged switch holds there (heldKeys). */
+function expectedStateKeys(checks: readonly Check[], session: FabricSession, name: string): { STATE_DB: string[]; APPL_DB: string[] } {
+  const held = heldKeys(session.intents.get(name));
+  const out = { STATE_DB: new Set(held.STATE_DB), APPL_DB: new Set(held.APPL_DB) };
+  for (const c of checks) if (c.db !== 'FRR') for (const k of lookedUp(c)) out[c.db].add(k);
+  return { STATE_DB: [...out.STATE_DB], APPL_DB: [...out.APPL_DB] };
 }
 
 /** A finding's error when a routing daemon is not running (or vtysh cannot say). */

@@ -5,7 +5,7 @@
 // switch. A switch is done when all its checks pass, when the budget is spent, or when it cannot
 // be read; a switch that fails is reported with switch, endpoint and cause, the others go on.
 import { mapConcurrent } from './concurrency.ts';
-import type { Check, Expectation } from '../core/checks/checks.ts';
+import type { Check, CheckBuilder, ExpectedKeys, Expectation } from '../core/checks/checks.ts';
 import { countPassing, type CheckResult, type PassingChecks, type SwitchReport, type VerifyReport } from '../results/verify-schema.ts';
 import type { SwitchLink } from '../transport/connect.ts';
 import { failureMessage, watchChecks, type CheckWatch } from './watch/checks.ts';
@@ -17,7 +17,7 @@ export interface VerifyOptions {
   readonly links: readonly SwitchLink[] | ((name: string) => Promise<SwitchLink>);
   /** The checks, or one switch's checks built when its turn comes (checkBuilder: a large
    *  fabric's checks are never all in memory at once; `switches` then names the switches). */
-  readonly checks: readonly Check[] | ((name: string) => readonly Check[]);
+  readonly checks: readonly Check[] | ((name: string) => readonly Check[]) | CheckBuilder;
   /** List every check in the report (default: up to LIST_ALL_MAX_SWITCHES switches), or only
    *  the failing ones, the passing ones counted per kind (SwitchReport.passing). */
   readonly listAll?: boolean;
@@ -62,6 +62,7 @@ export async function verifyFabric(opts: VerifyOptions): Promise<VerifyReport> {
     debounceMs: opts.debounceMs ?? 50,
     frrPollMs: opts.frrPollMs ?? 1000,
     listAll: opts.listAll ?? names.length <= LIST_ALL_MAX_SWITCHES,
+    ...(typeof given === 'function' && 'expected' in given ? { expected: given.expected } : {}),
   };
   const open = opts.links;
   const links = typeof open === 'function' ? undefined : new Map(open.map((l) => [l.name, l]));
@@ -127,6 +128,8 @@ interface RunContext {
   readonly debounceMs: number;
   readonly frrPollMs: number;
   readonly listAll: boolean;
+  /** CheckBuilder.expected, when the checks came from one. */
+  readonly expected?: (sw: string) => ExpectedKeys;
 }
 
 /** One switch: the watcher until its checks pass or the budget ends, then the report. */
@@ -137,7 +140,7 @@ async function verifySwitch(name: string, checks: readonly Check[], ctx: RunCont
   try {
     opened = await openLink();
     const link = opened.link;
-    watch = await watchChecks(new Map([[name, link]]), checks, { clock: ctx.clock, t0: ctx.t0, debounceMs: ctx.debounceMs, frrPollMs: ctx.frrPollMs, daemons: true });
+    watch = await watchChecks(new Map([[name, link]]), checks, { clock: ctx.clock, t0: ctx.t0, debounceMs: ctx.debounceMs, frrPollMs: ctx.frrPollMs, daemons: true, ...(ctx.expected ? { expected: ctx.expected } : {}) });
     // Done already: converged, failed, or the budget spent while taking the first snapshot.
     const waited = !watch.done() && ctx.clock.now() < ctx.deadline;
     await watch.until(ctx.deadline);

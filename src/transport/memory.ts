@@ -3,7 +3,7 @@
 // tests of everything above the transport, and for dry runs.
 import type { Change } from '../core/diff/diff.ts';
 import type { Fields } from '../core/diff/flat.ts';
-import { SEPARATOR, SwitchError, type DbName, type Transport, type Unwatch } from './transport.ts';
+import { SEPARATOR, SwitchError, type DbName, type ReadOptions, type Transport, type Unwatch } from './transport.ts';
 
 export class MemoryTransport implements Transport {
   readonly endpoint: string;
@@ -38,7 +38,7 @@ export class MemoryTransport implements Transport {
     if (!this.reachable) throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, 'cannot connect: switch is down');
   }
 
-  async read(db: DbName, tables?: readonly string[]): Promise<Map<string, Fields>> {
+  async read(db: DbName, tables?: readonly string[], _opts?: ReadOptions): Promise<Map<string, Fields>> {
     if (this.paused) await this.waitResumed(this.paused);
     this.check();
     const prefixes = tables?.map((t) => `${t}${SEPARATOR[db]}`);

@@ -2,7 +2,7 @@
 // accepted), the words of a failing route check, and passes() agreeing with evaluate() on
 // every kind of expectation.
 import { describe, expect, it } from 'vitest';
-import { buildChecks, evaluate, passes, type Check, type Expectation } from '../../src/core/checks/checks.ts';
+import { buildChecks, evaluate, lookedUp, passes, type Check, type Expectation } from '../../src/core/checks/checks.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import { describeExpectation } from '../../src/services/verify.ts';
 import { compileDc1 } from '../support/dc1.ts';
@@ -77,5 +77,24 @@ describe('an only-keys check', () => {
     const only: Check = { ...route, kind: 'bgp-unexpected', db: 'STATE_DB', expect: { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: ['NEIGH_STATE_TABLE|10.0.0.1'] } };
     const listed = db({ 'NEIGH_STATE_TABLE|10.0.0.12': {}, 'NEIGH_STATE_TABLE|10.0.0.1': {}, 'NEIGH_STATE_TABLE|10.0.0.9': {}, 'NEIGH_STATE_TABLE|10.0.0.10': {} });
     expect(evaluate(only, listed)).toEqual({ pass: false, seen: 'unexpected: 10.0.0.9, 10.0.0.10, 10.0.0.12' });
+  });
+});
+
+describe('lookedUp: the keys a read expects for a check', () => {
+  it('is every key a check can pass on, except a route in the "/32" form fpmsyncd does not write', () => {
+    const leaf1 = checks.filter((c) => c.switch === 'leaf1');
+    const one = (kind: string) => leaf1.find((c) => c.kind === kind)!;
+    expect(lookedUp(route)).toEqual([`ROUTE_TABLE:${leaf2.loopback}`]);
+    expect(lookedUp(one('port'))).toEqual([(one('port').expect as Extract<Expectation, { type: 'fields' }>).keys[0]]);
+    expect(lookedUp(one('lldp'))).toEqual([(one('lldp').expect as Extract<Expectation, { type: 'lldp' }>).key]);
+    expect(lookedUp(one('bgp-unexpected'))).toEqual([]);
+    // Every check that passes on a database holding only its looked-up keys (with the entries
+    // it wants) found them there: nothing it needs is left to a second read.
+    for (const c of leaf1) {
+      const e = c.expect;
+      if (e.type === 'only-keys') continue;
+      const want: Fields = e.type === 'fields' ? e.fields : e.type === 'nexthops' ? { nexthop: Array.from({ length: e.count }, (_, i) => `10.1.0.${i}`).join(',') } : { lldp_rem_sys_name: e.sysName, lldp_rem_port_id: e.portIds[0]! };
+      expect(passes(c, db(Object.fromEntries(lookedUp(c).map((k) => [k, want])))), c.id).toBe(true);
+    }
   });
 });

@@ -5,7 +5,7 @@
 // with the right remediation; what follows from it points at it.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildChecks } from '../../src/core/checks/checks.ts';
+import { buildChecks, lookedUp } from '../../src/core/checks/checks.ts';
 import { loadFabric } from '../../src/io/fabric.ts';
 import { driftReportSchema, type DriftReport, type FindingJson } from '../../src/results/drift-schema.ts';
 import { applyFabric } from '../../src/services/apply.ts';
@@ -14,6 +14,7 @@ import { hasWork, planFabric } from '../../src/services/plan.ts';
 import { FabricSession } from '../../src/services/session.ts';
 import { convergedFabric, linkDown, memSwitch, mergeState, setState, type Fabric } from '../support/drift-fabric.ts';
 import { memoryFabric } from '../support/memory-fabric.ts';
+import type { DbName, ReadOptions } from '../../src/transport/transport.ts';
 
 const sw = memSwitch;
 const cfg = (m: Fabric, name: string) => sw(m, name).transport.dbs.CONFIG_DB;
@@ -81,6 +82,38 @@ describe('drift on a converged fabric', () => {
       );
     expect(tables('STATE_DB', '|')).toEqual(new Set(STATE_TABLES));
     expect(tables('APPL_DB', ':')).toEqual(new Set(APPL_TABLES));
+  });
+
+  it('its STATE_DB and APPL_DB reads expect what the checks look up: a converged switch in one round trip', async () => {
+    const m = await converged();
+    const asked = new Map<string, string[]>();
+    for (const name of ['leaf1', 'spine1']) {
+      const t = sw(m, name).transport;
+      const read = t.read.bind(t);
+      t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
+        asked.set(`${name} ${db}`, [...(opts?.expect ?? [])]);
+        return read(db, tables, opts);
+      };
+    }
+    expect((await drift(m)).findings).toEqual([]);
+    const tables = { STATE_DB: STATE_TABLES, APPL_DB: APPL_TABLES } as const;
+    for (const name of ['leaf1', 'spine1']) {
+      const t = sw(m, name).transport;
+      const checks = buildChecks(m.session.loaded.intents).filter((c) => c.switch === name);
+      for (const db of ['STATE_DB', 'APPL_DB'] as const) {
+        const asks = asked.get(`${name} ${db}`)!;
+        const want = new Set(asks);
+        // Every key a check looks up, once each.
+        for (const c of checks.filter((c) => c.db === db)) for (const k of lookedUp(c)) expect(want.has(k), `${name} ${c.id}: ${k}`).toBe(true);
+        expect(want.size).toBe(asks.length);
+        // Everything the converged switch holds in the tables read was expected, the ports the
+        // fabric does not use included: nothing is left for a second round trip.
+        const sep = db === 'STATE_DB' ? '|' : ':';
+        const held = [...t.dbs[db].keys()].filter((k) => (tables[db] as readonly string[]).includes(k.slice(0, k.indexOf(sep))));
+        expect(held.length).toBeGreaterThan(40);
+        expect(held.filter((k) => !want.has(k)), `${name} ${db}`).toEqual([]);
+      }
+    }
   });
 });
 

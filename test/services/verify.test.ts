@@ -11,7 +11,9 @@ import { DAEMONS_ARGV } from '../../src/services/watch/daemons.ts';
 import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
-import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';
+import type { DbName, ExecChannel, ReadOptions, Transport } from '../../src/transport/transport.ts';
+import { APPL_TABLES, STATE_TABLES } from '../../src/services/drift.ts';
+import { convergedFabric, memSwitch } from '../support/drift-fabric.ts';
 import { compileDc1 } from '../support/dc1.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -432,5 +434,31 @@ describe('verifyFabric: a dead routing daemon (switches with bgpmon and an exec 
     const down = 'routing daemon down: bgpd not running (fake-exec)';
     expect(seen.filter((x) => x !== 'not read' && x !== 'state=Established, but the routing daemons are not checked yet')).toEqual([down, 'state=Established', down, 'state=Established', down, 'state=Established', down]);
     expect(w.results[0]).toMatchObject({ pass: false, seen: down });
+  });
+});
+
+describe('verify reads a converged switch in one round trip', () => {
+  it('each read expects every key the switch holds in the tables read (checks and CheckBuilder.expected)', async () => {
+    const m = await convergedFabric();
+    const expected = new Map<string, Set<string>>();
+    const links = new Map<string, SwitchLink>();
+    for (const name of ['leaf1', 'spine1']) {
+      const t = memSwitch(m, name).transport;
+      const read = t.read.bind(t);
+      t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
+        expected.set(`${name} ${db}`, new Set(opts?.expect ?? []));
+        return read(db, tables, opts);
+      };
+      links.set(name, { name, transport: t, close: async () => undefined });
+    }
+    const report = await verifyFabric({ links: [...links.values()], checks: checkBuilder(m.session.loaded.intents), switches: ['leaf1', 'spine1'], timeoutMs: 2_000 });
+    expect(report.converged).toBe(true);
+    for (const name of ['leaf1', 'spine1'])
+      for (const [db, sep, tables] of [['STATE_DB', '|', STATE_TABLES], ['APPL_DB', ':', APPL_TABLES]] as const) {
+        const want = expected.get(`${name} ${db}`)!;
+        const held = [...memSwitch(m, name).transport.dbs[db].keys()].filter((k) => (tables as readonly string[]).includes(k.slice(0, k.indexOf(sep))));
+        expect(held.length).toBeGreaterThan(40);
+        expect(held.filter((k) => !want.has(k)), `${name} ${db}`).toEqual([]);
+      }
   });
 });

@@ -7,6 +7,7 @@ import { waitConsumed } from '../../src/services/routing.ts';
 import { watchChecks } from '../../src/services/watch/checks.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
+import type { DbName, ReadOptions } from '../../src/transport/transport.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const UP: Fields = { state: 'ok', netdev_oper_status: 'up' };
@@ -80,6 +81,41 @@ describe('watchChecks', () => {
     expect(told).toHaveLength(1);
     expect(going.done()).toBe(false);
     await going.stop();
+  });
+
+  it('each read expects the keys the checks of its tables look up, and only those', async () => {
+    /** A memory switch that records what each read was asked for. */
+    class Recording extends MemoryTransport {
+      readonly reads: { db: DbName; tables: string[]; expect: string[]; unordered: boolean }[] = [];
+      override read(db: DbName, tables?: readonly string[], opts?: ReadOptions) {
+        this.reads.push({ db, tables: [...(tables ?? [])], expect: [...(opts?.expect ?? [])], unordered: opts?.unordered === true });
+        return super.read(db, tables, opts);
+      }
+    }
+    const mem = new Recording('leaf1');
+    const route: Check = { id: 'route to leaf2', switch: 'leaf1', kind: 'route', db: 'APPL_DB', expect: { type: 'nexthops', keys: ['ROUTE_TABLE:10.0.0.5/32', 'ROUTE_TABLE:10.0.0.5'], count: 1 } };
+    const lldp: Check = { id: 'lldp', switch: 'leaf1', kind: 'lldp', db: 'APPL_DB', expect: { type: 'lldp', key: 'LLDP_ENTRY_TABLE:Ethernet0', sysName: 'spine1', portIds: ['etp1'] } };
+    const only: Check = { id: 'no unexpected', switch: 'leaf1', kind: 'bgp-unexpected', db: 'STATE_DB', expect: { type: 'only-keys', prefix: 'NEIGH_STATE_TABLE|', allowed: ['NEIGH_STATE_TABLE|10.1.0.0'] } };
+    const w = await watchChecks(new Map([['leaf1', linkOf(mem)]]), [portUp('Ethernet0'), portUp('Ethernet4'), route, lldp, only], { debounceMs: 10 });
+    const first = (db: DbName) => mem.reads.find((r) => r.db === db)!;
+    expect(first('STATE_DB')).toEqual({ db: 'STATE_DB', tables: ['NEIGH_STATE_TABLE', 'PORT_TABLE'], expect: ['PORT_TABLE|Ethernet0', 'PORT_TABLE|Ethernet4'], unordered: true });
+    expect(first('APPL_DB')).toEqual({ db: 'APPL_DB', tables: ['LLDP_ENTRY_TABLE', 'ROUTE_TABLE'], expect: ['LLDP_ENTRY_TABLE:Ethernet0', 'ROUTE_TABLE:10.0.0.5'], unordered: true });
+    // An event in one table re-reads that table, expecting its keys alone.
+    const before = mem.reads.length;
+    mem.setState('APPL_DB', 'ROUTE_TABLE:10.0.0.5', { nexthop: '10.1.0.0', ifname: 'Ethernet0' });
+    for (const deadline = Date.now() + 2_000; mem.reads.length === before && Date.now() < deadline; ) await sleep(10);
+    expect(mem.reads.slice(before)).toEqual([{ db: 'APPL_DB', tables: ['ROUTE_TABLE'], expect: ['ROUTE_TABLE:10.0.0.5'], unordered: true }]);
+    expect(w.results.find((r) => r.check === route)).toMatchObject({ pass: true });
+    await w.stop();
+
+    // What else the switch holds (CheckBuilder.expected) joins the tables read, once each; keys
+    // of tables no check reads are left out.
+    const held = new Recording('leaf1');
+    const w2 = await watchChecks(new Map([['leaf1', linkOf(held)]]), [portUp('Ethernet0'), portUp('Ethernet4'), route], {
+      expected: () => ({ STATE_DB: ['PORT_TABLE|Ethernet0', 'PORT_TABLE|Ethernet8', 'BGP_PEER_CONFIGURED_TABLE|10.1.0.0'], APPL_DB: ['INTF_TABLE:Ethernet0'] }),
+    });
+    expect(held.reads.map((r) => `${r.db}: ${r.expect.join(' ')}`).sort()).toEqual(['APPL_DB: ROUTE_TABLE:10.0.0.5', 'STATE_DB: PORT_TABLE|Ethernet0 PORT_TABLE|Ethernet4 PORT_TABLE|Ethernet8']);
+    await w2.stop();
   });
 });
 

@@ -53,15 +53,45 @@ export function buildChecks(intents: readonly SwitchIntent[], opts: CheckOptions
   return intents.flatMap((s) => of(s.name));
 }
 
+/** Keys a read of a switch's STATE_DB / APPL_DB expects beyond what its checks look up. */
+export interface ExpectedKeys {
+  readonly STATE_DB: readonly string[];
+  readonly APPL_DB: readonly string[];
+}
+
+/** One switch's checks, built when asked; `expected`: what else its reads should expect. */
+export type CheckBuilder = ((name: string) => Check[]) & { readonly expected: (name: string) => ExpectedKeys };
+
 /** One switch's checks at a time (verify and drift build a switch's checks when its turn comes
  *  and drop them when it is judged: at 1,000 switches the fabric has over a million). */
-export function checkBuilder(intents: readonly SwitchIntent[], opts: CheckOptions = {}): (name: string) => Check[] {
+export function checkBuilder(intents: readonly SwitchIntent[], opts: CheckOptions = {}): CheckBuilder {
   const byName = new Map(intents.map((s) => [s.name, s]));
   const routes = routeParts();
-  return (name) => {
+  const of = (name: string) => {
     const s = byName.get(name);
     return s ? switchChecks(s, intents, byName, opts, routes) : [];
   };
+  return Object.assign(of, { expected: (name: string) => heldKeys(byName.get(name)) });
+}
+
+/** What a converged SONiC switch holds in the tables the checks read beyond what they look
+ *  up: every port of the platform, cabled or not (PORT_TABLE in both databases), and each routed
+ *  interface's own entry in APPL_DB (intfmgrd's INTF_TABLE:<ifname>, besides its address's). */
+export function heldKeys(s: SwitchIntent | undefined): ExpectedKeys {
+  if (!s) return { STATE_DB: [], APPL_DB: [] };
+  const ports = s.platform.ports;
+  return {
+    STATE_DB: ports.map((p) => `PORT_TABLE|${p.name}`),
+    APPL_DB: [...ports.map((p) => `PORT_TABLE:${p.name}`), ...routedInterfaces(s).map(([ifname]) => `INTF_TABLE:${ifname}`)],
+  };
+}
+
+/** The switch's routed interfaces with their address: cabled ports, Loopback0, the VLAN. */
+function routedInterfaces(s: SwitchIntent): [ifname: string, prefix: string][] {
+  const interfaces: [string, string][] = s.ports.filter((p) => p.address).map((p) => [p.def.name, p.address!]);
+  interfaces.push(['Loopback0', `${s.loopback}/32`]);
+  if (s.vlan) interfaces.push([s.vlan.name, s.vlan.gateway]);
+  return interfaces;
 }
 
 type RouteParts = (to: SwitchIntent, count: number) => { readonly id: string; readonly expect: Expectation };
@@ -95,10 +125,7 @@ function switchChecks(s: SwitchIntent, intents: readonly SwitchIntent[], byName:
       add('port', 'APPL_DB', `port ${port} admin up (APPL_DB)`, { type: 'fields', keys: [`PORT_TABLE:${port}`], fields: { admin_status: 'up' } });
     }
   }
-  const interfaces: [string, string][] = s.ports.filter((p) => p.address).map((p) => [p.def.name, p.address!]);
-  interfaces.push(['Loopback0', `${s.loopback}/32`]);
-  if (s.vlan) interfaces.push([s.vlan.name, s.vlan.gateway]);
-  for (const [ifname, prefix] of interfaces) {
+  for (const [ifname, prefix] of routedInterfaces(s)) {
     add('interface', 'STATE_DB', `interface ${ifname} created`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}`], fields: {} });
     add('address', 'STATE_DB', `address ${prefix} on ${ifname} (STATE_DB)`, { type: 'fields', keys: [`INTERFACE_TABLE|${ifname}|${prefix}`], fields: { state: 'ok' } });
     add('address', 'APPL_DB', `address ${prefix} on ${ifname} (APPL_DB)`, { type: 'fields', keys: [`INTF_TABLE:${ifname}:${prefix}`], fields: {} });
@@ -183,6 +210,24 @@ export function passes(check: Check, db: FlatDb): boolean {
     }
     default:
       return evaluate(check, db).pass;
+  }
+}
+
+/** The keys a check looks up, for a read to expect (ReadOptions.expect: a hint, never a
+ *  filter): a fields check's keys, a route's in fpmsyncd's form (the one looked up first; a key
+ *  in the other form is listed and read all the same), an LLDP entry's. An only-keys check
+ *  looks at whatever is listed: none. */
+export function lookedUp(check: Check): readonly string[] {
+  const e = check.expect;
+  switch (e.type) {
+    case 'fields':
+      return e.keys;
+    case 'nexthops':
+      return e.keys.slice(-1);
+    case 'lldp':
+      return [e.key];
+    case 'only-keys':
+      return [];
   }
 }
 

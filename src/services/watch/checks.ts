@@ -4,12 +4,12 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // verify is one run of it per switch; the bring-up gates watch with it and hear every change;
 // "wait until consumed" is a run over one check.
-import { evaluate, neighStateFromFrr, passes, type Check } from '../../core/checks/checks.ts';
+import { evaluate, lookedUp, neighStateFromFrr, passes, type Check, type ExpectedKeys } from '../../core/checks/checks.ts';
 import type { FlatDb } from '../../core/diff/flat.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError, type DbName, type ExecChannel } from '../../transport/transport.ts';
 import { routingDaemonsDown } from './daemons.ts';
-import { FRR_SUMMARY_ARGV, realClock, tableOfCheck, type Clock } from '../watch-kit.ts';
+import { FRR_SUMMARY_ARGV, realClock, tableOf, tableOfCheck, type Clock } from '../watch-kit.ts';
 import { watchTables, type TableWatch } from './tables.ts';
 
 export interface WatchedCheck {
@@ -40,6 +40,9 @@ export interface CheckWatchOptions {
   /** Sessions and routes read from STATE_DB / APPL_DB pass only while the routing daemons run,
    *  asked through the exec channel every frrPollMs (switches without one: not asked). */
   readonly daemons?: boolean;
+  /** Keys a switch's reads expect beyond what its checks look up (CheckBuilder.expected: what
+   *  else a converged SONiC switch holds there), for the tables its checks read. */
+  readonly expected?: (sw: string) => ExpectedKeys;
 }
 
 export interface CheckWatch {
@@ -91,6 +94,8 @@ class CheckState implements WatchedCheck {
 /** The checks judged on one view: one table of a switch's database, or its FRR summary. */
 interface Judged {
   readonly states: CheckState[];
+  /** The keys its checks look up (lookedUp): what a read of the table expects to find. */
+  readonly keys: string[];
   /** Some are fed by FRR (ROUTED, not read from FRR itself): judged again when the daemons' state changes. */
   routed: boolean;
 }
@@ -196,9 +201,19 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         for (const s of states) {
           table = tableOfCheck(s.check, table);
           let judged = byTable.get(table);
-          if (!judged) byTable.set(table, (judged = { states: [], routed: false }));
+          if (!judged) byTable.set(table, (judged = { states: [], keys: [], routed: false }));
           judged.states.push(s);
+          for (const k of lookedUp(s.check)) judged.keys.push(k);
           if (ROUTED.has(s.check.kind)) judged.routed = true;
+        }
+        const extra = o.expected?.(g.name)[db] ?? [];
+        const known = new Map<Judged, Set<string>>(); // of the tables the extra keys are in
+        for (const k of extra) {
+          const judged = byTable.get(tableOf(db, k));
+          if (!judged) continue;
+          let seen = known.get(judged);
+          if (!seen) known.set(judged, (seen = new Set(judged.keys)));
+          if (!seen.has(k)) judged.keys.push(k);
         }
         g.tables.push({ db, byTable });
       }
@@ -215,6 +230,9 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
             debounceMs: o.debounceMs ?? 50,
             ...(o.resyncMs === undefined ? {} : { resyncMs: o.resyncMs }),
             unordered: true, // checks look their keys up (only-keys sorts what it reports)
+            // What the checks look up is read with the listing: a converged switch's table in
+            // one round trip (ReadOptions.expect).
+            expect: new Map([...t.byTable].map(([table, j]) => [table, j.keys])),
             onRead: (snap, read) =>
               judge(
                 g,
@@ -244,7 +262,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
 
   /** Polls FRR until stopped; the promise settles with the first answer. */
   function pollFrr(g: Group, states: CheckState[]): Promise<void> {
-    const judged: Judged = { states, routed: false };
+    const judged: Judged = { states, keys: [], routed: false };
     const exec = g.link.exec;
     if (!exec) {
       for (const s of states) s.seen = 'no exec channel in the inventory: BGP state of a switch without bgpmon is read through vtysh';

@@ -4,7 +4,7 @@
 // Every wait of clos is built on it: verify and the bring-up gates (through checks.ts), bgpcfgd
 // consuming a neighbour, the cabling seen by LLDP.
 import type { Fields } from '../../core/diff/flat.ts';
-import { SEPARATOR, type DbName, type Transport, type Unwatch } from '../../transport/transport.ts';
+import { SEPARATOR, type DbName, type ReadOptions, type Transport, type Unwatch } from '../../transport/transport.ts';
 import { tableOf, type Clock } from '../watch-kit.ts';
 
 /** table → full key → fields, for the tables watched. */
@@ -19,6 +19,9 @@ export interface TableWatchOptions {
   /** After every read: the tables just read and the keys whose events caused it (undefined for
    *  a full read, the first one included). */
   readonly onRead: (snapshot: Snapshot, tables: readonly string[], keys: ReadonlySet<string> | undefined) => void;
+  /** Per table, the keys the caller expects to find (ReadOptions.expect): a read of some
+   *  tables expects only theirs. */
+  readonly expect?: ReadonlyMap<string, readonly string[]>;
   /** Only looked up by key (verify's checks): read without sorting (ReadOptions.unordered). */
   readonly unordered?: boolean;
   /** A re-read failed (the first read throws instead). The loop goes on unless stopped. */
@@ -42,10 +45,16 @@ export async function watchTables(transport: Transport, db: DbName, tables: read
   let reading = false;
   let stopped = false;
 
+  const readOptions = (which: readonly string[]): ReadOptions | undefined => {
+    if (!o.expect && !o.unordered) return undefined;
+    const expect: string[] = [];
+    if (o.expect) for (const t of which) for (const k of o.expect.get(t) ?? []) expect.push(k);
+    return { ...(expect.length ? { expect } : {}), ...(o.unordered ? { unordered: true } : {}) };
+  };
   const read = async (which: readonly string[], keys: ReadonlySet<string> | undefined, last = false) => {
     reading = true;
     try {
-      const fresh = await transport.read(db, which, o.unordered ? { unordered: true } : undefined);
+      const fresh = await transport.read(db, which, readOptions(which));
       if (stopped && !last) return;
       for (const t of which) snapshot.set(t, new Map());
       // A table's keys come together (sorted, or as listed): its name is found once per run of
