@@ -140,7 +140,7 @@ async function verifySwitch(name: string, checks: readonly Check[], ctx: RunCont
   try {
     opened = await openLink();
     const link = opened.link;
-    watch = await watchChecks(new Map([[name, link]]), checks, { clock: ctx.clock, t0: ctx.t0, debounceMs: ctx.debounceMs, frrPollMs: ctx.frrPollMs, daemons: true, ...(ctx.expected ? { expected: ctx.expected } : {}) });
+    watch = await watchChecks(new Map([[name, link]]), checks, { clock: ctx.clock, t0: ctx.t0, debounceMs: ctx.debounceMs, frrPollMs: ctx.frrPollMs, daemons: true, subscribe: 'if-failing', ...(ctx.expected ? { expected: ctx.expected } : {}) });
     // Done already: converged, failed, or the budget spent while taking the first snapshot.
     const waited = !watch.done() && ctx.clock.now() < ctx.deadline;
     await watch.until(ctx.deadline);

@@ -117,11 +117,34 @@ describe('verifyFabric: event-driven waits', () => {
     expect(r.switches[0]!.timeToConvergeMs).toBe(r.summary.timeToConvergeMs);
     // Debounce (50 ms) plus a read, not a polling interval and certainly not the budget.
     expect(ended - lastEvent).toBeLessThan(250);
-    // 2 first snapshots + 1 re-read for the burst + at most 2 for the last events; each re-read
-    // names only the table that changed.
-    expect(t.reads.length).toBeLessThanOrEqual(5);
-    expect(t.reads.slice(2).every((tables) => tables?.length === 1)).toBe(true);
+    // 2 first reads (not all passing: subscribed) + 2 after subscribing + 1 re-read for the
+    // burst + at most 2 for the last events; each re-read names only the table that changed.
+    expect(t.reads.length).toBeLessThanOrEqual(7);
+    expect(t.reads.slice(4).every((tables) => tables?.length === 1)).toBe(true);
+    expect(t.watches).toBe(2);
     expect(t.unwatched).toBe(t.watches);
+  });
+
+  it('a switch whose checks all pass on the first reads is read once per database and never subscribed', async () => {
+    const mem = new MemoryTransport('leaf1');
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet0', UP);
+    mem.setState('APPL_DB', 'ROUTE_TABLE:10.1.0.2', { nexthop: '10.0.0.0,10.0.0.2', ifname: 'Ethernet0,Ethernet4', protocol: 'bgp' });
+    const t = new CountingTransport(mem);
+    const checks = [portUp('leaf1', 'Ethernet0'), check('leaf1', 'route to leaf2', 'APPL_DB', { type: 'nexthops', keys: ['ROUTE_TABLE:10.1.0.2/32', 'ROUTE_TABLE:10.1.0.2'], count: 2 }, 'route')];
+    const r = await verifyFabric({ links: [link('leaf1', t)], checks, timeoutMs: 10_000 });
+    expect(r.converged).toBe(true);
+    expect(t.reads).toHaveLength(2);
+    expect(t.watches).toBe(0);
+    // One failing check: subscribed, read again, and the change after that is heard.
+    const late = new CountingTransport(mem);
+    const run = verifyFabric({ links: [link('leaf1', late)], checks: [...checks, portUp('leaf1', 'Ethernet4')], timeoutMs: 10_000 });
+    for (const deadline = Date.now() + 2_000; late.watches < 2 && Date.now() < deadline; ) await sleep(10);
+    expect(late.watches).toBe(2);
+    mem.setState('STATE_DB', 'PORT_TABLE|Ethernet4', UP);
+    const r2 = await run;
+    expect(r2.converged).toBe(true);
+    expect(late.reads.length).toBeGreaterThanOrEqual(5); // 2 first, 2 after subscribing, the re-read the event caused
+    expect(late.unwatched).toBe(late.watches);
   });
 
   it('does not lose a change made between the first snapshot and the first event', async () => {

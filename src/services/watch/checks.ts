@@ -43,6 +43,11 @@ export interface CheckWatchOptions {
   /** Keys a switch's reads expect beyond what its checks look up (CheckBuilder.expected: what
    *  else a converged SONiC switch holds there), for the tables its checks read. */
   readonly expected?: (sw: string) => ExpectedKeys;
+  /** 'if-failing' (verify): read a switch's tables once and subscribe to its events only if
+   *  some check fails on those reads (and the routing daemons' first answer), then read again.
+   *  A converged switch costs one read per database, no subscriber connection. Default
+   *  'always': the bring-up gates hear every change, passing or not. */
+  readonly subscribe?: 'always' | 'if-failing';
 }
 
 export interface CheckWatch {
@@ -217,11 +222,14 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         }
         g.tables.push({ db, byTable });
       }
-      if (frr.length) firsts.push(pollFrr(g, frr));
+      const polls: Promise<void>[] = [];
+      if (frr.length) polls.push(pollFrr(g, frr));
       if (o.daemons && g.link.exec && g.states.some((s) => s.check.db !== 'FRR' && ROUTED.has(s.check.kind))) {
         g.routing = { state: 'unknown' };
-        firsts.push(pollDaemons(g, g.link.exec));
+        polls.push(pollDaemons(g, g.link.exec));
       }
+      firsts.push(...polls);
+      const deferred = o.subscribe === 'if-failing';
       const settled = await Promise.allSettled(
         g.tables.map(async (t) => {
           const tables = [...t.byTable.keys()].sort();
@@ -242,12 +250,19 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
                 }),
               ),
             onError: (e) => failGroup(g, e),
+            deferred,
           });
           if (stopped || g.error) await t.watch.stop();
         }),
       );
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) failGroup(g, failed.reason);
+      if (failed) return failGroup(g, failed.reason);
+      if (!deferred) return;
+      await Promise.allSettled(polls);
+      if (stopped || g.error || g.states.every((s) => s.pass)) return;
+      const started = await Promise.allSettled(g.tables.map((t) => t.watch?.start()));
+      const startFailed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (startFailed) failGroup(g, startFailed.reason);
     }),
   );
 

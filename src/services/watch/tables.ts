@@ -26,6 +26,9 @@ export interface TableWatchOptions {
   readonly unordered?: boolean;
   /** A re-read failed (the first read throws instead). The loop goes on unless stopped. */
   readonly onError: (e: unknown) => void;
+  /** Read once and do not subscribe until start() (verify: a switch whose checks all pass on
+   *  their first reads needs no events, no subscriber connection and no second read). */
+  readonly deferred?: boolean;
 }
 
 export interface TableWatch {
@@ -34,9 +37,13 @@ export interface TableWatch {
   readAll(): Promise<void>;
   /** Stops timers and the subscription; later events and answers are ignored. */
   stop(): Promise<void>;
+  /** A deferred watch: subscribes, then reads every table again (what changed since the first
+   *  read is in it), then follows events. A no-op once started, stopped, or if not deferred. */
+  start(): Promise<void>;
 }
 
-/** Subscribes first, then reads: a change between the two is seen as an event, never missed. */
+/** Subscribes first, then reads: a change between the two is seen as an event, never missed
+ *  (deferred: reads first, and subscribes then reads again on start()). */
 export async function watchTables(transport: Transport, db: DbName, tables: readonly string[], o: TableWatchOptions): Promise<TableWatch> {
   const snapshot = new Map<string, Map<string, Fields>>(tables.map((t) => [t, new Map()]));
   let pending = new Set<string>();
@@ -97,29 +104,44 @@ export async function watchTables(transport: Transport, db: DbName, tables: read
     }, o.resyncMs);
   };
 
-  const unwatch: Unwatch = await transport.watch(db, tables, (key) => {
-    if (stopped) return;
-    pending.add(key);
+  let unwatch: Unwatch | undefined;
+  /** Subscribes, then reads: a change between the two is seen as an event, never missed. */
+  const follow = async () => {
+    unwatch = await transport.watch(db, tables, (key) => {
+      if (stopped) return;
+      pending.add(key);
+      flushSoon();
+    });
+    if (stopped) {
+      // stop() came while subscribing (a deferred watch's start): it found nothing to end.
+      await unwatch().catch(() => undefined);
+      return;
+    }
+    try {
+      await read(tables, undefined);
+    } catch (e) {
+      stopped = true;
+      await unwatch().catch(() => undefined);
+      throw e;
+    }
     flushSoon();
-  });
-  try {
-    await read(tables, undefined);
-  } catch (e) {
-    stopped = true;
-    await unwatch().catch(() => undefined);
-    throw e;
-  }
-  flushSoon();
-  resync();
+    resync();
+  };
+  if (o.deferred) await read(tables, undefined);
+  else await follow();
   return {
     snapshot,
     readAll: () => read(tables, undefined, true),
+    start: async () => {
+      if (stopped || unwatch) return;
+      await follow();
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
       if (timer !== undefined) o.clock.clearTimeout(timer);
       if (resyncTimer !== undefined) o.clock.clearTimeout(resyncTimer);
-      await unwatch().catch(() => undefined);
+      await unwatch?.().catch(() => undefined);
     },
   };
 }
