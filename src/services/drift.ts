@@ -65,15 +65,15 @@ export async function driftFabric(session: FabricSession, opts: DriftOptions = {
   });
 }
 
-/** setFlavour: told the switch's flavour before anything is read; answers its checks, whose
+/** flavourKnown: told the switch's flavour before anything is read; answers its checks, whose
  *  keys the STATE_DB and APPL_DB reads expect (a converged switch is read in one round trip). */
-async function readSwitch(session: FabricSession, name: string, setFlavour: (f: Flavour | undefined) => readonly Check[]): Promise<SwitchReading> {
+async function readSwitch(session: FabricSession, name: string, flavourKnown: (f: Flavour | undefined) => readonly Check[]): Promise<SwitchReading> {
   let endpoint: string | null = null;
   try {
     const link = await session.link(name);
     endpoint = link.transport.endpoint;
     const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
-    const expected = expectedStateKeys(setFlavour(flavour), session, name);
+    const expected = expectedStateKeys(flavourKnown(flavour), session, name);
     const t = link.transport;
     const desired = session.desired.get(name)!;
     const lastApplied = await session.state.lastApplied(name);

@@ -99,7 +99,8 @@ class CheckState implements WatchedCheck {
 /** The checks judged on one view: one table of a switch's database, or its FRR summary. */
 interface Judged {
   readonly states: CheckState[];
-  /** The keys its checks look up (lookedUp): what a read of the table expects to find. */
+  /** What a read of the table expects to find: the keys its checks look up (lookedUp) and
+   *  what else the switch holds there (CheckWatchOptions.expected), once each. */
   readonly keys: string[];
   /** Some are fed by FRR (ROUTED, not read from FRR itself): judged again when the daemons' state changes. */
   routed: boolean;
