@@ -116,7 +116,11 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
   if (!opts.pidFile) {
     for (;;) {
       const stat = readStat(launcherPid);
-      if (!stat || stat.state === 'Z' || stat.state === 'X' || exitCode !== undefined) fail(`exited with code ${exitCode ?? '?'}`);
+      if (!stat || stat.state === 'Z' || stat.state === 'X' || exitCode !== undefined) {
+        // Dead before its exit event: the code follows within moments.
+        const code = exitCode ?? (await Promise.race([exited.catch(() => -1), sleep(1_000).then(() => undefined)]));
+        fail(`exited with code ${code ?? '?'}`);
+      }
       if (stat!.comm === comm) break;
       if (Date.now() > deadline) fail(`did not start within ${timeoutMs} ms`);
       await sleep(5);
