@@ -3,7 +3,7 @@
 // bgpmon), and the startup config through the exec channel (`cat /etc/sonic/config_db.json`),
 // all at once; then the pure part (src/core/drift) diffs, evaluates and correlates.
 // A switch that does not answer is one `unreachable` finding; the others go on.
-import { checkBuilder, lookedUp, neighStateFromFrr, heldKeys, type Check } from '../core/checks/checks.ts';
+import { checkBuilder, expectedReads, heldKeys, neighStateFromFrr, type Check } from '../core/checks/checks.ts';
 import { CONFIG_READ_TABLES } from '../core/adoption/refusals.ts';
 import { diffConfig } from '../core/diff/diff.ts';
 import type { FlatDb } from '../core/diff/flat.ts';
@@ -73,7 +73,7 @@ async function readSwitch(session: FabricSession, name: string, flavourKnown: (f
     const link = await session.link(name);
     endpoint = link.transport.endpoint;
     const flavour = link.flavourHint ?? session.intents.get(name)!.flavour;
-    const expected = expectedStateKeys(flavourKnown(flavour), session, name);
+    const expected = expectedReads(flavourKnown(flavour), heldKeys(session.intents.get(name)));
     const t = link.transport;
     const desired = session.desired.get(name)!;
     const lastApplied = await session.state.lastApplied(name);
@@ -113,15 +113,6 @@ async function readSwitch(session: FabricSession, name: string, flavourKnown: (f
     const ep = e instanceof SwitchError ? e.endpoint : (endpoint ?? inventoryEndpoint(session, name));
     return { name, endpoint: ep, error: { code: err.code ?? 'UNREACHABLE', message: err.message ?? String(e), endpoint: ep } };
   }
-}
-
-/** The keys the checks look up, by database (FRR's are not read from redis), and what else a
- *  converged switch holds there (heldKeys). */
-function expectedStateKeys(checks: readonly Check[], session: FabricSession, name: string): { STATE_DB: string[]; APPL_DB: string[] } {
-  const held = heldKeys(session.intents.get(name));
-  const out = { STATE_DB: new Set(held.STATE_DB), APPL_DB: new Set(held.APPL_DB) };
-  for (const c of checks) if (c.db !== 'FRR') for (const k of lookedUp(c)) out[c.db].add(k);
-  return { STATE_DB: [...out.STATE_DB], APPL_DB: [...out.APPL_DB] };
 }
 
 /** A finding's error when a routing daemon is not running (or vtysh cannot say). */

@@ -31,8 +31,11 @@ export function tableOf(db: DbName, key: string): string {
  *  switch's thousand route checks follow each other). */
 export function tableOfCheck(check: Check, like?: string): string {
   const e = check.expect;
-  const key = e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!;
-  const db = check.db === 'FRR' ? 'STATE_DB' : check.db;
+  return tableOfKey(check.db === 'FRR' ? 'STATE_DB' : check.db, e.type === 'only-keys' ? e.prefix : e.type === 'lldp' ? e.key : e.keys[0]!, like);
+}
+
+/** tableOf, returning `like` without cutting a new string when the key is in that table. */
+export function tableOfKey(db: DbName, key: string, like?: string): string {
   if (like !== undefined && key.length > like.length && key.startsWith(like) && key[like.length] === SEPARATOR[db]) return like;
   return tableOf(db, key);
 }

@@ -2,7 +2,7 @@
 // accepted), the words of a failing route check, and passes() agreeing with evaluate() on
 // every kind of expectation.
 import { describe, expect, it } from 'vitest';
-import { buildChecks, evaluate, lookedUp, passes, type Check, type Expectation } from '../../src/core/checks/checks.ts';
+import { buildChecks, evaluate, expectedReads, lookedUp, passes, type Check, type Expectation } from '../../src/core/checks/checks.ts';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import { describeExpectation } from '../../src/services/verify.ts';
 import { compileDc1 } from '../support/dc1.ts';
@@ -96,5 +96,19 @@ describe('lookedUp: the keys a read expects for a check', () => {
       const want: Fields = e.type === 'fields' ? e.fields : e.type === 'nexthops' ? { nexthop: Array.from({ length: e.count }, (_, i) => `10.1.0.${i}`).join(',') } : { lldp_rem_sys_name: e.sysName, lldp_rem_port_id: e.portIds[0]! };
       expect(passes(c, db(Object.fromEntries(lookedUp(c).map((k) => [k, want])))), c.id).toBe(true);
     }
+  });
+});
+
+describe('expectedReads: what a switch’s reads expect', () => {
+  it('is the looked-up keys by database, then the held keys no check looks up, each once; FRR checks add none', () => {
+    const leaf1 = checks.filter((c) => c.switch === 'leaf1');
+    const frr: Check = { id: 'session via vtysh', switch: 'leaf1', kind: 'bgp-session', db: 'FRR', expect: { type: 'fields', keys: ['NEIGH_STATE_TABLE|10.9.9.9'], fields: { state: 'Established' } } };
+    const port = (leaf1.find((c) => c.kind === 'port' && c.db === 'STATE_DB')!.expect as Extract<Expectation, { type: 'fields' }>).keys[0]!;
+    const got = expectedReads([...leaf1, frr], { STATE_DB: [port, 'PORT_TABLE|Ethernet252'], APPL_DB: ['INTF_TABLE:Loopback0'] });
+    const looked = (db: string) => leaf1.filter((c) => c.db === db).flatMap((c) => lookedUp(c));
+    expect(got.STATE_DB).toEqual([...looked('STATE_DB'), 'PORT_TABLE|Ethernet252']);
+    expect(got.APPL_DB).toEqual([...looked('APPL_DB'), 'INTF_TABLE:Loopback0']);
+    expect(new Set(got.STATE_DB).size).toBe(got.STATE_DB.length);
+    expect(got.STATE_DB).not.toContain('NEIGH_STATE_TABLE|10.9.9.9');
   });
 });

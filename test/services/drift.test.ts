@@ -12,9 +12,8 @@ import { applyFabric } from '../../src/services/apply.ts';
 import { APPL_TABLES, STATE_TABLES, driftFabric } from '../../src/services/drift.ts';
 import { hasWork, planFabric } from '../../src/services/plan.ts';
 import { FabricSession } from '../../src/services/session.ts';
-import { convergedFabric, linkDown, memSwitch, mergeState, setState, type Fabric } from '../support/drift-fabric.ts';
+import { convergedFabric, heldInCheckedTables, linkDown, memSwitch, mergeState, recordExpects, setState, type Fabric } from '../support/drift-fabric.ts';
 import { memoryFabric } from '../support/memory-fabric.ts';
-import type { DbName, ReadOptions } from '../../src/transport/transport.ts';
 
 const sw = memSwitch;
 const cfg = (m: Fabric, name: string) => sw(m, name).transport.dbs.CONFIG_DB;
@@ -86,19 +85,9 @@ describe('drift on a converged fabric', () => {
 
   it('its STATE_DB and APPL_DB reads expect what the checks look up: a converged switch in one round trip', async () => {
     const m = await converged();
-    const asked = new Map<string, string[]>();
-    for (const name of ['leaf1', 'spine1']) {
-      const t = sw(m, name).transport;
-      const read = t.read.bind(t);
-      t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
-        asked.set(`${name} ${db}`, [...(opts?.expect ?? [])]);
-        return read(db, tables, opts);
-      };
-    }
+    const asked = recordExpects(m, ['leaf1', 'spine1']);
     expect((await drift(m)).findings).toEqual([]);
-    const tables = { STATE_DB: STATE_TABLES, APPL_DB: APPL_TABLES } as const;
     for (const name of ['leaf1', 'spine1']) {
-      const t = sw(m, name).transport;
       const checks = buildChecks(m.session.loaded.intents).filter((c) => c.switch === name);
       for (const db of ['STATE_DB', 'APPL_DB'] as const) {
         const asks = asked.get(`${name} ${db}`)!;
@@ -108,8 +97,7 @@ describe('drift on a converged fabric', () => {
         expect(want.size).toBe(asks.length);
         // Everything the converged switch holds in the tables read was expected, the ports the
         // fabric does not use included: nothing is left for a second round trip.
-        const sep = db === 'STATE_DB' ? '|' : ':';
-        const held = [...t.dbs[db].keys()].filter((k) => (tables[db] as readonly string[]).includes(k.slice(0, k.indexOf(sep))));
+        const held = heldInCheckedTables(m, name, db);
         expect(held.length).toBeGreaterThan(40);
         expect(held.filter((k) => !want.has(k)), `${name} ${db}`).toEqual([]);
       }

@@ -11,9 +11,8 @@ import { DAEMONS_ARGV } from '../../src/services/watch/daemons.ts';
 import { FRR_SUMMARY_ARGV } from '../../src/services/watch-kit.ts';
 import type { SwitchLink } from '../../src/transport/connect.ts';
 import { MemoryTransport } from '../../src/transport/memory.ts';
-import type { DbName, ExecChannel, ReadOptions, Transport } from '../../src/transport/transport.ts';
-import { APPL_TABLES, STATE_TABLES } from '../../src/services/drift.ts';
-import { convergedFabric, memSwitch } from '../support/drift-fabric.ts';
+import type { DbName, ExecChannel, Transport } from '../../src/transport/transport.ts';
+import { convergedFabric, heldInCheckedTables, memSwitch, recordExpects } from '../support/drift-fabric.ts';
 import { compileDc1 } from '../support/dc1.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +28,8 @@ class CountingTransport implements Transport {
   unwatched = 0;
   closed = 0;
   afterRead?: () => void;
+  /** Refuse subscriptions with this error. */
+  watchFails?: Error;
   constructor(readonly inner: MemoryTransport) {}
   get endpoint() {
     return this.inner.endpoint;
@@ -41,6 +42,7 @@ class CountingTransport implements Transport {
   }
   apply = (c: Parameters<Transport['apply']>[0]) => this.inner.apply(c);
   async watch(db: DbName, tables: readonly string[], cb: (key: string) => void) {
+    if (this.watchFails) throw this.watchFails;
     this.watches++;
     const u = await this.inner.watch(db, tables, cb);
     return async () => {
@@ -145,6 +147,18 @@ describe('verifyFabric: event-driven waits', () => {
     expect(r2.converged).toBe(true);
     expect(late.reads.length).toBeGreaterThanOrEqual(5); // 2 first, 2 after subscribing, the re-read the event caused
     expect(late.unwatched).toBe(late.watches);
+  });
+
+  it('a switch that fails a check and then cannot be subscribed to fails with that error, at once', async () => {
+    const mem = new MemoryTransport('leaf1');
+    const t = new CountingTransport(mem);
+    t.watchFails = new Error('subscribe refused: NOPERM this user has no permissions to run the psubscribe command');
+    const t0 = Date.now();
+    const r = await verifyFabric({ links: [link('leaf1', t)], checks: [portUp('leaf1', 'Ethernet0')], timeoutMs: 10_000 });
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(r.converged).toBe(false);
+    expect(r.switches[0]!.error).toBe('leaf1 (memory:leaf1): subscribe refused: NOPERM this user has no permissions to run the psubscribe command');
+    expect(t.reads).toHaveLength(1); // the first read, then the refused subscription
   });
 
   it('does not lose a change made between the first snapshot and the first event', async () => {
@@ -463,23 +477,14 @@ describe('verifyFabric: a dead routing daemon (switches with bgpmon and an exec 
 describe('verify reads a converged switch in one round trip', () => {
   it('each read expects every key the switch holds in the tables read (checks and CheckBuilder.expected)', async () => {
     const m = await convergedFabric();
-    const expected = new Map<string, Set<string>>();
-    const links = new Map<string, SwitchLink>();
-    for (const name of ['leaf1', 'spine1']) {
-      const t = memSwitch(m, name).transport;
-      const read = t.read.bind(t);
-      t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
-        expected.set(`${name} ${db}`, new Set(opts?.expect ?? []));
-        return read(db, tables, opts);
-      };
-      links.set(name, { name, transport: t, close: async () => undefined });
-    }
-    const report = await verifyFabric({ links: [...links.values()], checks: checkBuilder(m.session.loaded.intents), switches: ['leaf1', 'spine1'], timeoutMs: 2_000 });
+    const asked = recordExpects(m, ['leaf1', 'spine1']);
+    const links = ['leaf1', 'spine1'].map((name): SwitchLink => ({ name, transport: memSwitch(m, name).transport, close: async () => undefined }));
+    const report = await verifyFabric({ links, checks: checkBuilder(m.session.loaded.intents), switches: ['leaf1', 'spine1'], timeoutMs: 2_000 });
     expect(report.converged).toBe(true);
     for (const name of ['leaf1', 'spine1'])
-      for (const [db, sep, tables] of [['STATE_DB', '|', STATE_TABLES], ['APPL_DB', ':', APPL_TABLES]] as const) {
-        const want = expected.get(`${name} ${db}`)!;
-        const held = [...memSwitch(m, name).transport.dbs[db].keys()].filter((k) => (tables as readonly string[]).includes(k.slice(0, k.indexOf(sep))));
+      for (const db of ['STATE_DB', 'APPL_DB'] as const) {
+        const want = new Set(asked.get(`${name} ${db}`));
+        const held = heldInCheckedTables(m, name, db);
         expect(held.length).toBeGreaterThan(40);
         expect(held.filter((k) => !want.has(k)), `${name} ${db}`).toEqual([]);
       }

@@ -4,6 +4,8 @@
 import { expect } from 'vitest';
 import type { Fields } from '../../src/core/diff/flat.ts';
 import { applyFabric } from '../../src/services/apply.ts';
+import { APPL_TABLES, STATE_TABLES } from '../../src/services/drift.ts';
+import type { DbName, ReadOptions } from '../../src/transport/transport.ts';
 import { planFabric } from '../../src/services/plan.ts';
 import { convergedState } from './converged-state.ts';
 import { memoryFabric, type MemorySwitch } from './memory-fabric.ts';
@@ -45,4 +47,25 @@ export function linkDown(m: Fabric): void {
   setState(m, 'leaf1', 'STATE_DB', 'NEIGH_STATE_TABLE|10.1.0.0', { state: 'Active', peerType: 'e-BGP' });
   setState(m, 'spine1', 'STATE_DB', 'NEIGH_STATE_TABLE|10.1.0.1', { state: 'Connect', peerType: 'e-BGP' });
   mergeState(m, 'leaf2', 'APPL_DB', 'ROUTE_TABLE:10.0.0.3', { nexthop: '10.1.0.6' });
+}
+
+/** Keeps, per switch ("leaf1 STATE_DB"), the keys its last read of each database expected. */
+export function recordExpects(m: Fabric, names: readonly string[]): Map<string, readonly string[]> {
+  const asked = new Map<string, readonly string[]>();
+  for (const name of names) {
+    const t = memSwitch(m, name).transport;
+    const read = t.read.bind(t);
+    t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
+      asked.set(`${name} ${db}`, [...(opts?.expect ?? [])]);
+      return read(db, tables, opts);
+    };
+  }
+  return asked;
+}
+
+/** What a switch holds in the tables verify's and drift's checks read. */
+export function heldInCheckedTables(m: Fabric, name: string, db: 'STATE_DB' | 'APPL_DB'): string[] {
+  const tables: readonly string[] = db === 'STATE_DB' ? STATE_TABLES : APPL_TABLES;
+  const sep = db === 'STATE_DB' ? '|' : ':';
+  return [...memSwitch(m, name).transport.dbs[db].keys()].filter((k) => tables.includes(k.slice(0, k.indexOf(sep))));
 }

@@ -231,6 +231,22 @@ export function lookedUp(check: Check): readonly string[] {
   }
 }
 
+/** What a switch's reads of STATE_DB and APPL_DB expect (ReadOptions.expect): the keys its
+ *  checks look up, then what it holds there besides (heldKeys) that no check looks up. */
+export function expectedReads(checks: readonly Check[], held: ExpectedKeys): { STATE_DB: string[]; APPL_DB: string[] } {
+  const out = { STATE_DB: [] as string[], APPL_DB: [] as string[] };
+  const besides = { STATE_DB: new Set(held.STATE_DB), APPL_DB: new Set(held.APPL_DB) };
+  for (const c of checks) {
+    if (c.db === 'FRR') continue;
+    for (const k of lookedUp(c)) {
+      out[c.db].push(k);
+      besides[c.db].delete(k);
+    }
+  }
+  for (const db of ['STATE_DB', 'APPL_DB'] as const) for (const k of besides[db]) out[db].push(k);
+  return out;
+}
+
 /** The entry of the first of the keys that exists. */
 function entryOf(keys: readonly string[], db: FlatDb): Fields | undefined {
   for (const k of keys) {

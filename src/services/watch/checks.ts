@@ -4,12 +4,12 @@
 // without bgpmon) has no events: `show bgp summary json` is polled through the exec channel.
 // verify is one run of it per switch; the bring-up gates watch with it and hear every change;
 // "wait until consumed" is a run over one check.
-import { evaluate, lookedUp, neighStateFromFrr, passes, type Check, type ExpectedKeys } from '../../core/checks/checks.ts';
+import { evaluate, expectedReads, neighStateFromFrr, passes, type Check, type ExpectedKeys } from '../../core/checks/checks.ts';
 import type { FlatDb } from '../../core/diff/flat.ts';
 import type { SwitchLink } from '../../transport/connect.ts';
 import { SwitchError, type DbName, type ExecChannel } from '../../transport/transport.ts';
 import { routingDaemonsDown } from './daemons.ts';
-import { FRR_SUMMARY_ARGV, realClock, tableOf, tableOfCheck, type Clock } from '../watch-kit.ts';
+import { FRR_SUMMARY_ARGV, realClock, tableOfCheck, tableOfKey, type Clock } from '../watch-kit.ts';
 import { watchTables, type TableWatch } from './tables.ts';
 
 export interface WatchedCheck {
@@ -99,9 +99,6 @@ class CheckState implements WatchedCheck {
 /** The checks judged on one view: one table of a switch's database, or its FRR summary. */
 interface Judged {
   readonly states: CheckState[];
-  /** What a read of the table expects to find: the keys its checks look up (lookedUp) and
-   *  what else the switch holds there (CheckWatchOptions.expected), once each. */
-  readonly keys: string[];
   /** Some are fed by FRR (ROUTED, not read from FRR itself): judged again when the daemons' state changes. */
   routed: boolean;
 }
@@ -110,7 +107,7 @@ interface Group {
   readonly name: string;
   readonly link: SwitchLink;
   readonly states: CheckState[];
-  readonly tables: { db: RedisDb; byTable: Map<string, Judged>; watch?: TableWatch }[];
+  readonly tables: { db: RedisDb; byTable: Map<string, Judged>; expect: ReadonlyMap<string, readonly string[]>; watch?: TableWatch }[];
   error: string | null;
   /** The next FRR poll and daemon check. */
   readonly timers: Set<unknown>;
@@ -207,21 +204,21 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
         for (const s of states) {
           table = tableOfCheck(s.check, table);
           let judged = byTable.get(table);
-          if (!judged) byTable.set(table, (judged = { states: [], keys: [], routed: false }));
+          if (!judged) byTable.set(table, (judged = { states: [], routed: false }));
           judged.states.push(s);
-          for (const k of lookedUp(s.check)) judged.keys.push(k);
           if (ROUTED.has(s.check.kind)) judged.routed = true;
         }
-        const extra = o.expected?.(g.name)[db] ?? [];
-        const known = new Map<Judged, Set<string>>(); // of the tables the extra keys are in
-        for (const k of extra) {
-          const judged = byTable.get(tableOf(db, k));
-          if (!judged) continue;
-          let seen = known.get(judged);
-          if (!seen) known.set(judged, (seen = new Set(judged.keys)));
-          if (!seen.has(k)) judged.keys.push(k);
+        // What each table's reads expect: a converged switch's table in one round trip.
+        const expect = new Map<string, string[]>();
+        let at: string | undefined;
+        for (const k of expectedReads(states.map((s) => s.check), o.expected?.(g.name) ?? NOTHING_HELD)[db]) {
+          at = tableOfKey(db, k, at);
+          if (!byTable.has(at)) continue; // held in a table no check reads
+          const keys = expect.get(at);
+          if (keys) keys.push(k);
+          else expect.set(at, [k]);
         }
-        g.tables.push({ db, byTable });
+        g.tables.push({ db, byTable, expect });
       }
       const polls: Promise<void>[] = [];
       if (frr.length) polls.push(pollFrr(g, frr));
@@ -239,9 +236,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
             debounceMs: o.debounceMs ?? 50,
             ...(o.resyncMs === undefined ? {} : { resyncMs: o.resyncMs }),
             unordered: true, // checks look their keys up (only-keys sorts what it reports)
-            // What the checks look up is read with the listing: a converged switch's table in
-            // one round trip (ReadOptions.expect).
-            expect: new Map([...t.byTable].map(([table, j]) => [table, j.keys])),
+            expect: t.expect,
             onRead: (snap, read) =>
               judge(
                 g,
@@ -278,7 +273,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
 
   /** Polls FRR until stopped; the promise settles with the first answer. */
   function pollFrr(g: Group, states: CheckState[]): Promise<void> {
-    const judged: Judged = { states, keys: [], routed: false };
+    const judged: Judged = { states, routed: false };
     const exec = g.link.exec;
     if (!exec) {
       for (const s of states) s.seen = 'no exec channel in the inventory: BGP state of a switch without bgpmon is read through vtysh';
@@ -383,6 +378,7 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
 }
 
 const EMPTY: FlatDb = new Map();
+const NOTHING_HELD: ExpectedKeys = { STATE_DB: [], APPL_DB: [] };
 
 /** A switch's error with switch and endpoint, once. */
 export function failureMessage(name: string, endpoint: string | null, e: unknown): string {
