@@ -109,6 +109,7 @@ try {
   let planMs = 0;
   let applyMs = 0;
   let changes = 0;
+  log('session open');
   if (!MEMORY) {
     let plans: Awaited<ReturnType<typeof planFabric>>;
     [plans, planMs] = await timed(() => planFabric(session));
@@ -139,11 +140,13 @@ try {
     throw new Error(`verify: ${v1.summary.failed} of ${v1.summary.checks} checks failed on ${bad.length} switch(es); first: ${first.name}${first.error ? ` (${first.error})` : ''}: ${check?.expected} — seen ${check?.seen}`);
   }
   const [, verifyWarmMs] = await timed(verify);
+  log(`verify (warm) ${(verifyWarmMs / 1000).toFixed(2)} s`);
 
   const [d1, driftMs] = await timed(() => driftFabric(session));
   noteCpu('drift');
   log(`drift ${(driftMs / 1000).toFixed(2)} s`);
   const [d2, driftWarmMs] = await timed(() => driftFabric(session));
+  log(`drift (warm) ${(driftWarmMs / 1000).toFixed(2)} s`);
   if (d1.findings.length || d2.findings.length) throw new Error(`drift: ${d1.findings.length} finding(s) on a converged fabric, first: ${JSON.stringify(d1.findings[0])}`);
   clearInterval(sampler);
   peakFds = Math.max(peakFds, openFds());
@@ -194,6 +197,8 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
+  const m = process.memoryUsage();
+  msg += `; memory: RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, peak ${(status('VmHWM') / 2 ** 20).toFixed(0)} MB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB`;
   const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s, of it ${((redisIdleRate * lastMs) / 1000).toFixed(2)} s their idle background` : '';
   process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s${redis})\n`);
 }

@@ -13,7 +13,7 @@ import { DB_ID, SEPARATOR, SwitchError, type ApplyReceipt, type DbName, type Rea
  *  itself — resolved by the caller from the environment, never logged — and TLS files). */
 export interface RedisEndpoint extends RespTarget {
   readonly connectTimeoutMs?: number;
-  /** A command unanswered this long fails (a hung or paused server); default 10 s. */
+  /** The server silent this long while it owes a reply fails the command (a hung or paused server; a long reply still coming in is not silence); default 10 s. */
   readonly commandTimeoutMs?: number;
 }
 
@@ -156,6 +156,12 @@ function execShaped(cmds: readonly unknown[], shape: ReplyShape): (ReplyShape | 
   return shapes;
 }
 
+/** A RespTimeout in words: no reply at all within the timeout, or one that stopped coming
+ *  (the server silent that long after sending part of it). */
+function unanswered(e: RespTimeout, to = ''): string {
+  return e.received ? `the reply${to} stopped: nothing for ${e.silentMs} ms after ${e.received.toLocaleString('en')} bytes of it` : `no reply${to} within ${e.silentMs} ms`;
+}
+
 /** A table name as a KEYS pattern matches it literally. */
 function globEscape(s: string): string {
   return s.replace(/[\\*?[\]]/g, '\\$&');
@@ -230,7 +236,7 @@ export class RedisTransport implements Transport {
       await c.ready;
     } catch (e) {
       // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but ${unanswered(e)} (redis hung, paused or overloaded)`, { cause: e });
       throw this.fail(e);
     }
   }
@@ -312,7 +318,7 @@ export class RedisTransport implements Transport {
     } catch (e) {
       if (e instanceof SwitchError) throw e;
       this.drop();
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e });
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${unanswered(e)} (redis hung, paused or overloaded)`, { cause: e });
       if (e instanceof RespClosed) throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e });
       throw this.fail(e);
     }
@@ -347,7 +353,7 @@ export class RedisTransport implements Transport {
           'TIMEOUT',
           this.switchName,
           this.endpoint,
-          `state unknown: transaction sent, no reply within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
+          `state unknown: transaction sent, ${unanswered(e)} (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
           { cause: e, outcome: 'unknown' },
         );
       }
@@ -401,7 +407,7 @@ export class RedisTransport implements Transport {
       replies = await c.send(patterns.map((p) => [verb, p]), this.commandTimeoutMs);
     } catch (e) {
       throw e instanceof RespTimeout
-        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `no reply to ${verb} within ${this.commandTimeoutMs} ms (redis hung, paused or overloaded)`, { cause: e })
+        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${unanswered(e, ` to ${verb}`)} (redis hung, paused or overloaded)`, { cause: e })
         : new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during ${verb} (${(e as Error).message})`, { cause: e });
     }
     const err = replies.find((r): r is RespError => r instanceof RespError);

@@ -44,9 +44,17 @@ export class RespError extends Error {
   override readonly name = 'RespError';
 }
 
-/** The connection failed to answer in time: the bytes sent are in the server's hands. */
+/** The server went silent: nothing arrived for the timeout while a request waited for its
+ *  reply (the bytes sent are in the server's hands). `received`: bytes that came in between the
+ *  request's sending and the silence (0: no reply began). */
 export class RespTimeout extends Error {
   override readonly name = 'RespTimeout';
+  constructor(
+    readonly silentMs: number,
+    readonly received = 0,
+  ) {
+    super(received ? `the reply stopped: nothing for ${silentMs} ms after ${received} bytes of it` : `no reply within ${silentMs} ms`);
+  }
 }
 
 /** The connection closed (or broke: the message names the errno) before every reply arrived. */
@@ -307,14 +315,32 @@ export interface RespTarget {
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string; readonly servername?: string };
 }
 
+/** A request waiting for its replies. */
+interface Pending {
+  readonly want: number;
+  readonly got: Reply[];
+  readonly shapes: readonly (ReplyShape | undefined)[] | undefined;
+  readonly timeoutMs: number;
+  /** performance.now() when sent, and the connection's bytes received by then. */
+  readonly sentAt: number;
+  readonly receivedBefore: number;
+  readonly resolve: (r: Reply[]) => void;
+  readonly reject: (e: Error) => void;
+}
+
 /** One connection. Requests (each a batch of commands) are answered in the order sent, so
  *  several may be in flight: those issued in the same tick go out as ONE write (plan's read
  *  of CONFIG_DB and its flavour probe on STATE_DB share one round trip). */
 export class RespConnection {
   private readonly reader = new RespReader();
-  private readonly pending: { want: number; got: Reply[]; shapes: readonly (ReplyShape | undefined)[] | undefined; resolve: (r: Reply[]) => void; reject: (e: Error) => void }[] = [];
+  private readonly pending: Pending[] = [];
   private outgoing: Buffer[] = [];
   private closed: Error | undefined;
+  /** Bytes received so far, and when the last came (performance.now()). */
+  private received = 0;
+  private heardAt = 0;
+  /** Armed while requests wait: fails the connection once the server has been silent too long. */
+  private watchdog: { cancel(): void } | undefined;
 
   private constructor(private readonly sock: Socket) {
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -374,29 +400,49 @@ export class RespConnection {
   ready: Promise<void> = Promise.resolve();
 
   /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
-   *  reply per command (decoded to its shape, where one is given). On timeout the connection is
-   *  destroyed (nothing more may queue behind what the server has not read) and every request
-   *  in flight fails with it. */
+   *  reply per command (decoded to its shape, where one is given). timeoutMs is how long the
+   *  server may stay silent while it owes a reply: a large reply still streaming in (a spine's
+   *  10,000 entries to a controller on a busy host, or over a slow link) is an answer, not a
+   *  hung server. On timeout the connection is destroyed (nothing more may queue behind what the
+   *  server has not read) and every request in flight fails with it. */
   send(cmds: readonly (readonly string[])[], timeoutMs: number, shapes?: readonly (ReplyShape | undefined)[]): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
     connections.touch(this);
     return new Promise<Reply[]>((resolve, reject) => {
-      const timer = lagSafeTimeout(() => this.fail(new RespTimeout(`no reply within ${timeoutMs} ms`)), timeoutMs);
-      this.pending.push({
-        want: cmds.length,
-        got: [],
-        shapes,
-        resolve: (r) => {
-          timer.cancel();
-          resolve(r);
-        },
-        reject: (e) => {
-          timer.cancel();
-          reject(e);
-        },
-      });
+      this.pending.push({ want: cmds.length, got: [], shapes, timeoutMs, sentAt: performance.now(), receivedBefore: this.received, resolve, reject });
+      this.arm();
       if (this.outgoing.push(encodeCommands(cmds)) === 1) process.nextTick(() => this.flush());
     });
+  }
+
+  /** The watchdog, for the longest the server may still stay silent: the shortest timeout of
+   *  the requests waiting, counted from the later of the oldest one's sending and the last
+   *  bytes received. */
+  private arm(): void {
+    if (this.watchdog || this.closed || this.pending.length === 0) return;
+    const { deadline } = this.silence();
+    this.watchdog = lagSafeTimeout(() => {
+      this.watchdog = undefined;
+      this.bark();
+    }, Math.max(0, deadline - performance.now()));
+  }
+
+  private silence(): { deadline: number; limitMs: number } {
+    let limitMs = Number.POSITIVE_INFINITY;
+    for (const p of this.pending) limitMs = Math.min(limitMs, p.timeoutMs);
+    return { deadline: Math.max(this.pending[0]!.sentAt, this.heardAt) + limitMs, limitMs };
+  }
+
+  /** The watchdog's time: fails the connection if the server stayed silent, else waits on. */
+  private bark(): void {
+    if (this.closed || this.pending.length === 0) return;
+    const { deadline, limitMs } = this.silence();
+    if (performance.now() < deadline) {
+      this.arm();
+      return;
+    }
+    const received = this.received - this.pending[0]!.receivedBefore;
+    this.fail(new RespTimeout(limitMs, received));
   }
 
   private flush(): void {
@@ -427,6 +473,8 @@ export class RespConnection {
   onPush: ((message: Reply[]) => void) | undefined;
 
   private onData(chunk: Buffer): void {
+    this.received += chunk.length;
+    this.heardAt = performance.now();
     this.reader.feed(chunk);
     let r: Reply | undefined;
     try {
@@ -439,6 +487,7 @@ export class RespConnection {
         p.got.push(r);
         if (p.got.length === p.want) {
           this.pending.shift();
+          if (this.pending.length === 0) this.disarm();
           p.resolve(p.got);
         }
       }
@@ -447,8 +496,14 @@ export class RespConnection {
     }
   }
 
+  private disarm(): void {
+    this.watchdog?.cancel();
+    this.watchdog = undefined;
+  }
+
   private fail(e: Error): void {
     this.closed ??= e;
+    this.disarm();
     connections.release(this);
     this.outgoing = [];
     this.sock.destroy();

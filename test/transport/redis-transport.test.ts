@@ -100,6 +100,89 @@ describe('RedisTransport against a paused redis', () => {
   });
 });
 
+/** A unix-socket proxy to the redis-server that passes the server's answers on in slices of
+ *  `slice` bytes every `everyMs` (a big reply streaming in over a slow link, or to a busy
+ *  controller), and none past `stopAfter` bytes (a server that stops mid-reply). */
+async function tricklingProxy(path: string, slice: number, everyMs: number, stopAfter = Number.POSITIVE_INFINITY): Promise<{ close: () => Promise<void> }> {
+  const socks: Socket[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const proxy = createServer((client) => {
+    const upstream = netConnect({ path: socket });
+    socks.push(client, upstream);
+    let queued = Buffer.alloc(0);
+    let passed = 0;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => (queued = Buffer.concat([queued, d])));
+    timers.push(
+      setInterval(() => {
+        const n = Math.min(slice, queued.length, stopAfter - passed);
+        if (n <= 0) return;
+        client.write(queued.subarray(0, n));
+        queued = queued.subarray(n);
+        passed += n;
+      }, everyMs),
+    );
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(path, r));
+  return {
+    close: () => {
+      for (const t of timers) clearInterval(t);
+      for (const s of socks) s.destroy();
+      return new Promise((r) => proxy.close(() => r()));
+    },
+  };
+}
+
+describe('RedisTransport read timeout: a silent server, not a long reply', () => {
+  const KEYS = 4_000;
+  beforeAll(async () => {
+    const r = new Redis({ path: socket, db: DB_ID.APPL_DB });
+    const m = r.multi();
+    for (let i = 0; i < KEYS; i++) m.hset(`TRICKLE_TABLE:10.${i >> 8}.${i & 255}.0/24`, { nexthop: '10.0.0.1,10.0.0.3,10.0.0.5,10.0.0.7', ifname: 'Ethernet248,Ethernet252,Ethernet240,Ethernet244' });
+    await m.exec();
+    r.disconnect();
+  });
+
+  it('a reply that keeps coming, slower in all than the timeout, is read whole', async () => {
+    const proxy = await tricklingProxy(join(dir, 'trickle.sock'), 32 * 1024, 100);
+    const t = new RedisTransport('spine7', { socket: join(dir, 'trickle.sock'), commandTimeoutMs: 400 });
+    try {
+      const t0 = Date.now();
+      const got = await t.read('APPL_DB', ['TRICKLE_TABLE']);
+      expect(Date.now() - t0).toBeGreaterThan(1_000); // over 300 KiB at 32 KiB per 100 ms
+      expect(got.size).toBe(KEYS);
+      expect(got.get('TRICKLE_TABLE:10.15.159.0/24')).toEqual({ nexthop: '10.0.0.1,10.0.0.3,10.0.0.5,10.0.0.7', ifname: 'Ethernet248,Ethernet252,Ethernet240,Ethernet244' });
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+
+  it('a reply that stops coming fails as TIMEOUT once the server has been silent for the timeout, saying how much came', async () => {
+    const proxy = await tricklingProxy(join(dir, 'stall.sock'), 32 * 1024, 50, 100_000);
+    const t = new RedisTransport('spine8', { socket: join(dir, 'stall.sock'), commandTimeoutMs: 400 });
+    try {
+      const t0 = Date.now();
+      const err = await t.read('APPL_DB', ['TRICKLE_TABLE']).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SwitchError);
+      expect((err as SwitchError).code).toBe('TIMEOUT');
+      expect((err as SwitchError).message).toMatch(new RegExp(`^spine8 \\(redis unix:\\S+stall\\.sock\\): the reply stopped: nothing for 400 ms after [\\d,]+ bytes of it \\(redis hung, paused or overloaded\\)$`));
+      const bytes = Number(/after ([\d,]+) bytes/.exec((err as SwitchError).message)![1]!.replaceAll(',', ''));
+      expect(bytes).toBeGreaterThan(60_000); // the listing and the first slices of the values
+      expect(bytes).toBeLessThanOrEqual(100_000);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('RedisTransport.close', () => {
   it('leaves no socket open to a paused redis (nothing keeps the process alive)', async () => {
     const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
