@@ -156,12 +156,6 @@ function execShaped(cmds: readonly unknown[], shape: ReplyShape): (ReplyShape | 
   return shapes;
 }
 
-/** A RespTimeout in words: no reply at all within the timeout, or one that stopped coming
- *  (the server silent that long after sending part of it). */
-function unanswered(e: RespTimeout, to = ''): string {
-  return e.received ? `the reply${to} stopped: nothing for ${e.silentMs} ms after ${e.received.toLocaleString('en')} bytes of it` : `no reply${to} within ${e.silentMs} ms`;
-}
-
 /** A table name as a KEYS pattern matches it literally. */
 function globEscape(s: string): string {
   return s.replace(/[\\*?[\]]/g, '\\$&');
@@ -236,7 +230,7 @@ export class RedisTransport implements Transport {
       await c.ready;
     } catch (e) {
       // Connected (the kernel accepts even for a stopped server), but AUTH/SELECT got no answer.
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but ${unanswered(e)} (redis hung, paused or overloaded)`, { cause: e });
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `connected, but ${e.message} (redis hung, paused or overloaded)`, { cause: e });
       throw this.fail(e);
     }
   }
@@ -251,7 +245,7 @@ export class RedisTransport implements Transport {
       const conn = await this.connection();
       try {
         if (!early) await this.handshake(conn);
-        const replies = conn.send(cmds, this.commandTimeoutMs, shapes);
+        const replies = conn.send(cmds, shapes);
         if (early) {
           await this.handshake(conn).catch((e: unknown) => {
             replies.catch(() => undefined);
@@ -318,7 +312,7 @@ export class RedisTransport implements Transport {
     } catch (e) {
       if (e instanceof SwitchError) throw e;
       this.drop();
-      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${unanswered(e)} (redis hung, paused or overloaded)`, { cause: e });
+      if (e instanceof RespTimeout) throw new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${e.message} (redis hung, paused or overloaded)`, { cause: e });
       if (e instanceof RespClosed) throw new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during a read (${e.message})`, { cause: e });
       throw this.fail(e);
     }
@@ -353,7 +347,7 @@ export class RedisTransport implements Transport {
           'TIMEOUT',
           this.switchName,
           this.endpoint,
-          `state unknown: transaction sent, ${unanswered(e)} (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
+          `state unknown: transaction sent, ${e.message} (redis hung, paused or overloaded): it may still be applied, whole, when the switch answers again`,
           { cause: e, outcome: 'unknown' },
         );
       }
@@ -404,10 +398,10 @@ export class RedisTransport implements Transport {
   private async psubscribe(c: RespConnection, patterns: readonly string[], verb = 'PSUBSCRIBE'): Promise<void> {
     let replies: Reply[];
     try {
-      replies = await c.send(patterns.map((p) => [verb, p]), this.commandTimeoutMs);
+      replies = await c.send(patterns.map((p) => [verb, p]));
     } catch (e) {
       throw e instanceof RespTimeout
-        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${unanswered(e, ` to ${verb}`)} (redis hung, paused or overloaded)`, { cause: e })
+        ? new SwitchError('TIMEOUT', this.switchName, this.endpoint, `${e.words(` to ${verb}`)} (redis hung, paused or overloaded)`, { cause: e })
         : new SwitchError('UNREACHABLE', this.switchName, this.endpoint, `connection lost during ${verb} (${(e as Error).message})`, { cause: e });
     }
     const err = replies.find((r): r is RespError => r instanceof RespError);

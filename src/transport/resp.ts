@@ -53,7 +53,14 @@ export class RespTimeout extends Error {
     readonly silentMs: number,
     readonly received = 0,
   ) {
-    super(received ? `the reply stopped: nothing for ${silentMs} ms after ${received} bytes of it` : `no reply within ${silentMs} ms`);
+    super('');
+    this.message = this.words();
+  }
+
+  /** In words: no reply at all within the timeout, or one that stopped coming. `to`: what it
+   *  answers (' to PSUBSCRIBE'). */
+  words(to = ''): string {
+    return this.received ? `the reply${to} stopped: nothing for ${this.silentMs} ms after ${this.received.toLocaleString('en')} bytes of it` : `no reply${to} within ${this.silentMs} ms`;
   }
 }
 
@@ -320,7 +327,6 @@ interface Pending {
   readonly want: number;
   readonly got: Reply[];
   readonly shapes: readonly (ReplyShape | undefined)[] | undefined;
-  readonly timeoutMs: number;
   /** performance.now() when sent, and the connection's bytes received by then. */
   readonly sentAt: number;
   readonly receivedBefore: number;
@@ -342,7 +348,11 @@ export class RespConnection {
   /** Armed while requests wait: fails the connection once the server has been silent too long. */
   private watchdog: { cancel(): void } | undefined;
 
-  private constructor(private readonly sock: Socket) {
+  /** silenceMs: how long the server may stay silent while it owes a reply (see send). */
+  private constructor(
+    private readonly sock: Socket,
+    private readonly silenceMs: number,
+  ) {
     sock.on('data', (chunk: Buffer) => this.onData(chunk));
     sock.on('error', (e: NodeJS.ErrnoException) => this.fail(new RespClosed(e.code === 'ECONNRESET' ? 'reset by the server (ECONNRESET)' : (e.code ?? e.message))));
     sock.on('close', () => this.fail(new RespClosed('the server closed the connection')));
@@ -383,12 +393,12 @@ export class RespConnection {
       });
     });
     sock.setNoDelay(true);
-    const conn = new RespConnection(sock);
+    const conn = new RespConnection(sock, replyTimeoutMs);
     connections.touch(conn);
     const hello: string[][] = [];
     if (t.password) hello.push(t.username ? ['AUTH', t.username, t.password] : ['AUTH', t.password]);
     hello.push(['SELECT', String(db)]);
-    conn.ready = conn.send(hello, replyTimeoutMs).then((replies) => {
+    conn.ready = conn.send(hello).then((replies) => {
       const err = replies.find((r): r is RespError => r instanceof RespError);
       if (err) throw err;
     });
@@ -400,49 +410,37 @@ export class RespConnection {
   ready: Promise<void> = Promise.resolve();
 
   /** Sends the commands (in one write with whatever else is sent this tick); resolves with one
-   *  reply per command (decoded to its shape, where one is given). timeoutMs is how long the
-   *  server may stay silent while it owes a reply: a large reply still streaming in (a spine's
+   *  reply per command (decoded to its shape, where one is given). The connection's reply
+   *  timeout is how long the server may stay silent while it owes a reply: a large reply still streaming in (a spine's
    *  10,000 entries to a controller on a busy host, or over a slow link) is an answer, not a
    *  hung server. On timeout the connection is destroyed (nothing more may queue behind what the
    *  server has not read) and every request in flight fails with it. */
-  send(cmds: readonly (readonly string[])[], timeoutMs: number, shapes?: readonly (ReplyShape | undefined)[]): Promise<Reply[]> {
+  send(cmds: readonly (readonly string[])[], shapes?: readonly (ReplyShape | undefined)[]): Promise<Reply[]> {
     if (this.closed) return Promise.reject(this.closed);
     connections.touch(this);
     return new Promise<Reply[]>((resolve, reject) => {
-      this.pending.push({ want: cmds.length, got: [], shapes, timeoutMs, sentAt: performance.now(), receivedBefore: this.received, resolve, reject });
+      this.pending.push({ want: cmds.length, got: [], shapes, sentAt: performance.now(), receivedBefore: this.received, resolve, reject });
       this.arm();
       if (this.outgoing.push(encodeCommands(cmds)) === 1) process.nextTick(() => this.flush());
     });
   }
 
-  /** The watchdog, for the longest the server may still stay silent: the shortest timeout of
-   *  the requests waiting, counted from the later of the oldest one's sending and the last
-   *  bytes received. */
+  /** When the server, silent since the later of the oldest waiting request's sending and the
+   *  last bytes received, has been silent too long. */
+  private get deadline(): number {
+    return Math.max(this.pending[0]!.sentAt, this.heardAt) + this.silenceMs;
+  }
+
+  /** The watchdog, while requests wait (data arriving does not touch it: it looks again when
+   *  due, and waits on if the server spoke meanwhile). */
   private arm(): void {
     if (this.watchdog || this.closed || this.pending.length === 0) return;
-    const { deadline } = this.silence();
     this.watchdog = lagSafeTimeout(() => {
       this.watchdog = undefined;
-      this.bark();
-    }, Math.max(0, deadline - performance.now()));
-  }
-
-  private silence(): { deadline: number; limitMs: number } {
-    let limitMs = Number.POSITIVE_INFINITY;
-    for (const p of this.pending) limitMs = Math.min(limitMs, p.timeoutMs);
-    return { deadline: Math.max(this.pending[0]!.sentAt, this.heardAt) + limitMs, limitMs };
-  }
-
-  /** The watchdog's time: fails the connection if the server stayed silent, else waits on. */
-  private bark(): void {
-    if (this.closed || this.pending.length === 0) return;
-    const { deadline, limitMs } = this.silence();
-    if (performance.now() < deadline) {
-      this.arm();
-      return;
-    }
-    const received = this.received - this.pending[0]!.receivedBefore;
-    this.fail(new RespTimeout(limitMs, received));
+      if (this.closed || this.pending.length === 0) return;
+      if (performance.now() < this.deadline) this.arm();
+      else this.fail(new RespTimeout(this.silenceMs, this.received - this.pending[0]!.receivedBefore));
+    }, Math.max(0, this.deadline - performance.now()));
   }
 
   private flush(): void {
