@@ -8,6 +8,8 @@
 //       seeded as bench/scale.ts seeds them (CONFIG_DB as applied, no plan + apply) and read
 //       through the Redis transport's decoding (resp-replay.ts); verify and drift only.
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { parse } from 'yaml';
 import { checkBuilder } from '../src/core/checks/checks.ts';
 import { loadFabric } from '../src/io/fabric.ts';
@@ -197,6 +199,10 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
 }
 
 function log(msg: string): void {
+  // CLOS_BENCH_HEAP_SNAPSHOTS=DIR (bench:scale --heap-snapshots DIR): what the controller holds
+  // after each phase, as V8 heap snapshots (each taken after a full collection).
+  const snapshots = process.env.CLOS_BENCH_HEAP_SNAPSHOTS;
+  if (snapshots) writeHeapSnapshot(join(snapshots, `${msg.replace(/ [\d.]+ s$/, '').replace(/\W+/g, '-')}.heapsnapshot`));
   const m = process.memoryUsage();
   msg += `; memory: RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, peak ${(status('VmHWM') / 2 ** 20).toFixed(0)} MB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB`;
   const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s, of it ${((redisIdleRate * lastMs) / 1000).toFixed(2)} s their idle background` : '';

@@ -10,7 +10,8 @@
 // under 1 GB; descriptors well inside the limit (one connection per switch, see README).
 // Options: --sizes 4x60,8x248,8x992 (default: all three, the cost as it grows), --concurrency N
 // (default 64), --addresses CIDR (default 127.3.0.0/16), --json, --cpu-prof DIR (profile of the
-// controller process), --memory (no redis-servers: verify and drift of switches held in the
+// controller process), --heap-snapshots DIR (a V8 heap snapshot of the controller after each
+// phase, taken after a full collection: what it holds), --memory (no redis-servers: verify and drift of switches held in the
 // controller's process, their reads decoded as the Redis transport decodes them — the
 // controller's CPU on one core, without the transport's sockets; no plan + apply).
 import { spawn } from 'node:child_process';
@@ -34,6 +35,7 @@ const CONCURRENCY = Number(option('concurrency', '64'));
 const ADDRESSES = option('addresses', '127.3.0.0/16');
 const JSON_OUT = process.argv.includes('--json');
 const CPU_PROF = option('cpu-prof', ''); // a directory: the controller writes a V8 CPU profile there
+const HEAP_SNAPSHOTS = option('heap-snapshots', ''); // a directory: the controller writes a V8 heap snapshot there after each phase
 const MEMORY = process.argv.includes('--memory');
 const TARGET_MS = 3_000;
 const TARGET_RSS = 1024 ** 3;
@@ -87,7 +89,7 @@ async function redisRss(records: string): Promise<number> {
 /** The controller on a redis fabric (its fabric file and inventory), or `--memory` on a fabric file. */
 function runController(args: readonly string[], redisRecords?: string): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
   const script = fileURLToPath(new URL('./scale-controller.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(redisRecords ? { CLOS_BENCH_REDIS_RECORDS: redisRecords } : {}) } });
+  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(redisRecords ? { CLOS_BENCH_REDIS_RECORDS: redisRecords } : {}), ...(HEAP_SNAPSHOTS ? { CLOS_BENCH_HEAP_SNAPSHOTS: HEAP_SNAPSHOTS } : {}) } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {

@@ -9,6 +9,7 @@ import { loadFabric, type LoadedFabric, type LoadOptions } from '../io/fabric.ts
 import { writeFileAtomic } from '../io/files.ts';
 import { StateDir, stateDirFor } from '../io/state-dir.ts';
 import { connectSwitch, type SwitchLink, type TransportKind } from '../transport/connect.ts';
+import { boundHeapGrowth } from './heap.ts';
 import type { LabExecRunner } from '../transport/exec.ts';
 
 export interface SessionOptions {
@@ -35,6 +36,7 @@ export class FabricSession {
     readonly state: StateDir,
     readonly opts: SessionOptions,
   ) {
+    boundHeapGrowth(); // a process that holds a fabric session is a controller
     this.desired = new Map([...loaded.configs].map(([n, db]) => [n, flatten(db)]));
     this.intents = new Map(loaded.intents.map((s) => [s.name, s]));
   }
