@@ -2,20 +2,26 @@
 // up to four times what survived it before collecting again. Reading a fabric makes garbage
 // that lives just long enough to reach the old generation (a switch's reply held while 63
 // others are in flight), and at 1,000 switches that factor alone took the process past 1 GB
-// when under 300 MB was live. A process that holds a fabric session lets its heap grow to
-// twice what survived instead (bench:scale at 1,000 switches: peak RSS 1,049 MB before, 589 MB
-// after, the controller's CPU 5–19 % more in verify and drift; README, bench:scale).
+// when under 300 MB was live. A process that holds a session over a large fabric lets its heap
+// grow to twice what survived instead: bench:scale at 1,000 switches peaked at 1,049 MB before,
+// 662 MB after, for about the same CPU (README, bench:scale). Collecting twice as often costs
+// a small fabric about a tenth of a drift (bench:drift at 64 switches, paired) and saves it
+// nothing that matters (its peak is a few hundred MB either way): it keeps V8's own factor.
 import { setFlagsFromString } from 'node:v8';
 
 /** Growth allowed after a full collection, in percent of what survived it (V8's own factor,
  *  read at each collection: setting it while running takes effect from the next one). */
 export const HEAP_GROWING_PERCENT = 100;
 
+/** Sessions over this many switches or more bound the process's heap growth. */
+export const BOUND_HEAP_FROM_SWITCHES = 200;
+
 let bounded = false;
 
-/** Once per process, when its first fabric session is made (FabricSession). */
-export function boundHeapGrowth(): void {
-  if (bounded) return;
+/** Called with each fabric session's switch count (FabricSession); once bounded, the process
+ *  stays so. */
+export function boundHeapGrowth(switches: number): void {
+  if (bounded || switches < BOUND_HEAP_FROM_SWITCHES) return;
   bounded = true;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
 }

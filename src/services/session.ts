@@ -36,7 +36,7 @@ export class FabricSession {
     readonly state: StateDir,
     readonly opts: SessionOptions,
   ) {
-    boundHeapGrowth(); // a process that holds a fabric session is a controller
+    boundHeapGrowth(loaded.intents.length);
     this.desired = new Map([...loaded.configs].map(([n, db]) => [n, flatten(db)]));
     this.intents = new Map(loaded.intents.map((s) => [s.name, s]));
   }
