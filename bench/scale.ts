@@ -11,9 +11,10 @@
 // Options: --sizes 4x60,8x248,8x992 (default: all three, the cost as it grows), --concurrency N
 // (default 64), --addresses CIDR (default 127.3.0.0/16), --json, --cpu-prof DIR (profile of the
 // controller process), --heap-snapshots DIR (a V8 heap snapshot of the controller after each
-// phase, taken after a full collection: what it holds), --memory (no redis-servers: verify and drift of switches held in the
-// controller's process, their reads decoded as the Redis transport decodes them — the
-// controller's CPU on one core, without the transport's sockets; no plan + apply).
+// phase, taken after a full collection: what it holds), --memory (no redis-servers: verify and
+// drift of switches held in the controller's process, their reads decoded as the Redis
+// transport decodes them — the controller's CPU on one core, without the transport's sockets;
+// no plan + apply).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
