@@ -77,11 +77,13 @@ class CheckState implements WatchedCheck {
   since: number | undefined = undefined;
   private said: string | undefined = 'not read';
   private on: FlatDb | undefined;
+  /** Worded after what `on` shows (a passing routed check held back by the daemons). */
+  private but = '';
 
   constructor(readonly check: Check) {}
 
   get seen(): string {
-    return this.said ?? evaluate(this.check, this.on!).seen;
+    return this.said ?? `${evaluate(this.check, this.on!).seen}${this.but}`;
   }
 
   set seen(seen: string) {
@@ -89,10 +91,12 @@ class CheckState implements WatchedCheck {
     this.on = undefined;
   }
 
-  /** Passed on these entries (a snapshot's table: replaced, never changed, by a re-read). */
-  passedOn(db: FlatDb): void {
+  /** Judged on these entries (a snapshot's table: replaced, never changed, by a re-read), its
+   *  `seen` worded from them when asked, followed by `but`. */
+  judgedOn(db: FlatDb, but = ''): void {
     this.said = undefined;
     this.on = db;
+    this.but = but;
   }
 }
 
@@ -149,20 +153,25 @@ export async function watchChecks(links: ReadonlyMap<string, SwitchLink>, checks
   const judge = (g: Group, views: Iterable<readonly [Judged, FlatDb]>, record = true) => {
     if (g.error) return; // the switch failed: its checks say why, whatever arrives late
     const routing = g.routing;
+    // What follows a routed check's `seen` while the daemons' state is not known: made once.
+    const unknown = routing?.state === 'unknown' ? `, but the routing daemons are ${routing.why ? `unknown: ${routing.why}` : 'not checked yet'}` : undefined;
     for (const [judged, db] of views) {
       if (record && routing && judged.routed) g.views.set(judged, db);
       for (const s of judged.states) {
         let pass = passes(s.check, db);
+        // A passing check's `seen` is worded when asked, and so is one that passes on what was
+        // read but waits for the routing daemons' answer (a switch's reads often come first).
         let seen: string | undefined;
+        let but: string | undefined;
         if (routing && routing.state !== 'up' && s.check.db !== 'FRR' && ROUTED.has(s.check.kind)) {
           if (routing.state === 'down') seen = routing.seen;
-          else if (pass) seen = `${evaluate(s.check, db).seen}, but the routing daemons are ${routing.why ? `unknown: ${routing.why}` : 'not checked yet'}`;
+          else if (pass) but = unknown;
           pass = false;
         }
         if (pass && !s.pass) s.since = Math.max(0, Math.round(clock.now() - t0));
         else if (!pass) s.since = undefined;
         s.pass = pass;
-        if (pass) s.passedOn(db);
+        if (pass || but !== undefined) s.judgedOn(db, but);
         else s.seen = seen ?? evaluate(s.check, db).seen;
         s.read = true;
       }
