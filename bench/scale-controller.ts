@@ -116,14 +116,14 @@ try {
     let plans: Awaited<ReturnType<typeof planFabric>>;
     [plans, planMs] = await timed(() => planFabric(session));
     noteCpu('plan');
-    log(`plan ${(planMs / 1000).toFixed(2)} s`);
+    log('plan', planMs);
     const failed = plans.filter((p) => p.error);
     if (failed.length) throw new Error(`plan failed on ${failed.length} switch(es), first: ${failed[0]!.switch}: ${failed[0]!.error!.message}`);
     changes = plans.reduce((n, p) => n + p.changes.length, 0);
     let outcomes: Awaited<ReturnType<typeof applyFabric>>;
     [outcomes, applyMs] = await timed(() => applyFabric(session, plans));
     noteCpu('apply');
-    log(`apply ${(applyMs / 1000).toFixed(2)} s`);
+    log('apply', applyMs);
     const bad = outcomes.filter((o) => o.status !== 'applied');
     if (bad.length) throw new Error(`apply: ${bad.length} switch(es) not applied, first: ${bad[0]!.switch} ${bad[0]!.status}: ${bad[0]!.error?.message ?? ''}`);
   }
@@ -134,7 +134,7 @@ try {
   const verify = () => verifyFabric({ links, checks: checksOf, timeoutMs: 30_000, concurrency, switches: session.switches });
   const [v1, verifyMs] = await timed(verify);
   noteCpu('verify');
-  log(`verify ${(verifyMs / 1000).toFixed(2)} s`);
+  log('verify', verifyMs);
   if (!v1.converged) {
     const bad = v1.switches.filter((sw) => sw.passed < sw.total);
     const first = bad[0]!;
@@ -142,13 +142,13 @@ try {
     throw new Error(`verify: ${v1.summary.failed} of ${v1.summary.checks} checks failed on ${bad.length} switch(es); first: ${first.name}${first.error ? ` (${first.error})` : ''}: ${check?.expected} — seen ${check?.seen}`);
   }
   const [, verifyWarmMs] = await timed(verify);
-  log(`verify (warm) ${(verifyWarmMs / 1000).toFixed(2)} s`);
+  log('verify (warm)', verifyWarmMs);
 
   const [d1, driftMs] = await timed(() => driftFabric(session));
   noteCpu('drift');
-  log(`drift ${(driftMs / 1000).toFixed(2)} s`);
+  log('drift', driftMs);
   const [d2, driftWarmMs] = await timed(() => driftFabric(session));
-  log(`drift (warm) ${(driftWarmMs / 1000).toFixed(2)} s`);
+  log('drift (warm)', driftWarmMs);
   if (d1.findings.length || d2.findings.length) throw new Error(`drift: ${d1.findings.length} finding(s) on a converged fabric, first: ${JSON.stringify(d1.findings[0])}`);
   clearInterval(sampler);
   peakFds = Math.max(peakFds, openFds());
@@ -198,12 +198,14 @@ async function memorySession(fabricFile: string): Promise<FabricSession> {
   return new FabricSession(loaded, { version: 1, fabric: loaded.fabric.name, switches: {} }, '(memory)', stateDir, { concurrency, connect: async (n) => links.get(n)! });
 }
 
-function log(msg: string): void {
+/** After a phase (its wall time, if timed): its memory and CPU on stderr. */
+function log(phase: string, ms?: number): void {
   // CLOS_BENCH_HEAP_SNAPSHOTS=DIR (bench:scale --heap-snapshots DIR): what the controller holds
   // after each phase, as V8 heap snapshots (each taken after a full collection).
   const snapshots = process.env.CLOS_BENCH_HEAP_SNAPSHOTS;
-  if (snapshots) writeHeapSnapshot(join(snapshots, `${msg.replace(/ [\d.]+ s$/, '').replace(/\W+/g, '-')}.heapsnapshot`));
+  if (snapshots) writeHeapSnapshot(join(snapshots, `${phase.replace(/\W+/g, '-').replace(/-$/, '')}.heapsnapshot`));
   const m = process.memoryUsage();
+  let msg = ms === undefined ? phase : `${phase} ${(ms / 1000).toFixed(2)} s`;
   msg += `; memory: RSS ${(m.rss / 2 ** 20).toFixed(0)} MB, peak ${(status('VmHWM') / 2 ** 20).toFixed(0)} MB, heap ${(m.heapUsed / 2 ** 20).toFixed(0)} of ${(m.heapTotal / 2 ** 20).toFixed(0)} MB, external ${(m.external / 2 ** 20).toFixed(0)} MB`;
   const redis = redisServers.length ? `, redis-servers' CPU ${(lastRedisCpuMs / 1000).toFixed(2)} s, of it ${((redisIdleRate * lastMs) / 1000).toFixed(2)} s their idle background` : '';
   process.stderr.write(`bench:scale: controller: ${msg} (controller CPU ${(lastCpuMs / 1000).toFixed(2)} s${redis})\n`);

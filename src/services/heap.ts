@@ -2,20 +2,21 @@
 // up to four times what survived it before collecting again. Reading a fabric makes garbage
 // that lives just long enough to reach the old generation (a switch's reply held while 63
 // others are in flight): at 256 switches heap snapshots found 30–57 MB live after every phase
-// while the RSS peaked near 500 MB, and at 1,000 the process went past 1 GB. A process that holds a session over a large fabric lets its heap
-// grow to twice what survived instead: bench:scale at 1,000 switches peaked at 1,049 MB before,
-// 605–662 MB after; the controller's CPU stayed level in plan, apply and verify and rose by up
-// to 15 % in drift (README, bench:scale). Collecting twice as often costs
-// a small fabric about a tenth of a drift (bench:drift at 64 switches, paired) and saves it
-// nothing that matters (its peak is a few hundred MB either way): it keeps V8's own factor.
+// while the RSS peaked near 500 MB, and at 1,000 the process went past 1 GB. A process that
+// holds a session over a large fabric lets its heap grow to twice what survived instead:
+// bench:scale at 1,000 switches peaked at 1,049 MB before, 605–662 MB after; the controller's
+// CPU stayed level in plan, apply and verify and rose by up to 15 % in drift (README,
+// bench:scale). For a small fabric, collecting twice as often costs about a tenth of a drift
+// (bench:drift at 64 switches, paired) and saves nothing that matters (its peak is a few
+// hundred MB either way): it keeps V8's own factor.
 import { setFlagsFromString } from 'node:v8';
 
 /** Growth allowed after a full collection, in percent of what survived it (V8's own factor,
  *  read at each collection: setting it while running takes effect from the next one). */
-export const HEAP_GROWING_PERCENT = 100;
+const HEAP_GROWING_PERCENT = 100;
 
 /** Sessions of this many switches or more bound the process's heap growth. */
-export const BOUND_HEAP_FROM_SWITCHES = 200;
+const BOUND_HEAP_FROM_SWITCHES = 200;
 
 let bounded = false;
 

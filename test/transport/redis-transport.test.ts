@@ -183,6 +183,60 @@ describe('RedisTransport read timeout: a silent server, not a long reply', () =>
   });
 });
 
+describe('RedisTransport: a reply that stops part-way, on a write and on a subscription', () => {
+  const FIELDS = 8_000;
+  beforeAll(async () => {
+    // One entry big enough that a write's read-back of it is over 100,000 bytes.
+    const r = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    await r.hset('STALL_TABLE|big', Object.fromEntries(Array.from({ length: FIELDS }, (_, i) => [`field${i}`, `value-of-field-${i}`])));
+    r.disconnect();
+  });
+
+  it('a transaction whose answer stops coming: TIMEOUT, state unknown, saying how much came', async () => {
+    const proxy = await tricklingProxy(join(dir, 'stall-apply.sock'), 32 * 1024, 50, 100_000);
+    const t = new RedisTransport('leaf9', { socket: join(dir, 'stall-apply.sock'), commandTimeoutMs: 400 });
+    try {
+      const err = await t.apply([{ op: 'update', key: 'STALL_TABLE|big', set: { field0: 'changed' }, impact: 'none' }] as Change[]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SwitchError);
+      expect((err as SwitchError).code).toBe('TIMEOUT');
+      expect((err as SwitchError).outcome).toBe('unknown');
+      expect((err as SwitchError).message).toMatch(
+        /^leaf9 \(redis unix:\S+stall-apply\.sock\): state unknown: transaction sent, the reply stopped: nothing for 400 ms after [\d,]+ bytes of it \(redis hung, paused or overloaded\): it may still be applied, whole, when the switch answers again$/,
+      );
+      const bytes = Number(/after ([\d,]+) bytes/.exec((err as SwitchError).message)![1]!.replaceAll(',', ''));
+      expect(bytes).toBeGreaterThan(50_000);
+      expect(bytes).toBeLessThanOrEqual(100_000);
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+
+  it('a subscription whose answer stops part-way: TIMEOUT naming PSUBSCRIBE and the bytes', async () => {
+    // The subscriber's handshake answer (+OK, 5 bytes) passes, then 15 bytes of the first
+    // PSUBSCRIBE answer (about 60 bytes), then nothing.
+    const proxy = await tricklingProxy(join(dir, 'stall-sub.sock'), 1024, 20, 20);
+    const t = new RedisTransport('leaf10', { socket: join(dir, 'stall-sub.sock'), commandTimeoutMs: 400 });
+    try {
+      const t0 = Date.now();
+      const err = await t.watch('STATE_DB', ['PORT_TABLE', 'NEIGH_STATE_TABLE'], () => undefined).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(SwitchError);
+      expect((err as SwitchError).code).toBe('TIMEOUT');
+      expect((err as SwitchError).message).toMatch(/^leaf10 \(redis unix:\S+stall-sub\.sock\): the reply to PSUBSCRIBE stopped: nothing for 400 ms after [\d,]+ bytes of it \(redis hung, paused or overloaded\)$/);
+      expect(Date.now() - t0).toBeLessThan(3_000);
+    } finally {
+      await t.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('RedisTransport.close', () => {
   it('leaves no socket open to a paused redis (nothing keeps the process alive)', async () => {
     const sockets = () => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
