@@ -85,14 +85,22 @@ export async function planSwitch(
   };
 }
 
-/** The CONFIG_DB keys a switch is expected to hold in clos's scope: what clos renders for it,
- *  what it applied before, and its platform's ports (SONiC creates PORT entries for every port
- *  of the platform). The Redis transport reads them with the listing (ReadOptions). */
+/** The CONFIG_DB keys a switch is expected to hold in clos's scope, each once: its platform's
+ *  ports and DEVICE_METADATA|localhost (every SONiC switch has them), and, once clos has applied
+ *  to it, what clos renders for it and what it applied before. A switch clos never applied holds
+ *  its factory preset or someone else's config: what clos would render is mostly absent there
+ *  (at factory state, a third of a leaf's rendered keys), and each absent key expected is an
+ *  HGETALL for nothing. The Redis transport reads the expected keys with the listing and any
+ *  other key listed in a second round trip (ReadOptions): a hint, never a filter. */
 export function expectedConfigKeys(intent: Pick<SwitchIntent, 'platform'>, desired: FlatDb, lastApplied: FlatDb | undefined): string[] {
-  const keys = [...desired.keys()];
-  if (lastApplied) for (const k of lastApplied.keys()) if (!desired.has(k)) keys.push(k);
-  for (const p of intent.platform.ports) keys.push(`PORT|${p.name}`);
-  return keys;
+  const keys = new Set<string>();
+  for (const p of intent.platform.ports) keys.add(`PORT|${p.name}`);
+  keys.add('DEVICE_METADATA|localhost');
+  if (lastApplied) {
+    for (const k of desired.keys()) keys.add(k);
+    for (const k of lastApplied.keys()) keys.add(k);
+  }
+  return [...keys];
 }
 
 /** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
