@@ -61,7 +61,7 @@ export async function planSwitch(
 ): Promise<SwitchPlan> {
   const restartOwed = owed.restart;
   // Asked for together: the transport sends both reads as one request (one round trip).
-  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(intent, desired, lastApplied) }), probeFlavour(link, intent)]);
+  const [actual, { flavour, source }] = await Promise.all([link.transport.read('CONFIG_DB', CONFIG_READ_TABLES, { expect: expectedConfigKeys(intent, desired, lastApplied) }), probeFlavour(link, intent, lastApplied !== undefined)]);
   const changes = diffConfig({ desired, actual, ownership: ownershipOf(intent), ...(lastApplied ? { lastApplied } : {}) });
   const refused = refusals(intent, actual, pools);
   const adoption = adoptionGroups(changes, intent);
@@ -106,9 +106,11 @@ export function expectedConfigKeys(intent: Pick<SwitchIntent, 'platform'>, desir
 /** Does this switch run bgpcfgd (it consumes BGP_NEIGHBOR from CONFIG_DB)? Evidence first
  *  (STATE_DB BGP_PEER_CONFIGURED_TABLE exists only where bgpcfgd runs), then the inventory's
  *  word, else SONiC's default; apply confirms it after the first write. */
-async function probeFlavour(link: SwitchLink, intent: Pick<SwitchIntent, 'neighbors'>): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
-  // Expected: bgpcfgd's record of each neighbor clos configures (a converged switch's).
-  const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], { expect: intent.neighbors.map((n) => `BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`) });
+async function probeFlavour(link: SwitchLink, intent: Pick<SwitchIntent, 'neighbors'>, applied: boolean): Promise<{ flavour: 'sonic' | 'legacy-vs'; source: FlavourSource }> {
+  // Expected once clos has applied to the switch: bgpcfgd's record of each neighbor clos
+  // configures (a converged switch's). Before, there is none to expect (at factory state a
+  // spine's sixty would be sixty HGETALLs for nothing); any found are read in a second round trip.
+  const consumed = await link.transport.read('STATE_DB', ['BGP_PEER_CONFIGURED_TABLE'], applied ? { expect: intent.neighbors.map((n) => `BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`) } : {});
   if (consumed.size > 0) return { flavour: 'sonic', source: 'observed' };
   if (link.flavourHint) return { flavour: link.flavourHint, source: 'inventory' };
   return { flavour: 'sonic', source: 'default' };

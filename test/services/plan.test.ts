@@ -7,14 +7,15 @@ import { memoryFabric } from '../support/memory-fabric.ts';
 
 type Fabric = Awaited<ReturnType<typeof memoryFabric>>;
 
-/** The keys each switch's CONFIG_DB read of the next plan expects (the transport's hint). */
+/** The keys each switch's reads of the next plan expect (the transport's hint), by switch:
+ *  its CONFIG_DB read's under the switch's name, its flavour probe's under `name STATE_DB`. */
 function recordConfigExpects(m: Fabric): Map<string, string[]> {
   const asked = new Map<string, string[]>();
   for (const [name, sw] of m.switches) {
     const t = sw.transport;
     const read = t.read.bind(t);
     t.read = (db: DbName, tables?: readonly string[], opts?: ReadOptions) => {
-      if (db === 'CONFIG_DB') asked.set(name, [...(opts?.expect ?? [])]);
+      asked.set(db === 'CONFIG_DB' ? name : `${name} ${db}`, [...(opts?.expect ?? [])]);
       return read(db, tables, opts);
     };
   }
@@ -42,6 +43,8 @@ describe("plan's CONFIG_DB read expects what the switch holds, each key once", (
       expect(heldInReadTables(m, name).filter((k) => !asks.includes(k))).toEqual([]);
       // What clos renders beyond the ports is not there yet, and not asked for.
       expect(asks).not.toContain([...m.session.desired.get(name)!.keys()].find((k) => k.startsWith('BGP_NEIGHBOR|')));
+      // Nor bgpcfgd's record of neighbors nobody configured yet.
+      expect(asked.get(`${name} STATE_DB`)).toEqual([]);
     }
   });
 
@@ -56,6 +59,8 @@ describe("plan's CONFIG_DB read expects what the switch holds, each key once", (
       expect(want.size).toBe(asks.length);
       for (const k of m.session.desired.get(name)!.keys()) expect(want.has(k), `${name}: ${k}`).toBe(true);
       expect(heldInReadTables(m, name).filter((k) => !want.has(k))).toEqual([]);
+      // The flavour probe expects bgpcfgd's record of each neighbor clos configured.
+      expect(asked.get(`${name} STATE_DB`)).toEqual(m.session.intents.get(name)!.neighbors.map((n) => `BGP_PEER_CONFIGURED_TABLE|${n.peerIp}`));
     }
   });
 });
