@@ -45,6 +45,9 @@ export interface RedisFabricOptions {
   readonly config?: 'applied' | 'factory';
   /** redis-servers started (and databases written) at once; default 16. */
   readonly parallel?: number;
+  /** The servers' background frequency (src/lab/redis.ts redisConfig); redis's default, 10,
+   *  SONiC's, when absent. */
+  readonly hz?: number;
 }
 
 export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabric> {
@@ -70,7 +73,7 @@ export async function startRedisFabric(o: RedisFabricOptions): Promise<RedisFabr
       endpoints.set(s.name, { host: o.host(i), port: o.port, socket: join(swDir, 'redis.sock') });
     });
     const parallel = o.parallel ?? 16;
-    await mapConcurrent(loaded.intents, parallel, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template }));
+    await mapConcurrent(loaded.intents, parallel, (s) => startRedis({ switch: s.name, dir: join(dir, 'sw', s.name), endpoint: endpoints.get(s.name)!, records, databaseConfigTemplate: template, ...(o.hz !== undefined ? { hz: o.hz } : {}) }));
     const seeded = seededDatabases(loaded, o.config ?? 'applied');
     const stateDir = new StateDir(stateDirFor(file, loaded.fabric.name));
     await mapConcurrent(loaded.intents, parallel, async (s) => {
