@@ -55,13 +55,17 @@ export function readScope(db: DbName, tables: readonly string[] | undefined, exp
   return { db, patterns: tables ? patternsOf(db, tables) : ['*'], expect: expect ? [...expect] : [], sorted: !unordered };
 }
 
-/** Each table list's KEYS patterns, worked out once per list (callers read the same constant
- *  lists, switch after switch). */
-const patternCache: Record<DbName, WeakMap<readonly string[], readonly string[]>> = { CONFIG_DB: new WeakMap(), STATE_DB: new WeakMap(), APPL_DB: new WeakMap() };
+/** Each table list's KEYS patterns, worked out once per list of names (callers read the same
+ *  few lists, switch after switch); keyed by the names, not the array, which a caller may reuse. */
+const patternCache = new Map<string, readonly string[]>();
 
 function patternsOf(db: DbName, tables: readonly string[]): readonly string[] {
-  let patterns = patternCache[db].get(tables);
-  if (!patterns) patternCache[db].set(tables, (patterns = [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`)));
+  const id = `${db}\0${tables.join('\0')}`;
+  let patterns = patternCache.get(id);
+  if (!patterns) {
+    if (patternCache.size >= 1_000) patternCache.clear(); // lists made up on the fly: bounded
+    patternCache.set(id, (patterns = [...new Set(tables)].map((t) => `${globEscape(t)}${SEPARATOR[db]}*`)));
+  }
   return patterns;
 }
 
