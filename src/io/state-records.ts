@@ -221,7 +221,11 @@ export class CheckpointStore {
 
   private write(items: readonly { cp: Checkpoint; done: (path: string) => void }[]): void {
     const byRun = new Map<string, (typeof items)[number][]>();
-    for (const i of items) byRun.set(i.cp.id, [...(byRun.get(i.cp.id) ?? []), i]);
+    for (const i of items) {
+      const group = byRun.get(i.cp.id);
+      if (group) group.push(i);
+      else byRun.set(i.cp.id, [i]);
+    }
     for (const [id, group] of byRun) {
       const d = join(this.root, id);
       const fresh = !existsSync(d);
