@@ -324,6 +324,34 @@ describe('RedisTransport.apply', () => {
     }
   });
 
+  it('an added key someone wrote between plan and apply is read back as it is: a field it had, a field besides, the filler', async () => {
+    const t = new RedisTransport('leaf6', { socket });
+    const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
+    try {
+      await probe.flushdb();
+      // Plan found none of these; since then one got an asn of its own and a field clos does not
+      // write, one a VRF, and one was created empty (SONiC's NULL filler).
+      await probe.hset('BGP_NEIGHBOR|10.1.0.0', { asn: '64999', holdtime: '9' });
+      await probe.hset('INTERFACE|Ethernet8', { vrf_name: 'Vrf1' });
+      await probe.hset('INTERFACE|Ethernet4|10.1.0.5/31', { NULL: 'NULL' });
+      const receipt = await t.apply([
+        { op: 'add', key: 'BGP_NEIGHBOR|10.1.0.0', set: { asn: '65100', admin_status: 'up' }, after: { asn: '65100', admin_status: 'up' }, impact: 'none' },
+        { op: 'add', key: 'INTERFACE|Ethernet8', set: {}, after: {}, impact: 'none' },
+        { op: 'add', key: 'INTERFACE|Ethernet4|10.1.0.5/31', set: { scope: 'global' }, after: { scope: 'global' }, impact: 'none' },
+        { op: 'add', key: 'INTERFACE|Ethernet12', set: {}, after: {}, impact: 'none' },
+      ] as Change[]);
+      expect(receipt && Object.fromEntries(receipt.readBack)).toEqual({
+        'BGP_NEIGHBOR|10.1.0.0': { asn: '65100', admin_status: 'up', holdtime: '9' },
+        'INTERFACE|Ethernet8': { vrf_name: 'Vrf1' },
+        'INTERFACE|Ethernet4|10.1.0.5/31': { scope: 'global' },
+        'INTERFACE|Ethernet12': {},
+      });
+    } finally {
+      probe.disconnect();
+      await t.close();
+    }
+  });
+
   it('a command refused at run time fails the switch naming the command (the rest ran: the caller restores)', async () => {
     const t = new RedisTransport('leaf4', { socket });
     const probe = new Redis({ path: socket, db: DB_ID.CONFIG_DB });
