@@ -2,11 +2,12 @@
 // (all namespaces share the host's UTS name) and a 1 s transmit interval (the default 30 s makes
 // first discovery take ~31 s); the agent sets port id = PORT alias and port description per
 // port over the control socket, as SONiC's lldpmgrd does.
+import { readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, writeFileSync } from 'node:fs';
 import { LabError } from './errors.ts';
-import { spawnDaemon } from './processes.ts';
+import { isAlive, spawnDaemon } from './processes.ts';
 
 export interface LldpdStart {
   readonly switch: string;
@@ -34,11 +35,56 @@ export function lldpdConfig(hostname: string, hwsku: string): string {
   ].join('\n');
 }
 
+/** Does an lldpd answer on the control socket (a connection accepted)? */
+function answers(socket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = connect({ path: socket });
+    c.once('connect', () => {
+      c.destroy();
+      resolve(true);
+    });
+    c.once('error', () => resolve(false));
+  });
+}
+
+/** Pids of the lldpd processes in this network namespace (the recorded one and the child it
+ *  forks, which outlives it for a moment when it is killed; lldpd retitles both, so they are
+ *  known by their name and their namespace): from /proc, read only. */
+function lldpdsIn(namespace: string): number[] {
+  let ns: string;
+  try {
+    ns = `net:[${statSync(join('/run/netns', namespace)).ino}]`;
+  } catch {
+    return []; // no such namespace: no lldpd in it
+  }
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'lldpd' && readlinkSync(`/proc/${d}/ns/net`) === ns) out.push(Number(d));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 export async function startLldpd(s: LldpdStart): Promise<void> {
   const conf = join(s.dir, 'lldpd.conf');
   writeFileSync(conf, lldpdConfig(s.switch, s.hwsku));
   const socket = lldpdSocket(s.dir);
-  await spawnDaemon({
+  // lldpd is two processes: the one recorded (the privileged monitor) and its child, which holds
+  // the control socket and the ports' raw sockets. Killed, the monitor leaves the child to
+  // notice and exit a moment later; an lldpd started before that finds "another instance is
+  // running" and gives up, or starts while the old one still lets go of the ports. So a dying
+  // instance is waited out first: until no lldpd runs in the switch's namespace and nothing
+  // answers on the socket.
+  const quiet = Date.now() + 5_000;
+  while (lldpdsIn(s.namespace).length > 0 || (await answers(socket))) {
+    if (Date.now() > quiet) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: an lldpd not recorded by the lab still runs on ${socket}`);
+    await sleep(20);
+  }
+  const started = await spawnDaemon({
     records: s.records,
     name: 'lldpd',
     switch: s.switch,
@@ -48,9 +94,11 @@ export async function startLldpd(s: LldpdStart): Promise<void> {
     args: ['-d', '-u', socket, '-p', join(s.dir, 'lldpd.pid'), '-O', conf, '-I', 'Ethernet*'],
     logFile: join(s.dir, 'lldpd.log'),
   });
+  // Running once its own control socket answers (the file alone may be a dead instance's).
   const deadline = Date.now() + 10_000;
-  while (!existsSync(socket)) {
-    if (Date.now() > deadline) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd made no control socket ${socket}`);
+  while (!(await answers(socket))) {
+    if (!isAlive({ name: 'lldpd', comm: 'lldpd', cmd: 'lldpd', args: [], pid: started.pid, startTime: started.startTime })) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd exited before answering on its control socket ${socket}; see ${join(s.dir, 'lldpd.log')}`);
+    if (Date.now() > deadline) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd did not answer on its control socket ${socket}`);
     await sleep(10);
   }
 }
