@@ -50,7 +50,7 @@ function answers(socket: string): Promise<boolean> {
 /** Pids of the lldpd processes in this network namespace (the recorded one and the child it
  *  forks, which outlives it for a moment when it is killed; lldpd retitles both, so they are
  *  known by their name and their namespace): from /proc, read only. */
-function lldpdsIn(namespace: string): number[] {
+export function lldpdsIn(namespace: string): number[] {
   let ns: string;
   try {
     ns = `net:[${statSync(join('/run/netns', namespace)).ino}]`;

@@ -2,12 +2,12 @@
 // (killed, its monitor gone and its child about to notice): the new one must not start into
 // "another instance is running", and a start that cannot succeed says so. A real lldpd in a
 // namespace of this test's own (clos-t-lldpd), stopped by its record.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lldpdSocket, startLldpd } from '../../src/lab/lldpd.ts';
+import { lldpdSocket, lldpdsIn, startLldpd } from '../../src/lab/lldpd.ts';
 import { createNamespace, deleteNamespace } from '../../src/lab/netns.ts';
 import { readRecords, stopRecorded, isAlive } from '../../src/lab/processes.ts';
 
@@ -33,6 +33,8 @@ function holder(path: string): Promise<Server> {
   });
 }
 
+const ppid = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+
 const start = () => startLldpd({ switch: 'sw1', hwsku: 'Force10-S6000', namespace: NS, dir, records });
 
 describe('lldpd start in the lab', () => {
@@ -44,6 +46,21 @@ describe('lldpd start in the lab', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
     const running = (await readRecords(records)).filter((r) => r.name === 'lldpd' && isAlive(r));
     expect(running).toHaveLength(1);
+    await stopRecorded(records, () => true, 2_000);
+  });
+
+  it('started again at once after its recorded process is killed: the new one runs, the old child gone', async () => {
+    await start();
+    const first = (await readRecords(records)).filter((r) => r.name === 'lldpd' && isAlive(r));
+    expect(first).toHaveLength(1);
+    process.kill(first[0]!.pid, 'SIGKILL'); // by its record; its child is left to notice
+    await start();
+    const now = (await readRecords(records)).filter((r) => r.name === 'lldpd' && isAlive(r));
+    expect(now).toHaveLength(1);
+    expect(now[0]!.pid).not.toBe(first[0]!.pid);
+    // The new lldpd is the one in the namespace: its monitor and its child, nothing of the old.
+    expect(lldpdsIn(NS).sort()).toEqual(lldpdsIn(NS).filter((p) => p === now[0]!.pid || ppid(p) === now[0]!.pid).sort());
+    expect(lldpdsIn(NS)).toHaveLength(2);
     await stopRecorded(records, () => true, 2_000);
   });
 
