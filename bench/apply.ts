@@ -57,6 +57,9 @@ const ROUNDS = Number(option('rounds', '5'));
 // what one `clos apply` process, which plans and applies once, pays.
 const WARMUP = Number(option('warmup', '5'));
 const CONCURRENCY = Number(option('concurrency', '64'));
+
+/** One round's times: clos's plan and apply, and the limit's. */
+type Round = { planMs: number; applyMs: number; pipeMs: number };
 const ADDRESSES = option('addresses', '127.0.2.0/24');
 const JSON_OUT = process.argv.includes('--json');
 const CPU_PROF = option('cpu-prof', '');
@@ -220,9 +223,9 @@ async function main(): Promise<void> {
       };
     };
 
-    const rounds: { planMs: number; applyMs: number; pipeMs: number }[] = [];
+    const rounds: Round[] = [];
     let total = { keys: 0, fields: 0, commands: 0, bytes: 0 };
-    const cold: { planMs: number; applyMs: number; pipeMs: number }[] = [];
+    let first: Round | undefined; // the first warm-up round: cold
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       const warmup = round < WARMUP;
       // clos: plan (read + diff) and apply (checkpoint, MULTI/EXEC, read back, scope saved).
@@ -277,10 +280,11 @@ async function main(): Promise<void> {
         for (const p of pipes) p.kill();
       }
       await checkSame(switches, plans);
-      (warmup ? cold : rounds).push({ planMs, applyMs, pipeMs });
+      if (!warmup) rounds.push({ planMs, applyMs, pipeMs });
+      else if (round === 0) first = { planMs, applyMs, pipeMs };
       log(`${warmup ? `warm-up ${round + 1}` : `round ${round - WARMUP + 1}`}: plan ${planMs.toFixed(0)} ms (clos CPU ${planCpu.toFixed(0)} ms), apply ${applyMs.toFixed(0)} ms (clos CPU ${applyCpu.toFixed(0)} ms), redis-cli --pipe ${pipeMs.toFixed(0)} ms`);
     }
-    report(switches.length, total, rounds, cold[0]);
+    report(switches.length, total, rounds, first);
   } finally {
     const stopped = await stopRecorded(records);
     log(`stopped ${stopped.length} redis-server (by record)`);
@@ -309,8 +313,6 @@ async function checkSame(switches: readonly BenchSwitch[], plans: readonly Switc
     }
   });
 }
-
-type Round = { planMs: number; applyMs: number; pipeMs: number };
 
 function report(n: number, total: { keys: number; fields: number; commands: number; bytes: number }, rounds: Round[], first: Round | undefined): void {
   const pipe = median(rounds.map((r) => r.pipeMs));

@@ -2,10 +2,11 @@
 // name verified), deletes its namespaces and files, and FRR's and lldpd's leftovers. Works
 // from whatever the state file says, so a crashed or half-finished `up` is undone too.
 // Idempotent: a second `down` finds nothing and does nothing.
-import { existsSync, readdirSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { existsSync, rmSync, rmdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Logger, silentLogger } from './log.ts';
 import { deleteNamespace } from './netns.ts';
+import { lldpdPids } from './lldpd.ts';
 import { LAB_ROOT, fabricDir } from './paths.ts';
 import { type ProcessRecord, readRecords, stopRecorded } from './processes.ts';
 import { readState } from './state.ts';
@@ -47,16 +48,7 @@ function removeFrrLeftovers(records: readonly ProcessRecord[]): void {
  *  runs at all on the host (looking, not signalling: other lldpd are not ours). */
 function removeLldpdLeftovers(): void {
   if (!existsSync('/run/lldpd')) return;
-  const anyLldpd = readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .some((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'lldpd';
-      } catch {
-        return false;
-      }
-    });
-  if (!anyLldpd) rmSync('/run/lldpd', { recursive: true, force: true });
+  if (lldpdPids().length === 0) rmSync('/run/lldpd', { recursive: true, force: true });
 }
 
 function removeIfEmpty(dir: string): void {

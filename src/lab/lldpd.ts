@@ -47,21 +47,24 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
-/** Pids of the lldpd processes in this network namespace (the recorded one and the child it
- *  forks, which outlives it for a moment when it is killed; lldpd retitles both, so they are
- *  known by their name and their namespace): from /proc, read only. */
-export function lldpdsIn(namespace: string): number[] {
-  let ns: string;
-  try {
-    ns = `net:[${statSync(join('/run/netns', namespace)).ino}]`;
-  } catch {
-    return []; // no such namespace: no lldpd in it
+/** Pids of the lldpd processes running on the host, or of those in one network namespace (a
+ *  switch's: the recorded one and the child it forks, which outlives it for a moment when it is
+ *  killed; lldpd retitles both, so they are known by their name and their namespace). From
+ *  /proc, read only: other lldpd are not the lab's. */
+export function lldpdPids(namespace?: string): number[] {
+  let ns: string | undefined;
+  if (namespace !== undefined) {
+    try {
+      ns = `net:[${statSync(join('/run/netns', namespace)).ino}]`;
+    } catch {
+      return []; // no such namespace: no lldpd in it
+    }
   }
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'lldpd' && readlinkSync(`/proc/${d}/ns/net`) === ns) out.push(Number(d));
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'lldpd' && (ns === undefined || readlinkSync(`/proc/${d}/ns/net`) === ns)) out.push(Number(d));
     } catch {
       // gone meanwhile
     }
@@ -80,7 +83,7 @@ export async function startLldpd(s: LldpdStart): Promise<void> {
   // instance is waited out first: until no lldpd runs in the switch's namespace and nothing
   // answers on the socket.
   const quiet = Date.now() + 5_000;
-  while (lldpdsIn(s.namespace).length > 0 || (await answers(socket))) {
+  while (lldpdPids(s.namespace).length > 0 || (await answers(socket))) {
     if (Date.now() > quiet) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: an lldpd not recorded by the lab still runs on ${socket}`);
     await sleep(20);
   }
@@ -97,7 +100,7 @@ export async function startLldpd(s: LldpdStart): Promise<void> {
   // Running once its own control socket answers (the file alone may be a dead instance's).
   const deadline = Date.now() + 10_000;
   while (!(await answers(socket))) {
-    if (!isAlive({ name: 'lldpd', comm: 'lldpd', cmd: 'lldpd', args: [], pid: started.pid, startTime: started.startTime })) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd exited before answering on its control socket ${socket}; see ${join(s.dir, 'lldpd.log')}`);
+    if (!isAlive(started)) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd exited before answering on its control socket ${socket}; see ${join(s.dir, 'lldpd.log')}`);
     if (Date.now() > deadline) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd did not answer on its control socket ${socket}`);
     await sleep(10);
   }

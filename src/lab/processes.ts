@@ -63,7 +63,8 @@ export const LAUNCHER = [
 ].join('\n');
 
 /** Starts a daemon detached (own session, stdin /dev/null, output to its log) and records it. */
-export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; startTime: number }> {
+/** Starts a daemon through the recording launcher; resolves to the daemon's record once it runs. */
+export async function spawnDaemon(opts: SpawnOptions): Promise<ProcessRecord> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const target = opts.netns ? ['ip', 'netns', 'exec', opts.netns, opts.cmd, ...opts.args] : [opts.cmd, ...opts.args];
   if (opts.pidFile) rmSync(opts.pidFile, { force: true });
@@ -106,12 +107,13 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
   // Recorded at once; the launcher waits for this record before it execs the daemon.
   const launcherStart = readStartTime(launcherPid);
   if (launcherStart === undefined) fail(`exited at once (code ${exitCode ?? '?'})`);
-  appendRecord(opts.records, {
+  const launcher: ProcessRecord = {
     ...base,
     pid: launcherPid,
     startTime: launcherStart!,
     ...(opts.pidFile ? { pidFile: opts.pidFile } : {}),
-  });
+  };
+  appendRecord(opts.records, launcher);
 
   if (!opts.pidFile) {
     for (;;) {
@@ -125,7 +127,7 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
       if (Date.now() > deadline) fail(`did not start within ${timeoutMs} ms`);
       await sleep(5);
     }
-    return { pid: launcherPid, startTime: launcherStart! };
+    return launcher;
   }
   const code = await Promise.race([exited, sleep(timeoutMs).then(() => 'timeout' as const)]);
   if (code === 'timeout') fail(`did not daemonize within ${timeoutMs} ms`);
@@ -136,7 +138,7 @@ export async function spawnDaemon(opts: SpawnOptions): Promise<{ pid: number; st
     await sleep(10);
   }
   appendRecord(opts.records, daemon);
-  return { pid: daemon.pid, startTime: daemon.startTime };
+  return daemon;
 }
 
 /** One line per record, one write(2) with O_APPEND: the host side and the agent append to the

@@ -1,13 +1,14 @@
 // The lab's lldpd start when the control socket is still held by an lldpd that is going away
 // (killed, its monitor gone and its child about to notice): the new one must not start into
-// "another instance is running", and a start that cannot succeed says so. A real lldpd in a
-// namespace of this test's own (clos-t-lldpd), stopped by its record.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// "another instance is running", and a start that cannot succeed (something else on the socket,
+// an lldpd that exits) says so. A real lldpd in a namespace of this test's own (clos-t-lldpd),
+// stopped by its record.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lldpdSocket, lldpdsIn, startLldpd } from '../../src/lab/lldpd.ts';
+import { lldpdSocket, lldpdPids, startLldpd } from '../../src/lab/lldpd.ts';
 import { createNamespace, deleteNamespace } from '../../src/lab/netns.ts';
 import { readRecords, stopRecorded, isAlive } from '../../src/lab/processes.ts';
 
@@ -59,9 +60,21 @@ describe('lldpd start in the lab', () => {
     expect(now).toHaveLength(1);
     expect(now[0]!.pid).not.toBe(first[0]!.pid);
     // The new lldpd is the one in the namespace: its monitor and its child, nothing of the old.
-    expect(lldpdsIn(NS).sort()).toEqual(lldpdsIn(NS).filter((p) => p === now[0]!.pid || ppid(p) === now[0]!.pid).sort());
-    expect(lldpdsIn(NS)).toHaveLength(2);
+    expect(lldpdPids(NS).sort()).toEqual(lldpdPids(NS).filter((p) => p === now[0]!.pid || ppid(p) === now[0]!.pid).sort());
+    expect(lldpdPids(NS)).toHaveLength(2);
     await stopRecorded(records, () => true, 2_000);
+  });
+
+  it('an lldpd that cannot take its control socket fails the start, naming the switch and its log', async () => {
+    rmSync(lldpdSocket(dir), { force: true });
+    mkdirSync(lldpdSocket(dir)); // a directory where the socket goes: lldpd can neither use nor remove it
+    try {
+      await expect(start()).rejects.toThrow(/^switch sw1: lldpd exited before answering on its control socket \S+lldpd\.sock; see \S+lldpd\.log$/);
+      expect((await readRecords(records)).filter((r) => r.name === 'lldpd' && isAlive(r))).toEqual([]);
+      expect(lldpdPids(NS)).toEqual([]);
+    } finally {
+      rmSync(lldpdSocket(dir), { recursive: true, force: true });
+    }
   });
 
   it('refuses to start while something not recorded keeps answering, naming the switch and the socket', async () => {
