@@ -23,6 +23,16 @@ describe('RESP', () => {
     );
   });
 
+  it('encodes ASCII commands of any size the same way: empty, one-digit to five-digit lengths, twelve arguments', () => {
+    const long = 'x'.repeat(12_345);
+    const args = Array.from({ length: 11 }, (_, i) => `f${i}`);
+    const cmds = [['HSET', 'K', '', long], ['HDEL', ...args], ['EXEC']];
+    const wire = `*4\r\n$4\r\nHSET\r\n$1\r\nK\r\n$0\r\n\r\n$12345\r\n${long}\r\n*12\r\n$4\r\nHDEL\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join('')}*1\r\n$4\r\nEXEC\r\n`;
+    expect(encodeCommands(cmds).toString('latin1')).toBe(wire);
+    // One character that is not ASCII, anywhere: the whole request in UTF-8, lengths in bytes.
+    expect(encodeCommands([['HSET', 'K', 'a', long], ['SET', 'k', 'ü']]).toString()).toBe(`*4\r\n$4\r\nHSET\r\n$1\r\nK\r\n$1\r\na\r\n$12345\r\n${long}\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$2\r\nü\r\n`);
+  });
+
   it('parses every reply type, nested arrays and binary-safe bulk strings', () => {
     expect(readAll([WIRE])).toEqual(EXPECTED);
   });

@@ -28,6 +28,14 @@ const parentPort = (ifname: string) => ifname.split('.')[0]!;
 const ipOf = (cidr: string) => ipToInt(cidr.split('/')[0]!);
 const isIp = (s: string) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(s);
 
+/** The tables the rules below look at. */
+const RULED_TABLES = ['PORTCHANNEL_MEMBER', 'INTERFACE', 'VLAN_SUB_INTERFACE', 'VLAN_INTERFACE', 'MGMT_INTERFACE', 'VXLAN_TUNNEL', 'VXLAN_TUNNEL_MAP', 'PORTCHANNEL_INTERFACE', 'PORTCHANNEL'];
+const RULED_PREFIXES = RULED_TABLES.map((t) => `${t}|`);
+const ruled = (full: string) => {
+  for (const p of RULED_PREFIXES) if (full.startsWith(p)) return true;
+  return false;
+};
+
 export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly Pool[]): Refusal[] {
   const out: Refusal[] = [];
   const refuse = (key: string, reason: string) => out.push({ switch: intent.name, key, reason });
@@ -36,6 +44,7 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
   const lagsOnFabric = new Map<string, string>(); // PortChannel → a fabric port in it
 
   for (const [full, fields] of actual) {
+    if (!ruled(full)) continue; // a port's, a neighbor's…: most of a switch's keys, not split
     const { table, key } = splitKey(full);
     const { table: first, key: rest } = splitKey(key);
     if (table === 'PORTCHANNEL_MEMBER' && used.has(rest)) {
@@ -62,7 +71,7 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
     }
   }
   // A PortChannel's own addresses and VRF go with it: name them too, so one look shows all.
-  for (const full of actual.keys()) {
+  for (const full of lagsOnFabric.size ? actual.keys() : []) {
     const { table, key } = splitKey(full);
     const lag = splitKey(key).table;
     if ((table === 'PORTCHANNEL_INTERFACE' || table === 'PORTCHANNEL') && lagsOnFabric.has(lag)) {
