@@ -7,7 +7,7 @@
 //   or: --memory <fabric file> <concurrency> — no redis-servers: every switch's databases are
 //       seeded as bench/scale.ts seeds them (CONFIG_DB as applied, no plan + apply) and read
 //       through the Redis transport's decoding (resp-replay.ts); verify and drift only.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { parse } from 'yaml';
@@ -57,7 +57,16 @@ const redisCpuMs = () => redisServers.reduce((sum, r) => sum + (cpuTimeMs(r) ?? 
 let lastCpuMs = 0;
 let lastRedisCpuMs = 0;
 let lastMs = 0;
+/** CLOS_BENCH_ALLOC_PROFILES=DIR (bench:scale --alloc-profile DIR): a sampling profile of what
+ *  each phase allocates, garbage included (V8's sampling heap profiler, one sample per 32 KiB),
+ *  written as <n>.heapprofile: what the collector's share of a phase comes from. */
+const allocProfiles = process.env.CLOS_BENCH_ALLOC_PROFILES;
+const inspector = allocProfiles ? new (await import('node:inspector/promises')).Session() : undefined;
+inspector?.connect();
+let phaseNo = 0;
+
 async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  if (inspector) await inspector.post('HeapProfiler.startSampling', { samplingInterval: 32 * 1024, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
   const r0 = redisCpuMs();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
@@ -67,6 +76,10 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   lastCpuMs = (c.user + c.system) / 1000;
   lastRedisCpuMs = redisCpuMs() - r0;
   lastMs = ms;
+  if (inspector) {
+    const { profile } = await inspector.post('HeapProfiler.stopSampling');
+    writeFileSync(join(allocProfiles!, `${++phaseNo}.heapprofile`), JSON.stringify(profile));
+  }
   return [r, ms];
 }
 

@@ -11,7 +11,9 @@
 // Options: --sizes 4x60,8x248,8x992 (default: all three, the cost as it grows), --concurrency N
 // (default 64), --addresses CIDR (default 127.3.0.0/16), --json, --cpu-prof DIR (profile of the
 // controller process), --heap-snapshots DIR (a V8 heap snapshot of the controller after each
-// phase, taken after a full collection: what it holds), --memory (no redis-servers: verify and
+// phase, taken after a full collection: what it holds), --alloc-profile DIR (a sampling profile of
+// what each phase allocates, garbage included: 1.heapprofile, 2.… in phase order; the figures of
+// such a run include the profiler's cost), --memory (no redis-servers: verify and
 // drift of switches held in the controller's process, their reads decoded as the Redis
 // transport decodes them — the controller's CPU on one core, without the transport's sockets;
 // no plan + apply), --hz N (the redis-servers' background frequency; default redis's 10, SONiC's).
@@ -37,6 +39,7 @@ const ADDRESSES = option('addresses', '127.3.0.0/16');
 const JSON_OUT = process.argv.includes('--json');
 const CPU_PROF = option('cpu-prof', ''); // a directory: the controller writes a V8 CPU profile there
 const HEAP_SNAPSHOTS = option('heap-snapshots', ''); // a directory: the controller writes a V8 heap snapshot there after each phase
+const ALLOC_PROFILES = option('alloc-profile', ''); // a directory: the controller writes a sampling profile of each phase's allocations there
 const MEMORY = process.argv.includes('--memory');
 // The redis-servers' background frequency: redis's default, 10, is SONiC's. A thousand servers
 // at 10 spend more than one of this host's two cores on it while idle (each real switch spends
@@ -94,7 +97,7 @@ async function redisRss(records: string): Promise<number> {
 /** The controller on a redis fabric (its fabric file and inventory), or `--memory` on a fabric file. */
 function runController(args: readonly string[], redisRecords?: string): Promise<Omit<Figures, 'redisRss' | 'startMs'>> {
   const script = fileURLToPath(new URL('./scale-controller.ts', import.meta.url));
-  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(redisRecords ? { CLOS_BENCH_REDIS_RECORDS: redisRecords } : {}), ...(HEAP_SNAPSHOTS ? { CLOS_BENCH_HEAP_SNAPSHOTS: HEAP_SNAPSHOTS } : {}) } });
+  const child = spawn(process.execPath, [...process.execArgv, ...(MEMORY ? ['--expose-gc'] : []), ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), script, ...args, String(CONCURRENCY)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(redisRecords ? { CLOS_BENCH_REDIS_RECORDS: redisRecords } : {}), ...(HEAP_SNAPSHOTS ? { CLOS_BENCH_HEAP_SNAPSHOTS: HEAP_SNAPSHOTS } : {}), ...(ALLOC_PROFILES ? { CLOS_BENCH_ALLOC_PROFILES: ALLOC_PROFILES } : {}) } });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {

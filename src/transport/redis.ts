@@ -52,7 +52,8 @@ export interface ReadScope {
 export function readScope(db: DbName, tables: readonly string[] | undefined, expect?: Iterable<string>, unordered = false): ReadScope {
   // Expected keys are taken as given: one of a table not read, or given twice, costs the
   // server an HGETALL and changes nothing (the listing decides what the read holds).
-  return { db, patterns: tables ? patternsOf(db, tables) : ['*'], expect: expect ? [...expect] : [], sorted: !unordered };
+  // An array is taken as it is (a converged switch's APPL_DB read expects a thousand routes).
+  return { db, patterns: tables ? patternsOf(db, tables) : ['*'], expect: expect ? (Array.isArray(expect) ? (expect as readonly string[]) : [...expect]) : NO_KEYS, sorted: !unordered };
 }
 
 /** Each table list's KEYS patterns, worked out once per list of names (callers read the same
@@ -70,6 +71,7 @@ function patternsOf(db: DbName, tables: readonly string[]): readonly string[] {
 }
 
 const BACK_TO_CONFIG_DB = ['SELECT', String(DB_ID.CONFIG_DB)];
+const NO_KEYS: readonly string[] = [];
 
 /** The first transaction of a batch of reads: their keys. */
 export function listCommands(reads: readonly ReadScope[]): string[][] {
@@ -124,6 +126,13 @@ export function mergeEntries(keys: readonly string[], expected: ReadonlySet<stri
     if (v) m.set(k, v);
   }
   return m;
+}
+
+/** The listing holds exactly the entries' keys (each listed key has an entry, as many of both). */
+function sameKeys(listed: readonly string[], entries: ReadonlyMap<string, Fields>): boolean {
+  if (listed.length !== entries.size) return false;
+  for (const k of listed) if (!entries.has(k)) return false;
+  return true;
 }
 
 /** The second transaction: every listed key's hash, read by read. */
@@ -298,11 +307,15 @@ export class RedisTransport implements Transport {
       const withListing = expectCommands(reads);
       const [listed, expected] = await this.readRounds(withListing ? [[listCommands(reads), 'keys'], [withListing, 'hashes']] : [[listCommands(reads), 'keys']]);
       const keys = listedKeys(reads, listed!);
-      const wanted = reads.map((r) => new Set(r.expect));
       const early = expected ? readEntries(reads.map((r) => r.expect), expected) : [];
-      const rest = unexpectedKeys(keys, wanted);
+      // A read whose listing is what it expected and found (a converged switch's) is answered
+      // with the entries read with the listing, when its order is the one asked for: no set of
+      // the expected keys, no second map.
+      const whole = reads.map((r, i) => (early[i] && (!r.sorted || r.expect.length === 0) && sameKeys(keys[i]!, early[i]!) ? early[i]! : undefined));
+      const wanted = reads.map((r, i) => (whole[i] ? undefined : new Set(r.expect)));
+      const rest = keys.map((ks, i) => (whole[i] ? NO_KEYS : unexpectedKeys([ks], [wanted[i]!])[0]!));
       const values = rest.some((k) => k.length > 0) ? (await this.readRounds([[valueCommands(reads, rest), 'hashes']]))[0]! : [];
-      readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(mergeEntries(keys[i]!, wanted[i], early[i], m)));
+      readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(whole[i] ?? mergeEntries(keys[i]!, wanted[i], early[i], m)));
     } catch (e) {
       const err =
         e instanceof RespError

@@ -65,6 +65,14 @@ describe('passes', () => {
     [{ type: 'lldp', key: 'LLDP_ENTRY_TABLE:Ethernet0', sysName: 'spine1', portIds: ['etp1'] }, db({ 'LLDP_ENTRY_TABLE:Ethernet0': { lldp_rem_sys_name: 'spine2' } })],
   ];
 
+  it('counts each route\'s next hops: lists alternating, equal and empty, each counted as it is', () => {
+    const route = (count: number) => check({ type: 'nexthops', keys: ['ROUTE_TABLE:10.0.0.1'], count });
+    const on = (nexthop: string) => db({ 'ROUTE_TABLE:10.0.0.1': { nexthop } });
+    const lists = ['10.0.0.1,10.0.0.3', '10.0.0.1', ['10.0.0.1', '10.0.0.3'].join(','), '', '10.0.0.1,10.0.0.3,10.0.0.5', '10.0.0.1'];
+    expect(lists.map((l) => [1, 2, 3, 0].find((n) => passes(route(n), on(l))))).toEqual([2, 1, 2, 0, 3, 1]);
+    expect(lists.map((l) => evaluate(route(2), on(l)).seen)).toEqual(['2 next hop(s): 10.0.0.1,10.0.0.3', '1 next hop(s): 10.0.0.1', '2 next hop(s): 10.0.0.1,10.0.0.3', '0 next hop(s): -', '3 next hop(s): 10.0.0.1,10.0.0.3,10.0.0.5', '1 next hop(s): 10.0.0.1']);
+  });
+
   it('is evaluate().pass, for every kind of expectation', () => {
     const results = cases.map(([e, on]) => [passes(check(e), on), evaluate(check(e), on).pass]);
     for (const [fast, full] of results) expect(fast).toBe(full);

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Change } from '../../src/core/diff/diff.ts';
+import type { Fields } from '../../src/core/diff/flat.ts';
 import { connections } from '../../src/transport/budget.ts';
 import { RedisTransport } from '../../src/transport/redis.ts';
 import { DB_ID, SwitchError } from '../../src/transport/transport.ts';
@@ -523,6 +524,34 @@ describe('RedisTransport.read with expected keys', () => {
       await probe.del(...keys);
       probe.disconnect();
       await plain.close();
+    }
+  });
+});
+
+describe('RedisTransport.read unordered, with expected keys', () => {
+  it('holds the same entries as a plain read: every key expected and found, one expected that is absent, one listed not expected, a key that is no hash', async () => {
+    const probe = new Redis({ path: socket, db: DB_ID.APPL_DB });
+    const keys = ['ROUTE_TABLE:10.9.0.1', 'ROUTE_TABLE:10.9.0.2', 'ROUTE_TABLE:10.9.0.3', 'PORT_TABLE:Ethernet9'];
+    await probe.del(...keys);
+    await probe.hset('ROUTE_TABLE:10.9.0.1', { nexthop: '10.0.0.1,10.0.0.3', ifname: 'Ethernet0,Ethernet4' });
+    await probe.hset('ROUTE_TABLE:10.9.0.2', { nexthop: '10.0.0.1,10.0.0.3', ifname: 'Ethernet0,Ethernet4' });
+    await probe.hset('PORT_TABLE:Ethernet9', { oper_status: 'up' });
+    const t = new RedisTransport('leaf14', { socket });
+    const sorted = (m: Map<string, Fields>) => [...m].sort(([a], [b]) => (a < b ? -1 : 1));
+    try {
+      const tables = ['ROUTE_TABLE', 'PORT_TABLE'];
+      const plain = sorted(await t.read('APPL_DB', tables));
+      expect(plain.filter(([k]) => keys.includes(k)).map(([k]) => k)).toEqual(['PORT_TABLE:Ethernet9', 'ROUTE_TABLE:10.9.0.1', 'ROUTE_TABLE:10.9.0.2']);
+      const there = [...(await probe.keys('ROUTE_TABLE:*')), ...(await probe.keys('PORT_TABLE:*'))];
+      const cases = [there, [...there, 'ROUTE_TABLE:10.9.0.3'], there.slice(1), [...there].reverse()];
+      for (const expectKeys of cases) expect(sorted(await t.read('APPL_DB', tables, { expect: expectKeys, unordered: true })), expectKeys.join(' ')).toEqual(plain);
+      // A key of the tables that is no hash: listed, never an entry.
+      await probe.set('ROUTE_TABLE:10.9.0.3', 'not a hash');
+      expect(sorted(await t.read('APPL_DB', tables, { expect: [...there, 'ROUTE_TABLE:10.9.0.3'], unordered: true }))).toEqual(plain);
+    } finally {
+      await probe.del(...keys);
+      probe.disconnect();
+      await t.close();
     }
   });
 });
