@@ -3,7 +3,7 @@
 // "another instance is running", and a start that cannot succeed (something else on the socket,
 // an lldpd that exits) says so. A real lldpd in a namespace of this test's own (clos-t-lldpd),
 // stopped by its record.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { readRecords, stopRecorded, isAlive } from '../../src/lab/processes.ts';
 
 const NS = 'clos-t-lldpd';
 const dir = mkdtempSync(join(tmpdir(), 'clos-lldpd-start-'));
+chmodSync(dir, 0o755); // lldpd's own lldpcli (setuid _lldpd) must reach the socket to resume it
 const records = join(dir, 'processes.jsonl');
 
 beforeAll(async () => {
