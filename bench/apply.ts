@@ -16,7 +16,7 @@
 // rounds after the warm-up rounds (same work, left out: V8 still compiling), and the first,
 // cold, round on its own row.
 // Options: --rounds N (default 5), --warmup N (default 5), --concurrency N (default 64), --addresses CIDR (default
-// 127.0.2.0/24: away from the 127.0.1.x labs and tests), --json, --cpu-prof DIR (a V8 CPU profile of
+// 127.0.8.0/24: away from the labs' and the tests' 127.0.1.x-127.0.6.x, on the lab's redis port), --json, --cpu-prof DIR (a V8 CPU profile of
 // each round's plan and of its apply, written to DIR as plan-N.cpuprofile and apply-N.cpuprofile).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,7 +60,7 @@ const CONCURRENCY = Number(option('concurrency', '64'));
 
 /** One round's times: clos's plan and apply, and the limit's. */
 type Round = { planMs: number; applyMs: number; pipeMs: number };
-const ADDRESSES = option('addresses', '127.0.2.0/24');
+const ADDRESSES = option('addresses', '127.0.8.0/24');
 const JSON_OUT = process.argv.includes('--json');
 const CPU_PROF = option('cpu-prof', '');
 
