@@ -87,7 +87,15 @@ function logSince(file: string, from: number): string {
   }
 }
 
-export async function startLldpd(s: LldpdStart): Promise<void> {
+/** An lldpd started: it answers on its control socket. `resumed` settles once it has configured
+ *  and resumed itself (see below), a few hundred ms later on a switch with many ports; it fails,
+ *  having stopped that lldpd by its record, if that does not happen within 10 s of the start.
+ *  Nothing may configure lldpd before (the agent's lldpmgrd starts after it). */
+export interface LldpdStarted {
+  readonly resumed: Promise<void>;
+}
+
+export async function startLldpd(s: LldpdStart): Promise<LldpdStarted> {
   const conf = join(s.dir, 'lldpd.conf');
   writeFileSync(conf, lldpdConfig(s.switch, s.hwsku));
   const socket = lldpdSocket(s.dir);
@@ -131,11 +139,17 @@ export async function startLldpd(s: LldpdStart): Promise<void> {
   // and writes it back changed, under lldpcli's lock, which `resume` does not take; read before
   // the resume and written after it, it pauses lldpd, which then answers, lists its ports and
   // stays silent. The agent's lldpmgrd sets the system name as soon as `lab up` tells it
-  // lldpd is back, i.e. once this returns: so this returns only once lldpd has been resumed,
+  // lldpd is back, which `lab up` does only once `resumed` settles: once lldpd has been resumed,
   // which lldpd 1.0.16 shows nowhere but in what its lldpcli prints once lldpd took the resume.
-  while (!logSince(logFile, logFrom).includes(RESUMED)) {
-    if (!isAlive(started)) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd exited while configuring itself from ${conf}; see ${logFile}`);
-    if (Date.now() > deadline) await fail(`lldpd was not resumed by its own lldpcli (configuring it from ${conf}) within 10 s: it stays paused, no LLDP sent or heard`);
-    await sleep(10);
-  }
+  // It takes lldpd a few hundred ms on a switch with many ports (it takes its ports in first):
+  // `lab up` starts every switch's lldpd, then waits for them all, not one after the other.
+  const resumed = (async () => {
+    while (!logSince(logFile, logFrom).includes(RESUMED)) {
+      if (!isAlive(started)) throw new LabError('LAB_SPAWN_FAILED', `switch ${s.switch}: lldpd exited while configuring itself from ${conf}; see ${logFile}`);
+      if (Date.now() > deadline) await fail(`lldpd was not resumed by its own lldpcli (configuring it from ${conf}) within 10 s: it stays paused, no LLDP sent or heard`);
+      await sleep(10);
+    }
+  })();
+  resumed.catch(() => undefined); // a caller that stopped on another error first: not unhandled
+  return { resumed };
 }

@@ -105,7 +105,14 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
   const records = await readRecords(state.records);
   const running = (sw: string, name: string) => records.some((r) => r.switch === sw && r.name === name && isAlive(r));
   const template = readFileSync(DATABASE_CONFIG, 'utf8');
+  const lldpds: Promise<void>[] = []; // each lldpd resumed (startLldpd): awaited together
   await mapConcurrent(switches, opts.concurrency ?? 8, async (s) => {
+    // lldpd first: it takes a few hundred ms to take its ports in and resume itself, in which
+    // the switch's redis starts and is loaded.
+    if (s.flavour === 'sonic' && !running(s.name, 'lldpd')) {
+      log.info({ switch: s.name, namespace: s.namespace }, 'starting lldpd');
+      lldpds.push((await startLldpd({ switch: s.name, hwsku: s.hwsku, namespace: s.namespace, dir: s.dir, records: state.records })).resumed);
+    }
     const endpoint = redisEndpoint(s);
     if (!running(s.name, 'redis')) {
       log.info({ switch: s.name, redis: `${endpoint.host}:${endpoint.port}` }, 'starting redis');
@@ -117,11 +124,8 @@ export async function upTopology(topo: LabTopology, opts: UpOptions): Promise<Up
     const seed = factories.get(s.name);
     if (seed && !existsSync(startup)) writeStartupConfig(startup, seed);
     await loadConfigIfBlank(s.name, endpoint, readStartupConfig(startup));
-    if (s.flavour === 'sonic' && !running(s.name, 'lldpd')) {
-      log.info({ switch: s.name, namespace: s.namespace }, 'starting lldpd');
-      await startLldpd({ switch: s.name, hwsku: s.hwsku, namespace: s.namespace, dir: s.dir, records: state.records });
-    }
   });
+  await Promise.all(lldpds);
 
   phase('redis and lldpd running');
   const agentless = switches.filter((s) => !agentRunning(s, records));

@@ -26,7 +26,7 @@ chmodSync(root, 0o755); // lldpcli (setuid _lldpd, lldpd's own too) must reach t
 const records = join(root, 'processes.jsonl');
 const dir = (sw: 'a' | 'b' | 'c') => join(root, sw);
 
-const start = (sw: 'a' | 'b' | 'c') => startLldpd({ switch: `sw-${sw}`, hwsku: 'Force10-S6000', namespace: NS[sw], dir: dir(sw), records });
+const start = async (sw: 'a' | 'b' | 'c') => (await startLldpd({ switch: `sw-${sw}`, hwsku: 'Force10-S6000', namespace: NS[sw], dir: dir(sw), records })).resumed;
 
 beforeAll(async () => {
   for (const ns of Object.values(NS)) {

@@ -37,7 +37,7 @@ function holder(path: string): Promise<Server> {
 
 const ppid = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
 
-const start = () => startLldpd({ switch: 'sw1', hwsku: 'Force10-S6000', namespace: NS, dir, records });
+const start = async () => (await startLldpd({ switch: 'sw1', hwsku: 'Force10-S6000', namespace: NS, dir, records })).resumed;
 
 describe('lldpd start in the lab', () => {
   it('waits for a dying instance to let go of the control socket, then runs and answers there', async () => {
