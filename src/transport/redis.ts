@@ -110,9 +110,9 @@ export function expectCommands(reads: readonly ReadScope[]): string[][] | undefi
   return reads.some((r) => r.expect.length > 0) ? valueCommands(reads, reads.map((r) => r.expect)) : undefined;
 }
 
-/** Listed keys whose values are still to be read: those not expected. */
-export function unexpectedKeys(keys: readonly (readonly string[])[], expected: readonly ReadonlySet<string>[]): string[][] {
-  return keys.map((ks, i) => (expected[i]?.size ? ks.filter((k) => !expected[i]!.has(k)) : [...ks]));
+/** A read's listed keys whose values are still to be read: those not expected. */
+export function unexpectedKeys(keys: readonly string[], expected: ReadonlySet<string>): string[] {
+  return expected.size ? keys.filter((k) => !expected.has(k)) : [...keys];
 }
 
 /** A read's entries in its listed keys' order: an expected key's from the expected keys'
@@ -311,9 +311,9 @@ export class RedisTransport implements Transport {
       // A read whose listing is what it expected and found (a converged switch's) is answered
       // with the entries read with the listing, when its order is the one asked for: no set of
       // the expected keys, no second map.
-      const whole = reads.map((r, i) => (early[i] && (!r.sorted || r.expect.length === 0) && sameKeys(keys[i]!, early[i]!) ? early[i]! : undefined));
+      const whole = reads.map((r, i) => (!r.sorted && early[i] && sameKeys(keys[i]!, early[i]!) ? early[i] : undefined));
       const wanted = reads.map((r, i) => (whole[i] ? undefined : new Set(r.expect)));
-      const rest = keys.map((ks, i) => (whole[i] ? NO_KEYS : unexpectedKeys([ks], [wanted[i]!])[0]!));
+      const rest = keys.map((ks, i) => (wanted[i] ? unexpectedKeys(ks, wanted[i]) : NO_KEYS));
       const values = rest.some((k) => k.length > 0) ? (await this.readRounds([[valueCommands(reads, rest), 'hashes']]))[0]! : [];
       readEntries(rest, values).forEach((m, i) => reads[i]!.resolve(whole[i] ?? mergeEntries(keys[i]!, wanted[i], early[i], m)));
     } catch (e) {

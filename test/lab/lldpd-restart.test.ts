@@ -140,4 +140,17 @@ describe('lldpd restarted in the lab', () => {
     expect(await lldpdOf('sw-c')).toEqual([]);
     expect(lldpdPids(NS.c)).toEqual([]);
   }, 30_000);
+
+  it('an lldpd that dies while it waits to be resumed fails the start at once, naming the switch', async () => {
+    // sw-c's lldpd answers on its socket but is never resumed: killed then, by its record.
+    const started = await startLldpd({ switch: 'sw-c', hwsku: 'Force10-S6000', namespace: NS.c, dir: dir('c'), records });
+    const [running] = await lldpdOf('sw-c');
+    expect(running).toBeDefined();
+    const t0 = Date.now();
+    process.kill(running!.pid, 'SIGKILL');
+    await expect(started.resumed).rejects.toThrow(/^switch sw-c: lldpd exited while configuring itself from \S+lldpd\.conf; see \S+lldpd\.log$/);
+    expect(Date.now() - t0).toBeLessThan(5_000); // not the 10 s deadline
+    for (const deadline = Date.now() + 5_000; lldpdPids(NS.c).length > 0 && Date.now() < deadline; ) await sleep(20);
+    expect(lldpdPids(NS.c)).toEqual([]);
+  }, 30_000);
 });

@@ -28,13 +28,7 @@ const parentPort = (ifname: string) => ifname.split('.')[0]!;
 const ipOf = (cidr: string) => ipToInt(cidr.split('/')[0]!);
 const isIp = (s: string) => /^\d+\.\d+\.\d+\.\d+(\/\d+)?$/.test(s);
 
-/** The tables the rules below look at. */
-const RULED_TABLES = ['PORTCHANNEL_MEMBER', 'INTERFACE', 'VLAN_SUB_INTERFACE', 'VLAN_INTERFACE', 'MGMT_INTERFACE', 'VXLAN_TUNNEL', 'VXLAN_TUNNEL_MAP', 'PORTCHANNEL_INTERFACE', 'PORTCHANNEL'];
-const RULED_PREFIXES = RULED_TABLES.map((t) => `${t}|`);
-const ruled = (full: string) => {
-  for (const p of RULED_PREFIXES) if (full.startsWith(p)) return true;
-  return false;
-};
+type Rule = (full: string, first: string, rest: string, fields: Readonly<Record<string, string>>) => void;
 
 export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly Pool[]): Refusal[] {
   const out: Refusal[] = [];
@@ -43,32 +37,71 @@ export function refusals(intent: SwitchIntent, actual: FlatDb, pools: readonly P
   const role = (port: string) => (intent.vlan?.ports.includes(port) ? 'a server port of the fabric' : intent.role === 'leaf' ? 'a fabric uplink' : 'a fabric downlink');
   const lagsOnFabric = new Map<string, string>(); // PortChannel → a fabric port in it
 
+  /** An interface of a fabric port bound to a VRF: refused (true) or not. */
+  const vrfBound = (full: string, first: string, fields: Readonly<Record<string, string>>): boolean => {
+    if (!fields.vrf_name || !used.has(parentPort(first))) return false;
+    refuse(full, `${first} is bound to VRF ${fields.vrf_name}: clos routes its fabric ports in the default VRF; unbind it first`);
+    return true;
+  };
+  // The rules, by the table of the key they look at: a key of any other table (a port's, a
+  // neighbor's…: most of a switch's) is passed over without being split.
+  const rules = new Map<string, Rule>([
+    [
+      'PORTCHANNEL_MEMBER',
+      (full, first, rest) => {
+        if (!used.has(rest)) return;
+        lagsOnFabric.set(first, rest);
+        refuse(full, `${rest} is a member of ${first}, and ${rest} is ${role(rest)}: clos routes it alone; remove it from the PortChannel first`);
+      },
+    ],
+    ['INTERFACE', (full, first, _rest, fields) => void vrfBound(full, first, fields)],
+    [
+      'VLAN_SUB_INTERFACE',
+      (full, first, rest, fields) => {
+        if (vrfBound(full, first, fields) || rest || !used.has(parentPort(first))) return;
+        refuse(full, `a sub-interface of ${parentPort(first)}, which is ${role(parentPort(first))}: clos owns the whole port; remove the sub-interface first`);
+      },
+    ],
+    [
+      'VLAN_INTERFACE',
+      (full, first, rest, fields) => {
+        if (rest || !fields.vrf_name || intent.vlan?.name !== first) return;
+        refuse(full, `${first} is clos's server VLAN and is bound to VRF ${fields.vrf_name}: clos routes it in the default VRF; unbind it first`);
+      },
+    ],
+    [
+      'MGMT_INTERFACE',
+      (full, _first, rest) => {
+        const pool = rest && isIp(rest) ? pools.find((p) => inPrefix(ipOf(rest), p)) : undefined;
+        if (pool) refuse(full, `the management interface holds ${rest}, inside clos's pool ${pool.cidr}: clos would route the same addresses over the fabric; renumber the management network or the pool`);
+      },
+    ],
+    [
+      'VXLAN_TUNNEL',
+      (full, first, _rest, fields) => {
+        const pool = fields.src_ip ? pools.find((p) => inPrefix(ipOf(fields.src_ip!), p)) : undefined;
+        if (pool) refuse(full, `VTEP ${first} sources from ${fields.src_ip}, inside clos's pool ${pool.cidr}: clos would take that address over; remove the tunnel or move its source`);
+      },
+    ],
+    [
+      'VXLAN_TUNNEL_MAP',
+      (full, _first, _rest, fields) => {
+        if (!fields.vlan) return;
+        const members = [...actual.keys()].filter((k) => k.startsWith(`VLAN_MEMBER|${fields.vlan}|`)).map((k) => k.slice(k.lastIndexOf('|') + 1));
+        const onFabric = members.find((m) => used.has(m));
+        if (intent.vlan?.name === fields.vlan || onFabric) {
+          refuse(full, `${fields.vlan} is mapped to ${fields.vni ? `VNI ${fields.vni}` : 'a VNI'}${onFabric ? ` and carries ${onFabric}, ${role(onFabric)}` : ', and it is clos\'s server VLAN'}: clos would change what the VXLAN bridges; remove the map first`);
+        }
+      },
+    ],
+  ]);
+
   for (const [full, fields] of actual) {
-    if (!ruled(full)) continue; // a port's, a neighbor's…: most of a switch's keys, not split
-    const { table, key } = splitKey(full);
-    const { table: first, key: rest } = splitKey(key);
-    if (table === 'PORTCHANNEL_MEMBER' && used.has(rest)) {
-      lagsOnFabric.set(first, rest);
-      refuse(full, `${rest} is a member of ${first}, and ${rest} is ${role(rest)}: clos routes it alone; remove it from the PortChannel first`);
-    } else if ((table === 'INTERFACE' || table === 'VLAN_SUB_INTERFACE') && fields.vrf_name && used.has(parentPort(first))) {
-      refuse(full, `${first} is bound to VRF ${fields.vrf_name}: clos routes its fabric ports in the default VRF; unbind it first`);
-    } else if (table === 'VLAN_SUB_INTERFACE' && !rest && used.has(parentPort(first))) {
-      refuse(full, `a sub-interface of ${parentPort(first)}, which is ${role(parentPort(first))}: clos owns the whole port; remove the sub-interface first`);
-    } else if (table === 'VLAN_INTERFACE' && !rest && fields.vrf_name && intent.vlan?.name === first) {
-      refuse(full, `${first} is clos's server VLAN and is bound to VRF ${fields.vrf_name}: clos routes it in the default VRF; unbind it first`);
-    } else if (table === 'MGMT_INTERFACE' && rest && isIp(rest)) {
-      const pool = pools.find((p) => inPrefix(ipOf(rest), p));
-      if (pool) refuse(full, `the management interface holds ${rest}, inside clos's pool ${pool.cidr}: clos would route the same addresses over the fabric; renumber the management network or the pool`);
-    } else if (table === 'VXLAN_TUNNEL' && fields.src_ip) {
-      const pool = pools.find((p) => inPrefix(ipOf(fields.src_ip!), p));
-      if (pool) refuse(full, `VTEP ${first} sources from ${fields.src_ip}, inside clos's pool ${pool.cidr}: clos would take that address over; remove the tunnel or move its source`);
-    } else if (table === 'VXLAN_TUNNEL_MAP' && fields.vlan) {
-      const members = [...actual.keys()].filter((k) => k.startsWith(`VLAN_MEMBER|${fields.vlan}|`)).map((k) => k.slice(k.lastIndexOf('|') + 1));
-      const onFabric = members.find((m) => used.has(m));
-      if (intent.vlan?.name === fields.vlan || onFabric) {
-        refuse(full, `${fields.vlan} is mapped to ${fields.vni ? `VNI ${fields.vni}` : 'a VNI'}${onFabric ? ` and carries ${onFabric}, ${role(onFabric)}` : ', and it is clos\'s server VLAN'}: clos would change what the VXLAN bridges; remove the map first`);
-      }
-    }
+    const bar = full.indexOf('|');
+    const rule = rules.get(bar < 0 ? full : full.slice(0, bar));
+    if (!rule) continue;
+    const { table: first, key: rest } = splitKey(bar < 0 ? '' : full.slice(bar + 1));
+    rule(full, first, rest, fields);
   }
   // A PortChannel's own addresses and VRF go with it: name them too, so one look shows all.
   for (const full of lagsOnFabric.size ? actual.keys() : []) {
